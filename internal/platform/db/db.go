@@ -1,0 +1,239 @@
+// Package db opens sciweek's database — SQLite by default, PostgreSQL when a
+// postgres:// URL is configured — and hides the few differences between them
+// (placeholders, the writer connection, time values) from the domain stores.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"            // registers the "sqlite" driver
+)
+
+// Dialect names the SQL flavour of an open database.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database. Reads go to a pool of connections; writes and
+// transactions go through Write, which on SQLite is a single connection so
+// writers queue in Go instead of failing with SQLITE_BUSY.
+type DB struct {
+	Dialect Dialect
+	read    *sql.DB
+	write   *sql.DB
+}
+
+// Config says which database to open.
+type Config struct {
+	// URL is a postgres:// URL; empty means SQLite in DataDir.
+	URL string
+	// DataDir holds sciweek.db when URL is empty.
+	DataDir string
+}
+
+// Open opens the database described by cfg and checks that it answers.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	var d *DB
+	var err error
+	switch {
+	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
+		d, err = openPostgres(cfg.URL)
+	case cfg.URL == "" || strings.HasPrefix(cfg.URL, "sqlite:"):
+		path := strings.TrimPrefix(cfg.URL, "sqlite:")
+		if path == "" {
+			if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+			path = filepath.Join(cfg.DataDir, "sciweek.db")
+		}
+		d, err = openSQLite(path)
+	default:
+		return nil, fmt.Errorf("database URL must start with postgres:// or sqlite: (got %q)", redact(cfg.URL))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_time_format", "sqlite")
+	read, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	read.SetMaxOpenConns(8)
+	q.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		read.Close()
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	return &DB{Dialect: SQLite, read: read, write: write}, nil
+}
+
+func openPostgres(u string) (*DB, error) {
+	pool, err := sql.Open("pgx", u)
+	if err != nil {
+		return nil, err
+	}
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(10)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{Dialect: Postgres, read: pool, write: pool}, nil
+}
+
+// redact hides a password in a database URL for messages.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("database does not answer: %w", err)
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (d *DB) Close() error {
+	err := d.read.Close()
+	if d.write != d.read {
+		err = errors.Join(err, d.write.Close())
+	}
+	return err
+}
+
+// Querier runs statements written with ? placeholders; both *DB and *Tx are one.
+type Querier interface {
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Query runs a read-only query on the read pool.
+func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.read.QueryContext(ctx, d.rebind(query), args...)
+}
+
+// QueryRow runs a read-only query that returns at most one row.
+func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.read.QueryRowContext(ctx, d.rebind(query), args...)
+}
+
+// Exec runs one statement on the writer connection.
+func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return d.write.ExecContext(ctx, d.rebind(query), args...)
+}
+
+// Tx is a transaction on the writer connection.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+// Query runs a query inside the transaction.
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// QueryRow runs a query that returns at most one row inside the transaction.
+func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// Exec runs a statement inside the transaction.
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, rebind(t.dialect, query), args...)
+}
+
+// Dialect reports the SQL flavour the transaction speaks.
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise, so a failed request never leaves a half-written row.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqlTx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx: sqlTx, dialect: d.Dialect}); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+func (d *DB) rebind(q string) string { return rebind(d.Dialect, q) }
+
+// rebind turns ? placeholders into $1, $2 … for PostgreSQL, leaving quoted
+// text alone.
+func rebind(dialect Dialect, q string) string {
+	if dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// IsUniqueViolation reports whether err comes from a UNIQUE constraint.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}

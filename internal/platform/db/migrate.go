@@ -1,0 +1,140 @@
+package db
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Migration is one numbered schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the embedded migrations for the dialect, oldest first.
+func Migrations(d Dialect) ([]Migration, error) {
+	dir := "migrations/" + string(d)
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", name)
+		}
+		body, err := fs.ReadFile(migrationFS, dir+"/"+name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: name, SQL: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	return ms, nil
+}
+
+// MigrationStatus says where a database stands.
+type MigrationStatus struct {
+	Applied []int
+	Pending []Migration
+}
+
+// Status reports which migrations are applied and which are pending.
+func (d *DB) Status(ctx context.Context) (MigrationStatus, error) {
+	var st MigrationStatus
+	if err := d.ensureMigrationTable(ctx); err != nil {
+		return st, err
+	}
+	applied, err := d.appliedVersions(ctx)
+	if err != nil {
+		return st, err
+	}
+	ms, err := Migrations(d.Dialect)
+	if err != nil {
+		return st, err
+	}
+	for _, m := range ms {
+		if applied[m.Version] {
+			st.Applied = append(st.Applied, m.Version)
+		} else {
+			st.Pending = append(st.Pending, m)
+		}
+	}
+	return st, nil
+}
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns how many it applied. Migrations only move forward.
+func (d *DB) Migrate(ctx context.Context) (int, error) {
+	st, err := d.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i, m := range st.Pending {
+		err := d.InTx(ctx, func(tx *Tx) error {
+			if d.Dialect == Postgres {
+				// Two servers starting together take turns.
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7215001)`); err != nil {
+					return err
+				}
+			}
+			// Another process may have applied it meanwhile.
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.Version, m.Name)
+			return err
+		})
+		if err != nil {
+			return i, fmt.Errorf("migration %s: %w", m.Name, err)
+		}
+	}
+	return len(st.Pending), nil
+}
+
+func (d *DB) ensureMigrationTable(ctx context.Context) error {
+	_, err := d.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY,
+		name TEXT NOT NULL
+	)`)
+	return err
+}
+
+func (d *DB) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := d.write.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
+}
