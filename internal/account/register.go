@@ -1,0 +1,113 @@
+package account
+
+import (
+	"context"
+	"strings"
+
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/validate"
+)
+
+// Registration is a unit's request to join, made by the unit itself.
+type Registration struct {
+	DistrictCode string
+	UnitName     string
+	UnitCode     string
+	Address      string
+	ContactName  string
+	ContactPhone string
+	ContactEmail string
+	Username     string
+	Password     string
+	Confirm      string
+}
+
+// Register records a unit and its first account, both pending until the
+// district's coordinator (or an organiser above it) approves them.
+// Errors: Invalid (with fields), Conflict (code or username taken).
+func (s *Service) Register(ctx context.Context, in Registration) (Organisation, error) {
+	org := OrgInput{ParentCode: in.DistrictCode, Code: in.UnitCode, Name: in.UnitName, Kind: KindUnit,
+		ContactName: in.ContactName, ContactPhone: in.ContactPhone, ContactEmail: in.ContactEmail, Address: in.Address}
+	org.normalize()
+	acc := AccountInput{OrgCode: org.Code, Username: in.Username, DisplayName: in.ContactName, Email: in.ContactEmail,
+		Phone: in.ContactPhone, Password: in.Password, Roles: []Role{RoleFiler}}
+	acc.normalize()
+	f := errs.Fields{}
+	if org.ParentCode == "" {
+		f.Add("district", "register.error.district")
+	} else if d, err := s.Org(ctx, org.ParentCode); err != nil || d.Kind != KindBureau || d.Status != StatusActive {
+		f.Add("district", "register.error.district_unknown")
+	}
+	org.validate(f)
+	if org.ContactName == "" {
+		f.Add("contact_name", "register.error.contact_name")
+	}
+	if org.ContactPhone == "" {
+		f.Add("contact_phone", "error.required")
+	}
+	acc.validate(f)
+	if in.Password != in.Confirm {
+		f.Add("confirm", "account.error.confirm")
+	}
+	if validate.TooLong(in.Address, 200) {
+		f.Add("address", "error.too_long", 200)
+	}
+	if err := f.Err(); err != nil {
+		return Organisation{}, err
+	}
+	var out Organisation
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = s.createOrg(ctx, tx, org, StatusPending)
+		if err != nil {
+			return err
+		}
+		_, err = s.createAccount(ctx, tx, out, acc, StatusPending, HashPassword(acc.Password))
+		return err
+	})
+	return out, err
+}
+
+// PendingRegistrations lists the units waiting for the caller's approval.
+func (s *Service) PendingRegistrations(ctx context.Context) ([]Organisation, error) {
+	p := FromContext(ctx)
+	if p == nil || !(p.Has(RoleAdmin) || p.Has(RoleCoordinator)) {
+		return nil, errs.ForbiddenErr()
+	}
+	return listOrgs(ctx, s.DB, "o.status = 'pending' AND o.path LIKE ?", p.Org.Path+"%")
+}
+
+// DecideRegistration approves or rejects a pending unit and its accounts.
+// Errors: NotFound, Forbidden, Conflict (no longer pending).
+func (s *Service) DecideRegistration(ctx context.Context, code string, approve bool, reason string) error {
+	org, err := s.Org(ctx, code)
+	if err != nil {
+		return err
+	}
+	p := FromContext(ctx)
+	if !isSystem(ctx) && !p.CanManage(org) {
+		return errs.ForbiddenErr()
+	}
+	if org.Status != StatusPending {
+		return errs.New(errs.Conflict, "register.error.not_pending")
+	}
+	status, action := StatusActive, "registration.approve"
+	if !approve {
+		status, action = StatusRejected, "registration.reject"
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		// Guard against a second coordinator deciding at the same moment.
+		res, err := tx.Exec(ctx, `UPDATE organisations SET status = ?, updated_at = ? WHERE id = ? AND status = 'pending'`, status, s.now(), org.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, "register.error.not_pending")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET status = ?, updated_at = ? WHERE org_id = ? AND status = 'pending'`, status, s.now(), org.ID); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, action, "organisation", org.Code, map[string]any{"reason": strings.TrimSpace(reason)})
+	})
+}

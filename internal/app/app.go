@@ -1,0 +1,165 @@
+// Package app assembles sciweek from its parts: configuration, database,
+// storage, the domain services and their routes.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/audit"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/platform/blob"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/web"
+)
+
+// Config is everything an operator can set.
+type Config struct {
+	Addr          string
+	DataDir       string
+	DatabaseURL   string
+	IdleTimeout   time.Duration
+	TrustProxy    bool
+	SecureCookies bool
+	LogFormat     string
+	LogLevel      slog.Level
+}
+
+// App is a running sciweek: its services and its HTTP handler.
+type App struct {
+	Config    Config
+	Log       *slog.Logger
+	DB        *db.DB
+	Blobs     blob.Store
+	Clock     clock.Clock
+	Audit     *audit.Log
+	Accounts  *account.Service
+	Campaigns *campaign.Service
+	Server    *web.Server
+}
+
+// Open connects to the database, applies pending migrations and builds the
+// services. clk may be nil for the system clock.
+func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*App, error) {
+	if clk == nil {
+		clk = clock.System{}
+	}
+	d, err := db.Open(ctx, db.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, DB: d, Clock: clk}
+	a.Blobs = blob.Local{Dir: filepath.Join(cfg.DataDir, "files")}
+	a.Audit = &audit.Log{DB: d, Now: clk.Now}
+	accCfg := account.DefaultConfig
+	if cfg.IdleTimeout > 0 {
+		accCfg.IdleTimeout = cfg.IdleTimeout
+	}
+	a.Accounts = &account.Service{DB: d, Audit: a.Audit, Clock: clk, Config: accCfg}
+	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+	if err := a.buildServer(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+func (a *App) buildServer() error {
+	r, err := web.NewRenderer(a.Log)
+	if err != nil {
+		return err
+	}
+	if err := r.Add("account", account.Templates); err != nil {
+		return err
+	}
+	if err := r.Add("campaign", campaign.Templates); err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
+	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
+		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
+	}
+	s.Nav = nav
+	a.Server = s
+
+	mux.Handle("GET /static/", web.StaticHandler())
+	mux.HandleFunc("GET /healthz", a.healthz)
+	(&account.Handlers{Service: a.Accounts, Server: s, Audit: a.Audit,
+		LoginLimiter:    web.NewLimiter(20, time.Minute),
+		RegisterLimiter: web.NewLimiter(10, time.Hour),
+	}).Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s}).Routes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
+	})
+	return nil
+}
+
+// Handler is the whole HTTP application.
+func (a *App) Handler() http.Handler { return a.Server.Handler() }
+
+func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.Ping(ctx); err != nil {
+		a.Log.Error("health check", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprint(w, "ok")
+}
+
+// nav builds the main menu for the signed-in person.
+func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []web.NavLink) {
+	p := account.FromContext(ctx)
+	if p == nil {
+		return nil, nil
+	}
+	user := &web.NavUser{Name: p.DisplayName, OrgName: p.Org.DisplayName(l.Lang)}
+	if user.Name == "" {
+		user.Name = p.Username
+	}
+	links := []web.NavLink{{Href: "/dashboard", Label: l.T("nav.dashboard")}}
+	if p.Has(account.RoleAdmin) {
+		links = append(links, web.NavLink{Href: "/admin/campaigns", Label: l.T("nav.campaigns")})
+	}
+	if p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator) {
+		links = append(links,
+			web.NavLink{Href: "/admin/orgs", Label: l.T("nav.orgs")},
+			web.NavLink{Href: "/admin/registrations", Label: l.T("nav.registrations")})
+	}
+	if p.Has(account.RoleAdmin) {
+		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")})
+	}
+	best := -1
+	for i, link := range links {
+		if path == link.Href || strings.HasPrefix(path, link.Href+"/") {
+			if best < 0 || len(link.Href) > len(links[best].Href) {
+				best = i
+			}
+		}
+	}
+	if best >= 0 {
+		links[best].Current = true
+	}
+	return user, links
+}

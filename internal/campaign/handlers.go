@@ -1,0 +1,537 @@
+package campaign
+
+import (
+	"embed"
+	"html/template"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/web"
+)
+
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Handlers serves the campaign pages and API.
+type Handlers struct {
+	Service *Service
+	Server  *web.Server
+}
+
+// Routes registers the campaign pages and API paths.
+func (h *Handlers) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /campaigns/{slug}", h.show)
+	mux.HandleFunc("GET /campaigns/{slug}/notice", h.notice)
+	mux.HandleFunc("GET /campaigns/{slug}/attachments/{id}", h.attachment)
+
+	mux.HandleFunc("GET /dashboard", h.dashboard)
+
+	mux.HandleFunc("GET /admin/campaigns", h.adminList)
+	mux.HandleFunc("GET /admin/campaigns/new", h.newForm)
+	mux.HandleFunc("POST /admin/campaigns/new", h.create)
+	mux.HandleFunc("GET /admin/campaigns/{slug}/edit", h.editForm)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/edit", h.update)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/state", h.setState)
+	mux.HandleFunc("GET /admin/campaigns/{slug}/copy", h.copyForm)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/copy", h.copy)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/attachments", h.addAttachment)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/attachments/{id}/delete", h.removeAttachment)
+
+	mux.HandleFunc("GET /api/v1/campaigns", h.apiList)
+	mux.HandleFunc("GET /api/v1/campaigns/{campaign}", h.apiGet)
+	mux.HandleFunc("PATCH /api/v1/campaigns/{campaign}", h.apiPatch)
+}
+
+func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	h.Server.Renderer.Render(w, r, status, "campaign/"+name, data)
+}
+
+// View is a campaign prepared for a page in one language.
+type View struct {
+	Campaign
+	lang string
+	now  time.Time
+}
+
+func (h *Handlers) view(r *http.Request, c Campaign) View {
+	return View{Campaign: c, lang: web.Lang(r.Context()), now: h.Service.Clock.Now()}
+}
+
+// Phase is the campaign's phase now.
+func (v View) Phase() Phase { return v.PhaseAt(v.now) }
+
+// DaysToFiling counts the days left to file.
+func (v View) DaysToFiling() int { return DaysUntil(v.now, v.FilingDeadline) }
+
+// DaysToSummary counts the days left to send the summary.
+func (v View) DaysToSummary() int { return DaysUntil(v.now, v.SummaryDeadline) }
+
+// DaysToStart counts the days until the week begins.
+func (v View) DaysToStart() int { return DaysUntil(v.now, v.Start) }
+
+// NoticeHTML is the notice, rendered and sanitised.
+func (v View) NoticeHTML() template.HTML { return RenderMarkdown(v.NoticeMD) }
+
+// CategoryLabels lists the focus areas in the page's language.
+func (v View) CategoryLabels() []string { return labels(v.Categories, v.lang) }
+
+// AudienceLabels lists the audiences in the page's language.
+func (v View) AudienceLabels() []string { return labels(v.Audiences, v.lang) }
+
+func labels(ts []Term, lang string) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Label(lang))
+	}
+	return out
+}
+
+type homePage struct {
+	web.Page
+	Current *View
+	Others  []View
+}
+
+func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
+	cs, err := h.Service.List(r.Context(), Filter{})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := homePage{Page: web.PageFor(r, "home.title")}
+	now := h.Service.Clock.Now()
+	for _, c := range cs {
+		v := h.view(r, c)
+		// The current campaign is the first published one not yet closed.
+		if p.Current == nil && c.State == StatePublished && c.PhaseAt(now) != PhaseClosed {
+			p.Current = &v
+			continue
+		}
+		p.Others = append(p.Others, v)
+	}
+	if p.Current == nil && len(p.Others) > 0 {
+		p.Current, p.Others = &p.Others[0], p.Others[1:]
+	}
+	h.render(w, r, http.StatusOK, "home.html", p)
+}
+
+type showPage struct {
+	web.Page
+	C       View
+	CanEdit bool
+}
+
+func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
+	c, err := h.Service.Get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+	p.Title = c.Title
+	h.render(w, r, http.StatusOK, "show.html", p)
+}
+
+func (h *Handlers) notice(w http.ResponseWriter, r *http.Request) {
+	c, err := h.Service.Get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := showPage{Page: web.PageFor(r, "notice.title_of", c.Title), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+	h.render(w, r, http.StatusOK, "notice.html", p)
+}
+
+func (h *Handlers) attachment(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	a, obj, mod, err := h.Service.OpenAttachment(r.Context(), r.PathValue("slug"), id)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	defer obj.Close()
+	w.Header().Set("Content-Type", a.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	http.ServeContent(w, r, "", mod, obj)
+}
+
+type todo struct {
+	Label string
+	Href  string
+	Days  int
+	Due   time.Time
+}
+
+type dashCampaign struct {
+	View
+	Todos   []todo
+	CanEdit bool
+}
+
+type dashboardPage struct {
+	web.Page
+	Org       account.Organisation
+	OrgName   string
+	Roles     []string
+	Campaigns []dashCampaign
+	IsAdmin   bool
+}
+
+// dashboard is the home of a signed-in person: the campaigns that concern
+// their organisation, the deadlines counting down and what is theirs to do.
+func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
+	pr, err := account.RequireLogin(r)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	cs, err := h.Service.List(r.Context(), Filter{Editable: true})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	l := web.L(r.Context())
+	p := dashboardPage{Page: web.PageFor(r, "dashboard.title"), Org: pr.Org, OrgName: pr.Org.DisplayName(l.Lang), IsAdmin: pr.Has(account.RoleAdmin)}
+	for _, role := range pr.Roles {
+		p.Roles = append(p.Roles, l.T("role."+string(role)))
+	}
+	for _, c := range cs {
+		owner, err := h.Service.Accounts.OrgByID(r.Context(), c.OwnerOrgID)
+		if err != nil || !owner.Contains(pr.Org) && !pr.Org.Contains(owner) {
+			continue // another city's campaign
+		}
+		if c.State == StateArchived {
+			continue
+		}
+		dc := dashCampaign{View: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+		dc.Todos = h.todos(r, pr, dc)
+		p.Campaigns = append(p.Campaigns, dc)
+	}
+	h.render(w, r, http.StatusOK, "dashboard.html", p)
+}
+
+func (h *Handlers) todos(r *http.Request, pr *account.Principal, c dashCampaign) []todo {
+	l := web.L(r.Context())
+	var out []todo
+	if c.CanEdit && c.State == StateDraft {
+		out = append(out, todo{Label: l.T("todo.publish"), Href: "/admin/campaigns/" + c.Slug + "/edit"})
+	}
+	if c.State != StatePublished {
+		return out
+	}
+	out = append(out, todo{Label: l.T("todo.read_notice"), Href: "/campaigns/" + c.Slug + "/notice"})
+	phase := c.Phase()
+	if pr.Has(account.RoleFiler) || pr.Has(account.RoleCoordinator) {
+		if phase == PhaseFiling {
+			out = append(out, todo{Label: l.T("todo.file_tables"), Days: c.DaysToFiling(), Due: c.FilingDeadline})
+		}
+		if phase != PhaseClosed {
+			out = append(out, todo{Label: l.T("todo.summary"), Days: c.DaysToSummary(), Due: c.SummaryDeadline})
+		}
+	}
+	return out
+}
+
+// FormPage is the campaign edit form.
+type FormPage struct {
+	web.Page
+	Action  string
+	In      Input
+	Errors  map[string]string
+	Summary string
+	C       *View
+	Modes   []Mode
+	New     bool
+}
+
+func (h *Handlers) formPage(r *http.Request, title string, in Input) FormPage {
+	return FormPage{Page: web.PageFor(r, title), In: in, Modes: Modes, Errors: map[string]string{}}
+}
+
+func (h *Handlers) requireAdmin(r *http.Request) (*account.Principal, error) {
+	p, err := account.RequireLogin(r)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Has(account.RoleAdmin) {
+		return nil, errs.ForbiddenErr()
+	}
+	return p, nil
+}
+
+type adminListPage struct {
+	web.Page
+	Campaigns []View
+}
+
+func (h *Handlers) adminList(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	cs, err := h.Service.List(r.Context(), Filter{Editable: true})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := adminListPage{Page: web.PageFor(r, "admin.campaigns.title")}
+	for _, c := range cs {
+		if h.Service.CanEdit(r.Context(), c) {
+			p.Campaigns = append(p.Campaigns, h.view(r, c))
+		}
+	}
+	p.Wide = true
+	h.render(w, r, http.StatusOK, "admin_list.html", p)
+}
+
+func defaultInput(now time.Time) Input {
+	start := time.Date(now.Year(), 5, 20, 0, 0, 0, 0, Zone)
+	if !start.After(now) {
+		start = start.AddDate(1, 0, 0)
+	}
+	return Input{
+		Start: start.Format("2006-01-02"), End: start.AddDate(0, 0, 6).Format("2006-01-02"),
+		FilingDeadline: start.AddDate(0, 0, -30).Format("2006-01-02"), SummaryDeadline: start.AddDate(0, 0, 21).Format("2006-01-02"),
+		Mode: string(ModeOnsite), VideoMaxSeconds: "180", PhotoMinKB: "1024", PhotoMaxKB: "2048",
+		Categories: "展示科技创新成就 | Achievements of innovation\n体验美好生活活动 | Science for a better life\n做好科普宣传 | Science communication\n",
+		Audiences:  DefaultAudiences,
+	}
+}
+
+// DefaultAudiences are the publics the national notice names.
+const DefaultAudiences = "青少年 | Young people\n劳动者 | Workers\n领导干部和公务员 | Officials and civil servants\n部队官兵 | Military personnel\n农民 | Farmers\n社会公众 | General public\n"
+
+func (h *Handlers) newForm(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := h.formPage(r, "admin.campaign.new", defaultInput(h.Service.Clock.Now()))
+	p.Action, p.New = "/admin/campaigns/new", true
+	h.render(w, r, http.StatusOK, "form.html", p)
+}
+
+func inputFromForm(r *http.Request) Input {
+	v := func(k string) string { return r.PostFormValue(k) }
+	version, _ := strconv.Atoi(v("version"))
+	return Input{
+		Slug: v("slug"), Title: v("title"), DocNumber: v("doc_number"), Theme: v("theme"), Start: v("start"), End: v("end"),
+		FilingDeadline: v("filing_deadline"), SummaryDeadline: v("summary_deadline"),
+		ContactName: v("contact_name"), ContactPhone: v("contact_phone"), ContactEmail: v("contact_email"), ContactAddress: v("contact_address"),
+		Mode: v("mode"), NoticeMD: v("notice"), Categories: v("categories"), Audiences: v("audiences"),
+		VideoMaxSeconds: v("video_max_seconds"), PhotoMinKB: v("photo_min_kb"), PhotoMaxKB: v("photo_max_kb"), Version: version,
+	}
+}
+
+func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	in := inputFromForm(r)
+	c, err := h.Service.Create(r.Context(), in)
+	if err != nil {
+		p := h.formPage(r, "admin.campaign.new", in)
+		p.Action, p.New = "/admin/campaigns/new", true
+		h.formError(w, r, err, p)
+		return
+	}
+	web.SetFlash(w, "campaign.created")
+	web.Redirect(w, r, "/admin/campaigns/"+c.Slug+"/edit")
+}
+
+// formError shows the form again, as typed, with the messages beside the
+// fields; anything else becomes an error page.
+func (h *Handlers) formError(w http.ResponseWriter, r *http.Request, err error, p FormPage) {
+	fields, summary, ok := web.FormErrors(r, err)
+	if !ok {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p.Errors, p.Summary = fields, summary
+	h.render(w, r, web.Status(errs.CodeOf(err)), "form.html", p)
+}
+
+func (h *Handlers) editForm(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	c, err := h.Service.Get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	if !h.Service.CanEdit(r.Context(), c) {
+		h.Server.Error(w, r, errs.ForbiddenErr())
+		return
+	}
+	h.render(w, r, http.StatusOK, "form.html", h.editPage(r, c, InputOf(c)))
+}
+
+func (h *Handlers) editPage(r *http.Request, c Campaign, in Input) FormPage {
+	p := h.formPage(r, "admin.campaign.edit", in)
+	v := h.view(r, c)
+	p.C, p.Action = &v, "/admin/campaigns/"+c.Slug+"/edit"
+	return p
+}
+
+func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	in := inputFromForm(r)
+	c, err := h.Service.Update(r.Context(), r.PathValue("slug"), in)
+	if err != nil {
+		if c.ID == 0 {
+			h.Server.Error(w, r, err)
+			return
+		}
+		h.formError(w, r, err, h.editPage(r, c, in))
+		return
+	}
+	web.SetFlash(w, "campaign.saved")
+	web.Redirect(w, r, "/admin/campaigns/"+c.Slug+"/edit")
+}
+
+func (h *Handlers) setState(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	state := State(r.PostFormValue("state"))
+	if state != StateDraft && state != StatePublished && state != StateArchived {
+		h.Server.Error(w, r, errs.New(errs.Invalid, "error.invalid"))
+		return
+	}
+	slug := r.PathValue("slug")
+	if err := h.Service.SetState(r.Context(), slug, state); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "campaign.state."+string(state))
+	web.Redirect(w, r, "/admin/campaigns/"+slug+"/edit")
+}
+
+type copyPage struct {
+	web.Page
+	C       View
+	Slug    string
+	Start   string
+	Errors  map[string]string
+	Summary string
+}
+
+func (h *Handlers) copyForm(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	c, err := h.Service.Get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	next := c.Start.AddDate(1, 0, 0)
+	h.render(w, r, http.StatusOK, "copy.html", copyPage{Page: web.PageFor(r, "admin.campaign.copy"), C: h.view(r, c),
+		Slug: strings.ReplaceAll(c.Slug, strconv.Itoa(c.Start.Year()), strconv.Itoa(next.Year())), Start: next.Format("2006-01-02")})
+}
+
+func (h *Handlers) copy(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	in := CopyInput{Slug: r.PostFormValue("slug"), Start: r.PostFormValue("start")}
+	c, err := h.Service.Copy(r.Context(), r.PathValue("slug"), in)
+	if err != nil {
+		src, gerr := h.Service.Get(r.Context(), r.PathValue("slug"))
+		fields, summary, ok := web.FormErrors(r, err)
+		if gerr != nil || !ok {
+			h.Server.Error(w, r, err)
+			return
+		}
+		h.render(w, r, web.Status(errs.CodeOf(err)), "copy.html", copyPage{Page: web.PageFor(r, "admin.campaign.copy"), C: h.view(r, src),
+			Slug: in.Slug, Start: in.Start, Errors: fields, Summary: summary})
+		return
+	}
+	web.SetFlash(w, "campaign.copied")
+	web.Redirect(w, r, "/admin/campaigns/"+c.Slug+"/edit")
+}
+
+func (h *Handlers) addAttachment(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	slug := r.PathValue("slug")
+	r.Body = http.MaxBytesReader(w, r.Body, MaxAttachmentBytes+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		h.attachmentError(w, r, slug, errs.Wrap(errs.Invalid, err, "campaign.error.attachment_missing"))
+		return
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			h.attachmentError(w, r, slug, errs.Wrap(errs.TooLarge, err, "campaign.error.attachment_size", MaxAttachmentBytes>>20))
+			return
+		}
+		if part.FormName() != "file" || part.FileName() == "" {
+			continue
+		}
+		_, err = h.Service.AddAttachment(r.Context(), slug, part.FileName(), part)
+		if err != nil {
+			h.attachmentError(w, r, slug, err)
+			return
+		}
+		web.SetFlash(w, "campaign.attachment_added")
+		web.Redirect(w, r, "/admin/campaigns/"+slug+"/edit#attachments")
+		return
+	}
+	h.attachmentError(w, r, slug, errs.New(errs.Invalid, "campaign.error.attachment_missing"))
+}
+
+func (h *Handlers) attachmentError(w http.ResponseWriter, r *http.Request, slug string, err error) {
+	c, gerr := h.Service.Get(r.Context(), slug)
+	if gerr != nil {
+		h.Server.Error(w, r, gerr)
+		return
+	}
+	e, ok := errs.As(err)
+	if !ok {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := h.editPage(r, c, InputOf(c))
+	p.Errors["file"] = web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...)
+	p.Summary = p.Errors["file"]
+	h.render(w, r, web.Status(e.Code), "form.html", p)
+}
+
+func (h *Handlers) removeAttachment(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.requireAdmin(r); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	slug := r.PathValue("slug")
+	if err := h.Service.RemoveAttachment(r.Context(), slug, id); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "campaign.attachment_removed")
+	web.Redirect(w, r, "/admin/campaigns/"+slug+"/edit#attachments")
+}

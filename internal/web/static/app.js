@@ -1,0 +1,13 @@
+// sciweek: small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+  // Ask before destructive buttons: <button data-confirm="...">.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-confirm]");
+    if (b && !window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+  });
+  // Move focus to the first field in error so keyboard and screen-reader
+  // users land where the problem is.
+  var bad = document.querySelector(".field.invalid input, .field.invalid textarea, .field.invalid select");
+  if (bad) { bad.focus(); }
+})();
