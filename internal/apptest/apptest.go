@@ -22,9 +22,11 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
-// Now is the clock's starting time in tests: 1 July 2020, 10:00 in
-// Quanzhou, while filing for the 2020 week is open.
-var Now = time.Date(2020, 7, 1, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+// Now is the clock's starting time in tests: 28 November 2026, 10:00 in
+// Quanzhou. The demo's upcoming campaign (slug "2026") then runs from 19 to
+// 25 December 2026, with filing open until 12 December and summaries due
+// on 3 January 2027; the archived 2020 original lies beside it.
+var Now = time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 // Env is a running sciweek.
 type Env struct {
