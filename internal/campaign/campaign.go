@@ -143,14 +143,25 @@ func (c Campaign) PhaseAt(t time.Time) Phase {
 	return PhaseClosed
 }
 
-// DaysUntil counts whole days from now until t, rounding up; negative when
-// t has passed.
+// DaysUntil counts calendar days in Zone from now to t, as a clerk counts
+// them ("14 days left" on 28 November for a deadline of 12 December); it is
+// negative once t has passed.
 func DaysUntil(now, t time.Time) int {
-	d := t.Sub(now)
-	if d < 0 {
-		return -int((-d).Hours()/24) - 1
+	if t.Before(now) {
+		n := civilDays(now, t)
+		if n >= 0 {
+			return -1
+		}
+		return n
 	}
-	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
+	return civilDays(now, t)
+}
+
+func civilDays(from, to time.Time) int {
+	a, b := from.In(Zone), to.In(Zone)
+	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
 }
 
 // EndOfDay is the last second of the date d in Zone, the moment a deadline
