@@ -82,7 +82,10 @@ func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // Client is a browser-like client with its own cookies.
 type Client struct {

@@ -15,9 +15,9 @@ func TestCampaignAPI(t *testing.T) {
 		var list struct {
 			Items []struct {
 				ID, Title, Theme, State, Mode string
-				StartDate                      string `json:"start_date"`
-				Start                          string
-				FilingDeadline                 string `json:"filing_deadline"`
+				StartDate                     string `json:"start_date"`
+				Start                         string
+				FilingDeadline                string `json:"filing_deadline"`
 			}
 			Total, Page, PerPage int `json:"-"`
 		}

@@ -82,7 +82,7 @@ func TestDashboardShowsDeadlines(t *testing.T) {
 	e := apptest.New(t)
 	e.Run(t, []apptest.Scenario{
 		{Name: "unit", As: "hqu", Path: "/dashboard", Status: 200,
-			Contains: []string{"华侨大学", "2026年泉州市科技活动周", "2026年12月12日", "还剩 14 天", "填报《重点项目备案表》"},
+			Contains:    []string{"华侨大学", "2026年泉州市科技活动周", "2026年12月12日", "还剩 14 天", "填报《重点项目备案表》"},
 			NotContains: []string{"2020年泉州市科技活动周"}},
 		{Name: "organiser", As: "admin", Path: "/dashboard", Status: 200, Contains: []string{"新建活动周", "编辑"}},
 		{Name: "public is sent to login", Path: "/dashboard", Status: 303},
@@ -223,13 +223,13 @@ func TestCreatePublishCopy(t *testing.T) {
 		t.Fatalf("copy: %d\n%s", res.Status, res.Body)
 	}
 	var got struct {
-		Title            string
-		StartDate        string `json:"start_date"`
-		FilingDeadline   string `json:"filing_deadline"`
-		SummaryDeadline  string `json:"summary_deadline"`
-		State            string
-		FocusAreas       []campaign.Term `json:"focus_areas"`
-		Notice           string
+		Title           string
+		StartDate       string `json:"start_date"`
+		FilingDeadline  string `json:"filing_deadline"`
+		SummaryDeadline string `json:"summary_deadline"`
+		State           string
+		FocusAreas      []campaign.Term `json:"focus_areas"`
+		Notice          string
 	}
 	admin.Get("/api/v1/campaigns/2021").JSON(t, &got)
 	if got.Title != "2021年泉州市科技活动周" || got.StartDate != "2021-08-23" || got.State != "draft" ||

@@ -27,12 +27,12 @@ func TestCataloguesHaveTheSameKeys(t *testing.T) {
 
 func TestFromAcceptLanguage(t *testing.T) {
 	for h, want := range map[string]string{
-		"":                          Chinese,
-		"en-US,en;q=0.9":            English,
-		"zh-CN,zh;q=0.9,en;q=0.8":   Chinese,
-		"fr-FR, en;q=0.5":           English,
-		"de":                        Chinese,
-		"en;q=0.4, zh-TW;q=0.8":     Chinese,
+		"":                        Chinese,
+		"en-US,en;q=0.9":          English,
+		"zh-CN,zh;q=0.9,en;q=0.8": Chinese,
+		"fr-FR, en;q=0.5":         English,
+		"de":                      Chinese,
+		"en;q=0.4, zh-TW;q=0.8":   Chinese,
 	} {
 		if got := FromAcceptLanguage(h); got != want {
 			t.Errorf("FromAcceptLanguage(%q) = %q, want %q", h, got, want)
