@@ -242,6 +242,9 @@ func TestCreatePublishCopy(t *testing.T) {
 	if !strings.Contains(got.Notice, "2021年7月24日前") {
 		t.Error("the copied notice still names 2020")
 	}
+	if !strings.Contains(got.Notice, "国科发智〔2020〕167号") {
+		t.Error("the copy changed the number of another document")
+	}
 	if res := e.As(t, "hqu").PostForm("/admin/campaigns/2020/copy", url.Values{"slug": {"x2021"}}); res.Status != 403 {
 		t.Errorf("a unit copied a campaign: %d", res.Status)
 	}

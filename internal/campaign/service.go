@@ -474,13 +474,21 @@ func (s *Service) Copy(ctx context.Context, srcSlug string, in CopyInput) (Campa
 		return t.AddDate(0, 0, days)
 	}
 	oldYear, newYear := strconv.Itoa(src.Start.Year()), strconv.Itoa(newStart.Year())
+	// The year moves on everywhere except in the numbers of other documents
+	// (国科发智〔2020〕167号 stays what it is).
 	reYear := func(s string) string {
-		return yearRe.ReplaceAllStringFunc(s, func(y string) string {
-			if y == oldYear {
-				return newYear
+		var b strings.Builder
+		last := 0
+		for _, m := range yearRe.FindAllStringIndex(s, -1) {
+			b.WriteString(s[last:m[0]])
+			if s[m[0]:m[1]] == oldYear && !strings.HasSuffix(s[:m[0]], "〔") && !strings.HasSuffix(s[:m[0]], "[") {
+				b.WriteString(newYear)
+			} else {
+				b.WriteString(s[m[0]:m[1]])
 			}
-			return y
-		})
+			last = m[1]
+		}
+		return b.String() + s[last:]
 	}
 	next := InputOf(src)
 	next.Slug = strings.TrimSpace(in.Slug)
