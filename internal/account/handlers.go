@@ -15,9 +15,9 @@ var Templates embed.FS
 
 // Handlers serves the login, account and organisation pages.
 type Handlers struct {
-	Service  *Service
-	Server   *web.Server
-	Audit    *audit.Log
+	Service *Service
+	Server  *web.Server
+	Audit   *audit.Log
 	// LoginLimiter slows password guessing from one address.
 	LoginLimiter *web.Limiter
 	// RegisterLimiter slows sign-up spam from one address.
@@ -33,6 +33,25 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/password", h.changePassword)
 	mux.HandleFunc("GET /lang/{lang}", h.switchLanguage)
 	mux.HandleFunc("GET /api/v1/me", h.apiMe)
+
+	mux.HandleFunc("GET /register", h.registerForm)
+	mux.HandleFunc("POST /register", h.register)
+	mux.HandleFunc("GET /admin/registrations", h.registrations)
+	mux.HandleFunc("POST /admin/registrations/{code}/approve", h.decide(true))
+	mux.HandleFunc("POST /admin/registrations/{code}/reject", h.decide(false))
+	mux.HandleFunc("GET /admin/orgs", h.orgTree)
+	mux.HandleFunc("GET /admin/orgs/new", h.orgNewForm)
+	mux.HandleFunc("POST /admin/orgs/new", h.orgCreate)
+	mux.HandleFunc("GET /admin/orgs/import", h.importForm)
+	mux.HandleFunc("POST /admin/orgs/import", h.importPost)
+	mux.HandleFunc("GET /admin/orgs/{code}", h.orgShow)
+	mux.HandleFunc("POST /admin/orgs/{code}", h.orgUpdate)
+	mux.HandleFunc("POST /admin/orgs/{code}/accounts", h.accountCreate)
+	mux.HandleFunc("POST /admin/orgs/{code}/accounts/{username}/roles", h.accountRoles)
+	mux.HandleFunc("POST /admin/orgs/{code}/accounts/{username}/status", h.accountStatus)
+	mux.HandleFunc("GET /admin/audit", h.auditLog)
+	mux.HandleFunc("GET /api/v1/organisations", h.apiOrganisations)
+	mux.HandleFunc("GET /api/v1/audit", h.apiAudit)
 }
 
 // RequireLogin returns the signed-in account or an Unauthenticated error.

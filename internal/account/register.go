@@ -30,13 +30,18 @@ func (s *Service) Register(ctx context.Context, in Registration) (Organisation, 
 	org := OrgInput{ParentCode: in.DistrictCode, Code: in.UnitCode, Name: in.UnitName, Kind: KindUnit,
 		ContactName: in.ContactName, ContactPhone: in.ContactPhone, ContactEmail: in.ContactEmail, Address: in.Address}
 	org.normalize()
+	if org.Code == "" {
+		org.Code = newUnitCode()
+	}
 	acc := AccountInput{OrgCode: org.Code, Username: in.Username, DisplayName: in.ContactName, Email: in.ContactEmail,
 		Phone: in.ContactPhone, Password: in.Password, Roles: []Role{RoleFiler}}
 	acc.normalize()
 	f := errs.Fields{}
 	if org.ParentCode == "" {
 		f.Add("district", "register.error.district")
-	} else if d, err := s.Org(ctx, org.ParentCode); err != nil || d.Kind != KindBureau || d.Status != StatusActive {
+	} else if ok, err := s.isDistrict(ctx, org.ParentCode); err != nil {
+		return Organisation{}, err
+	} else if !ok {
 		f.Add("district", "register.error.district_unknown")
 	}
 	org.validate(f)
@@ -69,6 +74,20 @@ func (s *Service) Register(ctx context.Context, in Registration) (Organisation, 
 	return out, err
 }
 
+// isDistrict reports whether code names one of the Districts.
+func (s *Service) isDistrict(ctx context.Context, code string) (bool, error) {
+	ds, err := s.Districts(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, d := range ds {
+		if d.Code == code {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // PendingRegistrations lists the units waiting for the caller's approval.
 func (s *Service) PendingRegistrations(ctx context.Context) ([]Organisation, error) {
 	p := FromContext(ctx)
@@ -78,8 +97,9 @@ func (s *Service) PendingRegistrations(ctx context.Context) ([]Organisation, err
 	return listOrgs(ctx, s.DB, "o.status = 'pending' AND o.path LIKE ?", p.Org.Path+"%")
 }
 
-// DecideRegistration approves or rejects a pending unit and its accounts.
-// Errors: NotFound, Forbidden, Conflict (no longer pending).
+// DecideRegistration approves or rejects a pending unit and its accounts;
+// a rejection needs a reason. Errors: NotFound, Forbidden, Invalid (no
+// reason), Conflict (no longer pending).
 func (s *Service) DecideRegistration(ctx context.Context, code string, approve bool, reason string) error {
 	org, err := s.Org(ctx, code)
 	if err != nil {
@@ -88,6 +108,13 @@ func (s *Service) DecideRegistration(ctx context.Context, code string, approve b
 	p := FromContext(ctx)
 	if !isSystem(ctx) && !p.CanManage(org) {
 		return errs.ForbiddenErr()
+	}
+	reason = strings.TrimSpace(reason)
+	if !approve && reason == "" {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: map[string]errs.Msg{"reason": {Key: "registrations.error.reason"}}}
+	}
+	if validate.TooLong(reason, 500) {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: map[string]errs.Msg{"reason": {Key: "error.too_long", Args: []any{500}}}}
 	}
 	if org.Status != StatusPending {
 		return errs.New(errs.Conflict, "register.error.not_pending")

@@ -87,6 +87,8 @@ func (in OrgInput) validate(f errs.Fields) {
 	}
 	if !validate.IsCode(in.Code) {
 		f.Add("code", "org.error.code")
+	} else if reservedCodes[in.Code] {
+		f.Add("code", "orgs.error.code_reserved")
 	}
 	if in.Kind != KindBureau && in.Kind != KindUnit {
 		f.Add("kind", "org.error.kind")
@@ -130,11 +132,7 @@ func (s *Service) createOrg(ctx context.Context, tx *db.Tx, in OrgInput, status 
 		parent = &p
 	}
 	if !isSystem(ctx) && status == StatusActive {
-		pr := FromContext(ctx)
-		if parent == nil || !pr.CanManage(*parent) && !(pr.IsOrganiser(*parent)) {
-			return Organisation{}, errs.ForbiddenErr()
-		}
-		if in.Kind == KindBureau && !pr.Has(RoleAdmin) {
+		if parent == nil || !FromContext(ctx).CanCreateUnder(*parent, in.Kind) {
 			return Organisation{}, errs.ForbiddenErr()
 		}
 	}
@@ -367,8 +365,12 @@ func (s *Service) SetRoles(ctx context.Context, username string, roles []Role) e
 	})
 }
 
-// SetStatus enables or disables an account. Errors: Forbidden, NotFound, Conflict.
+// SetStatus enables or disables an account. Errors: Invalid (another
+// status), Forbidden, NotFound, Conflict.
 func (s *Service) SetStatus(ctx context.Context, username string, status Status) error {
+	if status != StatusActive && status != StatusDisabled {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: map[string]errs.Msg{"status": {Key: "orgs.error.status"}}}
+	}
 	acc, err := s.Account(ctx, username)
 	if err != nil {
 		return err
