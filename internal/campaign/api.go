@@ -108,17 +108,9 @@ func (h *Handlers) apiGet(w http.ResponseWriter, r *http.Request) {
 // apiPatch changes the fields present in the body; "version", when sent,
 // must be the current one.
 func (h *Handlers) apiPatch(w http.ResponseWriter, r *http.Request) {
-	if _, err := account.RequireLogin(r); err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	c, err := h.Service.Get(r.Context(), r.PathValue("campaign"))
+	c, err := h.editable(r, r.PathValue("campaign"))
 	if err != nil {
 		h.Server.Error(w, r, err)
-		return
-	}
-	if !h.Service.CanEdit(r.Context(), c) {
-		h.Server.Error(w, r, errs.ForbiddenErr())
 		return
 	}
 	in := InputOf(c)
