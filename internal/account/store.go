@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sciweek/sciweek/internal/errs"
@@ -47,7 +49,34 @@ func listOrgs(ctx context.Context, q db.Querier, where string, args ...any) ([]O
 		}
 		out = append(out, o)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sortTree(out)
+	return out, nil
+}
+
+// sortTree puts organisations in tree order: each one followed by those
+// below it, siblings in the order they were created. (Paths compare as
+// text, so "/1/10/" would otherwise come before "/1/2/".)
+func sortTree(orgs []Organisation) {
+	key := func(o Organisation) []int64 {
+		var k []int64
+		for _, s := range strings.Split(strings.Trim(o.Path, "/"), "/") {
+			n, _ := strconv.ParseInt(s, 10, 64)
+			k = append(k, n)
+		}
+		return k
+	}
+	sort.SliceStable(orgs, func(i, j int) bool {
+		a, b := key(orgs[i]), key(orgs[j])
+		for n := 0; n < len(a) && n < len(b); n++ {
+			if a[n] != b[n] {
+				return a[n] < b[n]
+			}
+		}
+		return len(a) < len(b)
+	})
 }
 
 func insertOrg(ctx context.Context, tx *db.Tx, o *Organisation, parent *Organisation, now db.Time) error {
