@@ -62,6 +62,8 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 	switch acc.Status {
 	case StatusPending:
 		return "", nil, errs.New(errs.Forbidden, "login.error.pending")
+	case StatusRejected:
+		return "", nil, errs.New(errs.Forbidden, "login.error.rejected")
 	case StatusActive:
 	default:
 		return "", nil, errs.New(errs.Forbidden, "login.error.disabled")

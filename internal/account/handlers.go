@@ -3,6 +3,7 @@ package account
 import (
 	"embed"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/audit"
@@ -84,6 +85,9 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 	next := web.SafeNext(r.PostFormValue("next"), "/dashboard")
 	page := loginPage{Page: web.PageFor(r, "login.title"), Username: username, Next: next}
 	if err := h.LoginLimiter.Allow(web.ClientIP(r.Context())); err != nil {
+		if e, ok := errs.As(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
+		}
 		page.Error = web.L(r.Context()).T("error.rate_limited")
 		h.Server.Renderer.Render(w, r, http.StatusTooManyRequests, "account/login.html", page)
 		return

@@ -96,7 +96,7 @@ func TestSelfRegistrationNeedsDistrictApproval(t *testing.T) {
 		if res := login(e.Client(t), "qzhs-admin", "secret-pass-1"); res.Status != http.StatusSeeOther {
 			t.Fatalf("approved login: %d\n%s", res.Status, res.Body)
 		}
-		if res := login(e.Client(t), "ssqsng", "secret-pass-1"); res.Status != http.StatusForbidden {
+		if res := login(e.Client(t), "ssqsng", "secret-pass-1"); res.Status != http.StatusForbidden || !strings.Contains(res.Body, "注册申请未通过审核") {
 			t.Errorf("rejected login: %d", res.Status)
 		}
 		events, _, err := e.App.Audit.List(ctx, audit.Filter{Action: "registration."})
