@@ -8,16 +8,11 @@ import (
 
 	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/platform/clock"
 )
 
-// Zone is the time zone in which dates typed by people are read: China
-// keeps one time zone and no daylight saving.
-var Zone = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+// Zone is the time zone in which dates typed by people are read.
+var Zone = clock.Zone
 
 // reservedCodes are path segments of the administration pages, which an
 // organisation's code must not shadow.

@@ -23,7 +23,7 @@ func scanOrg(row interface{ Scan(...any) error }) (Organisation, error) {
 	var created db.Time
 	err := row.Scan(&o.ID, &o.ParentID, &o.Code, &o.Name, &o.NameEn, &o.Kind, &o.Path, &o.Depth,
 		&o.ContactName, &o.ContactPhone, &o.ContactEmail, &o.Address, &o.Status, &created, &o.ParentCode)
-	o.CreatedAt = created.Time
+	o.CreatedAt = created.In(Zone)
 	return o, err
 }
 
@@ -110,7 +110,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 	var locked, created db.Time
 	err := row.Scan(&a.ID, &a.OrgID, &a.Username, &a.DisplayName, &a.Email, &a.Phone, &a.Locale, &a.Status,
 		&a.FailedLogins, &locked, &created, &a.passwordHash)
-	a.LockedUntil, a.CreatedAt = locked.Time, created.Time
+	a.LockedUntil, a.CreatedAt = locked.Time, created.In(Zone)
 	return a, err
 }
 

@@ -5,16 +5,12 @@ package campaign
 
 import (
 	"time"
+
+	"github.com/sciweek/sciweek/internal/platform/clock"
 )
 
-// Zone is the time zone deadlines and dates are read in. China keeps one
-// time zone and no daylight saving.
-var Zone = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
+// Zone is the time zone deadlines and dates are read in.
+var Zone = clock.Zone
 
 // Mode says how the week is held.
 type Mode string

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -54,7 +55,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // JSON answers with v. GET answers carry an ETag and honour If-None-Match.
 func JSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	body, err := json.Marshal(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	body := buf.Bytes()
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": apiError{Code: errs.Internal, Message: L(r.Context()).T("error.internal")}})
 		return
@@ -75,7 +80,6 @@ func JSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	}
 	w.WriteHeader(status)
 	w.Write(body)
-	w.Write([]byte("\n"))
 }
 
 func etagMatch(header, etag string) bool {

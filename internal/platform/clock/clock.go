@@ -7,6 +7,16 @@ import (
 	"time"
 )
 
+// Zone is the time zone of the people sciweek serves: dates they type and
+// deadlines "by 24 July" are read in it. China keeps one time zone and no
+// daylight saving, so a fixed +08:00 stands in where no zone database exists.
+var Zone = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
 // Clock tells the current time.
 type Clock interface{ Now() time.Time }
 
