@@ -1,0 +1,111 @@
+package filing
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/platform/clock"
+)
+
+var week2020 = Window{
+	Start:      time.Date(2020, 8, 23, 0, 0, 0, 0, clock.Zone),
+	End:        time.Date(2020, 8, 29, 0, 0, 0, 0, clock.Zone),
+	Categories: []string{"展示科技战疫成效", "展示科技创新成就", "体验美好生活活动", "科技助力脱贫攻坚", "做好科普宣传"},
+	Audiences:  []string{"青少年", "劳动者", "领导干部和公务员", "部队官兵", "农民", "社会公众"},
+}
+
+func TestCheckProject(t *testing.T) {
+	in := Values{
+		KeyTitle: "  人工智能科普展 ", KeyHost: "华侨大学", KeyCategory: "（二）展示科技创新成就", KeyMode: "线下",
+		KeyStart: "2020年8月23日 上午9点", KeyEnd: "2020/8/23 17:30", KeyPlace: "泉州市丰泽区城华北路269号",
+		KeyContent: "展示人工智能成果", KeyAudience: "青少年、社会公众", KeyExpected: "约300人", KeyContact: "林老师", KeyPhone: "0595－2269 2114",
+	}
+	out, bad := Check(DefaultTemplate(1), week2020, in)
+	if len(bad) != 0 {
+		t.Fatalf("errors: %v", bad)
+	}
+	want := Values{KeyTitle: "人工智能科普展", KeyCategory: "展示科技创新成就", KeyStart: "2020-08-23 09:00", KeyEnd: "2020-08-23 17:30",
+		KeyAudience: "青少年\n社会公众", KeyExpected: "300", KeyOrganizer: ""}
+	for k, v := range want {
+		if out[k] != v {
+			t.Errorf("%s = %q, want %q", k, out[k], v)
+		}
+	}
+}
+
+func TestCheckRefuses(t *testing.T) {
+	base := Values{KeyTitle: "x", KeyHost: "y", KeyCategory: "做好科普宣传", KeyMode: "线上", KeyStart: "2020-08-24", KeyEnd: "2020-08-24",
+		KeyPlace: "网络", KeyContent: "z", KeyAudience: "农民", KeyExpected: "10", KeyContact: "王", KeyPhone: "13812345678"}
+	for _, c := range []struct{ key, value, msg string }{
+		{KeyTitle, "", "error.required"},
+		{KeyPhone, "12345", "error.phone"},
+		{KeyStart, "2020-09-01 09:00", "filing.error.outside_week"},
+		{KeyStart, "明天", "filing.error.datetime"},
+		{KeyEnd, "2020-08-23", "filing.error.end_before_start"},
+		{KeyCategory, "其他", "filing.error.choice"},
+		{KeyAudience, "农民、外星人", "filing.error.choice_item"},
+		{KeyExpected, "三十", "filing.error.number"},
+		{KeyMode, "线下活动", "filing.error.choice"},
+	} {
+		in := Values{}
+		for k, v := range base {
+			in[k] = v
+		}
+		in[c.key] = c.value
+		_, bad := Check(DefaultTemplate(1), week2020, in)
+		if bad[c.key].Key != c.msg || len(bad) != 1 {
+			t.Errorf("%s=%q: errors %v, want %s", c.key, c.value, bad, c.msg)
+		}
+	}
+}
+
+func TestCheckOpenDay(t *testing.T) {
+	in := Values{KeyUnitName: "泉州师范学院", KeyOpenContent: "实验室开放", KeyAddress: "东海大街398号", KeyContact: "王老师",
+		KeyPhone: "0595-22919595", KeySlots: "2020-08-24 09:00-11:30\n8月24日 14:00～16:00\n\n2020/8/24 9:00-11:30", KeyCapacity: "３０人"}
+	out, bad := Check(DefaultTemplate(2), week2020, in)
+	if len(bad) != 0 {
+		t.Fatalf("errors: %v", bad)
+	}
+	if out[KeySlots] != "2020-08-24 09:00-11:30\n2020-08-24 14:00-16:00" || out[KeyCapacity] != "30" {
+		t.Fatalf("slots %q capacity %q", out[KeySlots], out[KeyCapacity])
+	}
+	for _, c := range []struct{ key, value, msg string }{
+		{KeyCapacity, "0", "filing.error.positive"},
+		{KeyCapacity, "-5", "filing.error.number"},
+		{KeySlots, "2020-08-24 11:00-09:00", "filing.error.slot"},
+		{KeySlots, "全天开放", "filing.error.slot"},
+		{KeySlots, "2020-08-30 09:00-10:00", "filing.error.slot_outside"},
+	} {
+		v := Values{}
+		for k, x := range in {
+			v[k] = x
+		}
+		v[c.key] = c.value
+		if _, bad := Check(DefaultTemplate(2), week2020, v); bad[c.key].Key != c.msg {
+			t.Errorf("%s=%q: %v, want %s", c.key, c.value, bad, c.msg)
+		}
+	}
+}
+
+func TestRetiredFieldsKeepTheirValues(t *testing.T) {
+	tpl := DefaultTemplate(2)
+	tpl.Fields[4].Retired = true // 联系电话 is no longer asked
+	in := Values{KeyUnitName: "a", KeyOpenContent: "b", KeyAddress: "c", KeyContact: "d", KeyPhone: "old value", KeySlots: "2020-08-24 09:00-10:00", KeyCapacity: "5"}
+	out, bad := Check(tpl, week2020, in)
+	if len(bad) != 0 || out[KeyPhone] != "old value" {
+		t.Fatalf("retired field: %v %q", bad, out[KeyPhone])
+	}
+}
+
+func TestParseCount(t *testing.T) {
+	for in, want := range map[string]int{"30": 30, "30人": 30, "约200人次": 200, "1,200": 1200, "３０": 30, "30.0": 30, "300余人": 300} {
+		if n, ok := ParseCount(in); !ok || n != want {
+			t.Errorf("ParseCount(%q) = %d, %v", in, n, ok)
+		}
+	}
+	for _, in := range []string{"三十", "30-50人", "-1", "1.5"} {
+		if _, ok := ParseCount(in); ok {
+			t.Errorf("ParseCount(%q) accepted", in)
+		}
+	}
+}
