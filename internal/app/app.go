@@ -15,6 +15,7 @@ import (
 	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
@@ -44,6 +45,7 @@ type App struct {
 	Audit     *audit.Log
 	Accounts  *account.Service
 	Campaigns *campaign.Service
+	Filings   *filing.Service
 	Server    *web.Server
 }
 
@@ -70,6 +72,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	}
 	a.Accounts = &account.Service{DB: d, Audit: a.Audit, Clock: clk, Config: accCfg}
 	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err

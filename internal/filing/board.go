@@ -1,0 +1,261 @@
+package filing
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/platform/db"
+)
+
+// Status is what the board shows for one table of one organisation.
+type Status string
+
+// The board statuses.
+const (
+	StatusNotStarted Status = "not_started"
+	StatusDraft      Status = "draft"
+	StatusSubmitted  Status = "submitted"
+	StatusReturned   Status = "returned"
+	StatusApproved   Status = "approved"
+)
+
+// BoardCell is one table of one organisation on the board.
+type BoardCell struct {
+	FilingID int64
+	Status   Status
+	Items    int
+	// Late is set when the deadline (with any extension) has passed and the
+	// table is not in review or approved.
+	Late     bool
+	Stage    string
+	Reminded time.Time
+}
+
+// BoardRow is one organisation on the board.
+type BoardRow struct {
+	Org      account.Organisation
+	District string
+	Deadline time.Time
+	Cells    [3]BoardCell // index 1 and 2
+}
+
+// Board lists every organisation below the caller that files, with the
+// state of each table. Errors: Forbidden.
+func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
+	p := account.FromContext(ctx)
+	if p == nil || !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) {
+		return nil, errs.ForbiddenErr()
+	}
+	orgs, err := s.Accounts.Subtree(ctx, p.Org)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]account.Organisation{}
+	for _, o := range orgs {
+		names[o.ID] = o
+	}
+	filings, err := listFilings(ctx, s.DB, "f.campaign_id = ? AND o.path LIKE ?", c.ID, p.Org.Path+"%")
+	if err != nil {
+		return nil, err
+	}
+	byOrg := map[int64][]Filing{}
+	for _, f := range filings {
+		byOrg[f.OrgID] = append(byOrg[f.OrgID], f)
+	}
+	counts := map[int64]int{}
+	rows, err := s.DB.Query(ctx, `SELECT i.filing_id, COUNT(*) FROM filing_items i JOIN filings f ON f.id = i.filing_id WHERE f.campaign_id = ? GROUP BY i.filing_id`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var n int
+		rows.Scan(&id, &n)
+		counts[id] = n
+	}
+	rows.Close()
+	reminded := map[[2]int64]time.Time{}
+	rows, err = s.DB.Query(ctx, `SELECT org_id, table_no, MAX(sent_at) FROM filing_reminders WHERE campaign_id = ? GROUP BY org_id, table_no`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var org int64
+		var table int64
+		var at db.Time
+		rows.Scan(&org, &table, &at)
+		reminded[[2]int64{org, table}] = at.In(clock.Zone)
+	}
+	rows.Close()
+	now := s.Clock.Now()
+	var out []BoardRow
+	for _, o := range orgs {
+		if o.ID == owner.ID || o.Status != account.StatusActive || !owner.Contains(o) {
+			continue
+		}
+		row := BoardRow{Org: o, District: districtName(o, owner, names)}
+		if row.Deadline, err = s.Deadline(ctx, c, o.ID); err != nil {
+			return nil, err
+		}
+		for t := 1; t <= 2; t++ {
+			cell := BoardCell{Status: StatusNotStarted, Reminded: reminded[[2]int64{o.ID, int64(t)}]}
+			for _, f := range byOrg[o.ID] {
+				if f.Table != t {
+					continue
+				}
+				cell.FilingID, cell.Items, cell.Stage = f.ID, counts[f.ID], f.StageOrgName
+				switch {
+				case f.State == StateDraft && f.ApprovedRevision > 0:
+					cell.Status = StatusApproved // reopened: the approved revision stands
+				case f.State == StateDraft && cell.Items == 0:
+					cell.Status = StatusNotStarted
+				default:
+					cell.Status = Status(f.State)
+				}
+			}
+			waiting := cell.Status == StatusNotStarted || cell.Status == StatusDraft || cell.Status == StatusReturned
+			cell.Late = waiting && now.After(row.Deadline)
+			row.Cells[t] = cell
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// districtName is the name of the organisation one level below the
+// organiser on o's path: its district bureau.
+func districtName(o, owner account.Organisation, names map[int64]account.Organisation) string {
+	ids := append(o.AncestorIDs(), o.ID)
+	for i, id := range ids {
+		if id == owner.ID && i+1 < len(ids) {
+			if d, ok := names[ids[i+1]]; ok {
+				return d.Name
+			}
+		}
+	}
+	return ""
+}
+
+// Remind records a reminder to an organisation that has not submitted a
+// table; the organisation sees it on its home page. Errors: Forbidden,
+// NotFound.
+func (s *Service) Remind(ctx context.Context, c campaign.Campaign, orgCode string, table int) error {
+	p := account.FromContext(ctx)
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil || p == nil || !p.Org.Contains(org) {
+		return errs.NotFoundf("organisation %s", orgCode)
+	}
+	if !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) || org.ID == p.OrgID {
+		return errs.ForbiddenErr()
+	}
+	if table != 1 && table != 2 {
+		return errs.NotFoundf("table %d", table)
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO filing_reminders (campaign_id, org_id, table_no, sent_by, sent_at) VALUES (?, ?, ?, ?, ?)`,
+			c.ID, org.ID, table, p.ID, s.now()); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "filing.remind", "organisation", org.Code, map[string]any{"campaign": c.Slug, "table": table})
+	})
+}
+
+// Reminder is a reminder an organisation has received.
+type Reminder struct {
+	Table  int
+	From   string
+	SentAt time.Time
+}
+
+// Reminders lists the reminders to the caller's organisation that are
+// still open: the table has not been submitted since.
+func (s *Service) Reminders(ctx context.Context, c campaign.Campaign) ([]Reminder, error) {
+	p := account.FromContext(ctx)
+	if p == nil {
+		return nil, nil
+	}
+	rows, err := s.DB.Query(ctx, `SELECT r.table_no, COALESCE(o.name, ''), r.sent_at FROM filing_reminders r
+		LEFT JOIN accounts a ON a.id = r.sent_by LEFT JOIN organisations o ON o.id = a.org_id
+		LEFT JOIN filings f ON f.campaign_id = r.campaign_id AND f.org_id = r.org_id AND f.table_no = r.table_no
+		WHERE r.campaign_id = ? AND r.org_id = ? AND (f.id IS NULL OR f.state IN ('draft', 'returned'))
+		ORDER BY r.id DESC`, c.ID, p.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Reminder
+	seen := map[int]bool{}
+	for rows.Next() {
+		var r Reminder
+		var at db.Time
+		if err := rows.Scan(&r.Table, &r.From, &at); err != nil {
+			return nil, err
+		}
+		r.SentAt = at.In(clock.Zone)
+		if !seen[r.Table] {
+			seen[r.Table] = true
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ApprovedItem is an item of an approved revision with who filed it.
+type ApprovedItem struct {
+	FilingID int64
+	UID      string
+	OrgCode  string
+	District string // the district bureau's name
+	Unit     string // the filing organisation's name
+	Values   Values
+}
+
+// ApprovedItems returns the items of the approved revision of every
+// filing of a table below district (all when empty) that the caller may
+// see, each with the organisation and district that filed it.
+func (s *Service) ApprovedItems(ctx context.Context, c campaign.Campaign, table int, district string) ([]ApprovedItem, error) {
+	fs, err := s.List(ctx, c, ListFilter{Table: table, District: district})
+	if err != nil {
+		return nil, err
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Accounts.Subtree(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]account.Organisation{}
+	for _, o := range all {
+		names[o.ID] = o
+	}
+	var out []ApprovedItem
+	for _, f := range fs {
+		if f.ApprovedRevision == 0 {
+			continue
+		}
+		var items string
+		if err := s.DB.QueryRow(ctx, `SELECT items FROM filing_revisions WHERE filing_id = ? AND number = ?`, f.ID, f.ApprovedRevision).Scan(&items); err != nil {
+			return nil, err
+		}
+		var recs []Item
+		if err := json.Unmarshal([]byte(items), &recs); err != nil {
+			return nil, err
+		}
+		org := names[f.OrgID]
+		for _, it := range recs {
+			out = append(out, ApprovedItem{FilingID: f.ID, UID: it.UID, OrgCode: f.OrgCode, District: districtName(org, owner, names), Unit: f.OrgName, Values: it.Values})
+		}
+	}
+	return out, nil
+}

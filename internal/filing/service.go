@@ -1,0 +1,757 @@
+package filing
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/audit"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/platform/blob"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/platform/db"
+)
+
+// Service runs filings and their review.
+type Service struct {
+	DB        *db.DB
+	Accounts  *account.Service
+	Campaigns *campaign.Service
+	Audit     *audit.Log
+	Blobs     blob.Store
+	Clock     clock.Clock
+}
+
+func (s *Service) now() db.Time { return db.At(s.Clock.Now()) }
+
+// WindowOf is what a campaign's items are checked against.
+func WindowOf(c campaign.Campaign) Window {
+	w := Window{Start: c.Start, End: c.End}
+	for _, t := range c.Categories {
+		w.Categories = append(w.Categories, t.Name)
+	}
+	for _, t := range c.Audiences {
+		w.Audiences = append(w.Audiences, t.Name)
+	}
+	return w
+}
+
+// Template returns the form of a table of the campaign and its version
+// (0 for the shipped default).
+func (s *Service) Template(ctx context.Context, c campaign.Campaign, table int) (Template, int, error) {
+	if table != 1 && table != 2 {
+		return Template{}, 0, errs.NotFoundf("table %d", table)
+	}
+	return loadTemplate(ctx, s.DB, c.ID, table)
+}
+
+// SaveTemplate stores a changed form. Fields are never deleted, only
+// retired, so values already filed stay readable. Errors: Forbidden,
+// Invalid, Conflict (stale version).
+func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Template, version int) error {
+	if !s.Campaigns.CanEdit(ctx, c) {
+		return errs.ForbiddenErr()
+	}
+	old, current, err := s.Template(ctx, c, t.Table)
+	if err != nil {
+		return err
+	}
+	if version != current {
+		return errs.New(errs.Conflict, "filing.error.template_stale")
+	}
+	f := errs.Fields{}
+	seen := map[string]bool{}
+	for i, fd := range t.Fields {
+		if strings.TrimSpace(fd.Label) == "" {
+			f.Add("fields."+itoa(i)+".label", "error.required")
+		}
+		if fd.Key == "" || seen[fd.Key] {
+			f.Add("fields."+itoa(i)+".key", "filing.error.field_key")
+		}
+		seen[fd.Key] = true
+		if !validType(fd.Type) {
+			f.Add("fields."+itoa(i)+".type", "filing.error.field_type")
+		}
+	}
+	for _, fd := range old.Fields {
+		if !seen[fd.Key] {
+			f.Add("fields", "filing.error.field_removed", fd.Label)
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if current == 0 {
+			_, err = tx.Exec(ctx, `INSERT INTO form_templates (campaign_id, table_no, definition, version, updated_at) VALUES (?, ?, ?, 1, ?)`,
+				c.ID, t.Table, marshal(t), s.now())
+		} else {
+			var res interface{ RowsAffected() (int64, error) }
+			res, err = tx.Exec(ctx, `UPDATE form_templates SET definition = ?, version = version + 1, updated_at = ? WHERE campaign_id = ? AND table_no = ? AND version = ?`,
+				marshal(t), s.now(), c.ID, t.Table, current)
+			if err == nil {
+				if n, _ := res.RowsAffected(); n == 0 {
+					return errs.New(errs.Conflict, "filing.error.template_stale")
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "filing.template", "campaign", c.Slug, map[string]any{"table": t.Table})
+	})
+}
+
+func validType(t FieldType) bool {
+	for _, x := range FieldTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// canSee reports whether the caller may read the organisation's filings:
+// its own, or those of the organisations below it.
+func canSee(ctx context.Context, org account.Organisation) bool {
+	if account.IsSystem(ctx) {
+		return true
+	}
+	p := account.FromContext(ctx)
+	return p != nil && p.Org.Contains(org)
+}
+
+// canWrite reports whether the caller may change the organisation's
+// drafts: its own filers and coordinators, and those who manage it (a
+// district entering a table a unit sent by e-mail).
+func canWrite(ctx context.Context, org account.Organisation) bool {
+	if account.IsSystem(ctx) {
+		return true
+	}
+	p := account.FromContext(ctx)
+	if p == nil {
+		return false
+	}
+	if p.Org.ID == org.ID {
+		return p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)
+	}
+	return p.CanManage(org)
+}
+
+// Get returns a filing the caller may see, with its items. A filing of
+// another organisation is NotFound, so its existence is not revealed.
+func (s *Service) Get(ctx context.Context, id int64) (Filing, error) {
+	f, err := findFiling(ctx, s.DB, "f.id = ?", id)
+	if err != nil {
+		return f, err
+	}
+	org, err := s.Accounts.OrgByID(ctx, f.OrgID)
+	if err != nil {
+		return f, err
+	}
+	if !canSee(ctx, org) {
+		return Filing{}, errs.NotFoundf("filing %d not visible", id)
+	}
+	return f, nil
+}
+
+// For returns the organisation's filing of a table, or an empty draft not
+// yet stored. Errors: NotFound (organisation unknown or not visible).
+func (s *Service) For(ctx context.Context, c campaign.Campaign, orgCode string, table int) (Filing, error) {
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil || !canSee(ctx, org) {
+		return Filing{}, errs.NotFoundf("organisation %s", orgCode)
+	}
+	if table != 1 && table != 2 {
+		return Filing{}, errs.NotFoundf("table %d", table)
+	}
+	f, err := findFiling(ctx, s.DB, "f.campaign_id = ? AND f.org_id = ? AND f.table_no = ?", c.ID, org.ID, table)
+	if errs.Is(err, errs.NotFound) {
+		return Filing{CampaignID: c.ID, CampaignSlug: c.Slug, OrgID: org.ID, OrgCode: org.Code, OrgName: org.Name, OrgPath: org.Path,
+			Table: table, State: StateDraft}, nil
+	}
+	return f, err
+}
+
+// ListFilter narrows a list of filings.
+type ListFilter struct {
+	Table    int
+	State    State
+	District string // code of a bureau: its filings and those below it
+	Unit     string // code of one organisation
+}
+
+// List returns the filings of a campaign that the caller may see.
+func (s *Service) List(ctx context.Context, c campaign.Campaign, lf ListFilter) ([]Filing, error) {
+	p := account.FromContext(ctx)
+	if p == nil && !account.IsSystem(ctx) {
+		return nil, errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	where := []string{"f.campaign_id = ?"}
+	args := []any{c.ID}
+	if p != nil {
+		where = append(where, "o.path LIKE ?")
+		args = append(args, p.Org.Path+"%")
+	}
+	if lf.Table != 0 {
+		where = append(where, "f.table_no = ?")
+		args = append(args, lf.Table)
+	}
+	if lf.State != "" {
+		where = append(where, "f.state = ?")
+		args = append(args, lf.State)
+	}
+	for _, code := range []struct {
+		code  string
+		exact bool
+	}{{lf.District, false}, {lf.Unit, true}} {
+		if code.code == "" {
+			continue
+		}
+		org, err := s.Accounts.Org(ctx, code.code)
+		if err != nil {
+			return nil, nil // an unknown code matches nothing
+		}
+		if code.exact {
+			where = append(where, "f.org_id = ?")
+			args = append(args, org.ID)
+		} else {
+			where = append(where, "o.path LIKE ?")
+			args = append(args, org.Path+"%")
+		}
+	}
+	fs, err := listFilings(ctx, s.DB, strings.Join(where, " AND "), args...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range fs {
+		if fs[i].Items, err = loadItems(ctx, s.DB, fs[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
+}
+
+func newUID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ensure returns the stored filing for (campaign, org, table), creating an
+// empty draft when there is none.
+func (s *Service) ensure(ctx context.Context, tx *db.Tx, c campaign.Campaign, org account.Organisation, table int) (Filing, error) {
+	f, err := findFiling(ctx, tx, "f.campaign_id = ? AND f.org_id = ? AND f.table_no = ?", c.ID, org.ID, table)
+	if !errs.Is(err, errs.NotFound) {
+		return f, err
+	}
+	now := s.now()
+	if _, err := tx.Exec(ctx, `INSERT INTO filings (campaign_id, org_id, table_no, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+		c.ID, org.ID, table, now, now); err != nil {
+		return f, err
+	}
+	return findFiling(ctx, tx, "f.campaign_id = ? AND f.org_id = ? AND f.table_no = ?", c.ID, org.ID, table)
+}
+
+// SaveItem stores one item of a draft — new when uid is empty — whatever
+// its problems, so nothing typed is lost; it returns the item with the
+// problems Check found. Errors: NotFound, Forbidden, Conflict (the filing
+// is under review or approved: reopen it first).
+func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode string, table int, uid string, in Values) (Filing, Item, map[string]errs.Msg, error) {
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil || !canSee(ctx, org) {
+		return Filing{}, Item{}, nil, errs.NotFoundf("organisation %s", orgCode)
+	}
+	if !canWrite(ctx, org) {
+		return Filing{}, Item{}, nil, errs.ForbiddenErr()
+	}
+	t, _, err := s.Template(ctx, c, table)
+	if err != nil {
+		return Filing{}, Item{}, nil, err
+	}
+	values, problems := Check(t, WindowOf(c), in)
+	for k, v := range problemValues(in, problems) {
+		values[k] = v // keep what was typed where it could not be read
+	}
+	var f Filing
+	item := Item{UID: uid, Values: values}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if f, err = s.ensure(ctx, tx, c, org, table); err != nil {
+			return err
+		}
+		if !f.Editable() {
+			return errs.New(errs.Conflict, "filing.error.not_editable")
+		}
+		now := s.now()
+		if uid == "" {
+			item.UID, item.Position = newUID(), len(f.Items)
+			_, err = tx.Exec(ctx, `INSERT INTO filing_items (filing_id, uid, position, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				f.ID, item.UID, item.Position, marshal(values), now, now)
+		} else {
+			res, e := tx.Exec(ctx, `UPDATE filing_items SET data = ?, updated_at = ? WHERE filing_id = ? AND uid = ?`, marshal(values), now, f.ID, uid)
+			if e == nil {
+				if n, _ := res.RowsAffected(); n == 0 {
+					e = errs.NotFoundf("item %s", uid)
+				}
+			}
+			err = e
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE filings SET version = version + 1, updated_at = ? WHERE id = ?`, now, f.ID)
+		return err
+	})
+	if err != nil {
+		return f, item, problems, err
+	}
+	f, err = findFiling(ctx, s.DB, "f.id = ?", f.ID)
+	return f, item, problems, err
+}
+
+// problemValues returns, for each field with a problem, the value as typed.
+func problemValues(in Values, problems map[string]errs.Msg) Values {
+	out := Values{}
+	for k := range problems {
+		out[k] = strings.TrimSpace(in[k])
+	}
+	return out
+}
+
+// DeleteItem removes an item from a draft. Errors: NotFound, Forbidden, Conflict.
+func (s *Service) DeleteItem(ctx context.Context, id int64, uid string) error {
+	f, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	org, err := s.Accounts.OrgByID(ctx, f.OrgID)
+	if err != nil {
+		return err
+	}
+	if !canWrite(ctx, org) {
+		return errs.ForbiddenErr()
+	}
+	if !f.Editable() {
+		return errs.New(errs.Conflict, "filing.error.not_editable")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM filing_items WHERE filing_id = ? AND uid = ?`, f.ID, uid)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.NotFoundf("item %s", uid)
+		}
+		_, err = tx.Exec(ctx, `UPDATE filings SET version = version + 1, updated_at = ? WHERE id = ?`, s.now(), f.ID)
+		return err
+	})
+}
+
+// Problems checks every item of a filing against the current form.
+func (s *Service) Problems(ctx context.Context, c campaign.Campaign, f *Filing) (int, error) {
+	t, _, err := s.Template(ctx, c, f.Table)
+	if err != nil {
+		return 0, err
+	}
+	l := 0
+	w := WindowOf(c)
+	for i := range f.Items {
+		_, bad := Check(t, w, f.Items[i].Values)
+		f.Items[i].Problems = map[string]string{}
+		for k, m := range bad {
+			f.Items[i].Problems[k] = m.Key
+		}
+		l += len(bad)
+	}
+	return l, nil
+}
+
+// Deadline is when the organisation's filing closes: the campaign's
+// deadline, or a later extension granted to it.
+func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64) (time.Time, error) {
+	var until db.Time
+	err := s.DB.QueryRow(ctx, `SELECT until_at FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, orgID).Scan(&until)
+	if err == nil && until.After(c.FilingDeadline) {
+		return until.In(clock.Zone), nil
+	}
+	return c.FilingDeadline, nil
+}
+
+// reviewChain lists, from the nearest up, the organisations that review
+// the filings of org: every level above it up to the campaign's organiser.
+func reviewChain(org account.Organisation, ownerID int64) []int64 {
+	ids := org.AncestorIDs() // root first
+	var chain []int64
+	for i := len(ids) - 1; i >= 0; i-- {
+		chain = append(chain, ids[i])
+		if ids[i] == ownerID {
+			return chain
+		}
+	}
+	return nil // outside the organiser's tree
+}
+
+func snapshot(items []Item) string {
+	type rec struct {
+		UID    string `json:"uid"`
+		Values Values `json:"values"`
+	}
+	out := make([]rec, 0, len(items))
+	for _, it := range items {
+		out = append(out, rec{it.UID, it.Values})
+	}
+	return marshal(out)
+}
+
+// Submit sends the draft for review as a new revision. It is refused after
+// the deadline (unless extended), with problems left, with no items, when
+// a returned filing comes back unchanged, and when another tab submitted it
+// first (version). Errors: NotFound, Forbidden, DeadlinePassed, Invalid, Conflict.
+func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, error) {
+	f, err := s.Get(ctx, id)
+	if err != nil {
+		return f, err
+	}
+	org, err := s.Accounts.OrgByID(ctx, f.OrgID)
+	if err != nil {
+		return f, err
+	}
+	p := account.FromContext(ctx)
+	if p == nil || p.Org.ID != org.ID || !(p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) {
+		return f, errs.ForbiddenErr()
+	}
+	c, err := s.Campaigns.Get(ctx, f.CampaignSlug)
+	if err != nil {
+		return f, err
+	}
+	if f.Version != version || !f.Editable() {
+		return f, errs.New(errs.Conflict, "filing.error.stale")
+	}
+	deadline, err := s.Deadline(ctx, c, org.ID)
+	if err != nil {
+		return f, err
+	}
+	if s.Clock.Now().After(deadline) {
+		return f, errs.New(errs.DeadlinePassed, "filing.error.deadline", web2date(deadline))
+	}
+	if len(f.Items) == 0 {
+		return f, errs.New(errs.Invalid, "filing.error.no_items")
+	}
+	if n, err := s.Problems(ctx, c, &f); err != nil {
+		return f, err
+	} else if n > 0 {
+		return f, errs.New(errs.Invalid, "filing.error.problems", n)
+	}
+	chain := reviewChain(org, c.OwnerOrgID)
+	if len(chain) == 0 && org.ID != c.OwnerOrgID {
+		return f, errs.ForbiddenErr()
+	}
+	snap := snapshot(f.Items)
+	if f.State == StateReturned && f.Revision > 0 {
+		var last string
+		if err := s.DB.QueryRow(ctx, `SELECT items FROM filing_revisions WHERE filing_id = ? AND number = ?`, f.ID, f.Revision).Scan(&last); err == nil && sameItems(last, snap) {
+			return f, errs.New(errs.Invalid, "filing.error.unchanged")
+		}
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		now := s.now()
+		state, stage := StateSubmitted, any(nil)
+		if len(chain) > 0 {
+			stage = chain[0]
+		} else {
+			state = StateApproved // the organiser's own table needs no one above it
+		}
+		res, err := tx.Exec(ctx, `UPDATE filings SET state = ?, stage_org_id = ?, revision = revision + 1, version = version + 1,
+			submitted_at = ?, updated_at = ? WHERE id = ? AND version = ?`, state, stage, now, now, f.ID, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, "filing.error.stale")
+		}
+		rev := f.Revision + 1
+		if state == StateApproved {
+			if _, err := tx.Exec(ctx, `UPDATE filings SET approved_revision = ? WHERE id = ?`, rev, f.ID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO filing_revisions (filing_id, number, items, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?)`,
+			f.ID, rev, snap, p.ID, now); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, f.ID, rev, "submit", "", ""); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "filing.submit", "filing", f.ID, map[string]any{"table": f.Table, "revision": rev, "items": len(f.Items)})
+	})
+	if err != nil {
+		return f, err
+	}
+	return s.Get(ctx, f.ID)
+}
+
+func sameItems(a, b string) bool {
+	var x, y any
+	json.Unmarshal([]byte(a), &x)
+	json.Unmarshal([]byte(b), &y)
+	return reflect.DeepEqual(x, y)
+}
+
+func web2date(t time.Time) string {
+	t = t.In(clock.Zone)
+	return t.Format("2006-01-02 15:04")
+}
+
+func (s *Service) event(ctx context.Context, tx *db.Tx, filingID int64, rev int, action, itemUID, comment string) error {
+	a := audit.ActorFrom(ctx)
+	var orgID any
+	if p := account.FromContext(ctx); p != nil {
+		orgID = p.OrgID
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO filing_events (filing_id, revision, action, actor_id, actor_name, org_id, item_uid, comment, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, filingID, rev, action, nullID(a.ID), a.Name, orgID, itemUID, comment, s.now())
+	return err
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// reviewable loads a filing the caller must review now: it waits at the
+// caller's organisation. Someone else's filing answers NotFound; one the
+// caller sees but does not review answers Forbidden.
+func (s *Service) reviewable(ctx context.Context, id int64, version int) (Filing, campaign.Campaign, error) {
+	f, err := s.Get(ctx, id)
+	if err != nil {
+		return f, campaign.Campaign{}, err
+	}
+	p := account.FromContext(ctx)
+	if p == nil || !(p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) || f.State != StateSubmitted || f.StageOrgID != p.OrgID {
+		if f.State != StateSubmitted {
+			return f, campaign.Campaign{}, errs.New(errs.Conflict, "filing.error.not_under_review")
+		}
+		return f, campaign.Campaign{}, errs.ForbiddenErr()
+	}
+	if f.Version != version {
+		return f, campaign.Campaign{}, errs.New(errs.Conflict, "filing.error.stale")
+	}
+	c, err := s.Campaigns.Get(account.AsSystem(ctx), f.CampaignSlug)
+	return f, c, err
+}
+
+// Approve passes a filing at the caller's level: up to the next level, or,
+// at the organiser, approved. Errors: NotFound, Forbidden, Conflict.
+func (s *Service) Approve(ctx context.Context, id int64, version int, comment string) error {
+	f, c, err := s.reviewable(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	org, err := s.Accounts.OrgByID(ctx, f.OrgID)
+	if err != nil {
+		return err
+	}
+	chain := reviewChain(org, c.OwnerOrgID)
+	next := any(nil)
+	for i, oid := range chain {
+		if oid == f.StageOrgID && i+1 < len(chain) {
+			next = chain[i+1]
+		}
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		now := s.now()
+		var res interface{ RowsAffected() (int64, error) }
+		var err error
+		if next == nil {
+			res, err = tx.Exec(ctx, `UPDATE filings SET state = 'approved', stage_org_id = NULL, approved_revision = revision, version = version + 1, updated_at = ?
+				WHERE id = ? AND version = ?`, now, f.ID, version)
+		} else {
+			res, err = tx.Exec(ctx, `UPDATE filings SET stage_org_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, next, now, f.ID, version)
+		}
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, "filing.error.stale")
+		}
+		if err := s.event(ctx, tx, f.ID, f.Revision, "approve", "", strings.TrimSpace(comment)); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "filing.approve", "filing", f.ID, map[string]any{"revision": f.Revision, "final": next == nil})
+	})
+}
+
+// Return sends a filing back to its filer with a comment, and optionally a
+// comment on each item at fault. Errors: NotFound, Forbidden, Conflict,
+// Invalid (no comment).
+func (s *Service) Return(ctx context.Context, id int64, version int, comment string, itemComments map[string]string) error {
+	f, _, err := s.reviewable(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	comment = strings.TrimSpace(comment)
+	some := comment != ""
+	for uid, text := range itemComments {
+		if strings.TrimSpace(text) == "" {
+			delete(itemComments, uid)
+			continue
+		}
+		some = true
+		found := false
+		for _, it := range f.Items {
+			found = found || it.UID == uid
+		}
+		if !found {
+			return errs.NotFoundf("item %s", uid)
+		}
+	}
+	if !some {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "filing.error.return_comment"}, Fields: map[string]errs.Msg{"comment": {Key: "filing.error.return_comment"}}}
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE filings SET state = 'returned', stage_org_id = NULL, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			s.now(), f.ID, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, "filing.error.stale")
+		}
+		if err := s.event(ctx, tx, f.ID, f.Revision, "return", "", comment); err != nil {
+			return err
+		}
+		for uid, text := range itemComments {
+			if err := s.event(ctx, tx, f.ID, f.Revision, "comment", uid, strings.TrimSpace(text)); err != nil {
+				return err
+			}
+		}
+		return s.Audit.Record(ctx, tx, "filing.return", "filing", f.ID, map[string]any{"revision": f.Revision, "comment": comment, "items": len(itemComments)})
+	})
+}
+
+// Reopen takes a submitted or approved filing back into a draft so the
+// filer can change it; the change goes through review again as a new
+// revision, and an approved revision stays public until then. Errors:
+// NotFound, Forbidden, Conflict.
+func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
+	f, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	p := account.FromContext(ctx)
+	if p == nil || p.Org.ID != f.OrgID {
+		return errs.ForbiddenErr()
+	}
+	if f.Editable() {
+		return nil
+	}
+	if f.Version != version {
+		return errs.New(errs.Conflict, "filing.error.stale")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE filings SET state = 'draft', stage_org_id = NULL, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+			s.now(), f.ID, version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, "filing.error.stale")
+		}
+		if err := s.event(ctx, tx, f.ID, f.Revision, "reopen", "", ""); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "filing.reopen", "filing", f.ID, nil)
+	})
+}
+
+// Events lists a filing's history, oldest first.
+func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT e.revision, e.action, e.actor_name, COALESCE(e.org_id, 0), COALESCE(o.name, ''), e.item_uid, e.comment, e.at
+		FROM filing_events e LEFT JOIN organisations o ON o.id = e.org_id WHERE e.filing_id = ? ORDER BY e.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at db.Time
+		if err := rows.Scan(&e.Revision, &e.Action, &e.ActorName, &e.OrgID, &e.OrgName, &e.ItemUID, &e.Comment, &at); err != nil {
+			return nil, err
+		}
+		e.At = at.In(clock.Zone)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Revisions lists every submitted revision of a filing, newest first.
+func (s *Service) Revisions(ctx context.Context, id int64) ([]Revision, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT number, items, submitted_at FROM filing_revisions WHERE filing_id = ? ORDER BY number DESC`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		var r Revision
+		var items string
+		var at db.Time
+		if err := rows.Scan(&r.Number, &items, &at); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(items), &r.Items); err != nil {
+			return nil, err
+		}
+		r.SubmittedAt = at.In(clock.Zone)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Extend lets one organisation submit until the end of the day until.
+// Errors: Forbidden, NotFound, Invalid.
+func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode string, until time.Time) error {
+	if !s.Campaigns.CanEdit(ctx, c) {
+		return errs.ForbiddenErr()
+	}
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil {
+		return err
+	}
+	until = campaign.EndOfDay(until)
+	if !until.After(c.FilingDeadline) || !until.Before(c.Start) {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "filing.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "filing.error.extension"}}}
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		a := audit.ActorFrom(ctx)
+		if _, err := tx.Exec(ctx, `DELETE FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, org.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO filing_extensions (campaign_id, org_id, until_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)`,
+			c.ID, org.ID, db.At(until), nullID(a.ID), s.now()); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "filing.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})
+	})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
