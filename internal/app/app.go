@@ -94,6 +94,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("campaign", campaign.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("filing", filing.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
@@ -108,7 +111,8 @@ func (a *App) buildServer() error {
 		LoginLimiter:    web.NewLimiter(20, time.Minute),
 		RegisterLimiter: web.NewLimiter(10, time.Hour),
 	}).Routes(mux)
-	(&campaign.Handlers{Service: a.Campaigns, Server: s}).Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
+	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})

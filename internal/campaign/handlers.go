@@ -19,6 +19,9 @@ var Templates embed.FS
 type Handlers struct {
 	Service *Service
 	Server  *web.Server
+	// Todos adds what other parts of sciweek ask of the signed-in person
+	// for a campaign (tables to file or review, reminders).
+	Todos func(r *http.Request, c Campaign) []Todo
 }
 
 // Routes registers the campaign pages and API paths.
@@ -160,16 +163,19 @@ func (h *Handlers) attachment(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", mod, obj)
 }
 
-type todo struct {
+// Todo is one thing a signed-in person has to do for a campaign.
+type Todo struct {
 	Label string
 	Href  string
 	Days  int
 	Due   time.Time
+	// Urgent marks a reminder or a returned table.
+	Urgent bool
 }
 
 type dashCampaign struct {
 	View
-	Todos   []todo
+	Todos   []Todo
 	CanEdit bool
 }
 
@@ -215,24 +221,27 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "dashboard.html", p)
 }
 
-func (h *Handlers) todos(r *http.Request, pr *account.Principal, c dashCampaign) []todo {
+func (h *Handlers) todos(r *http.Request, pr *account.Principal, c dashCampaign) []Todo {
 	l := web.L(r.Context())
-	var out []todo
+	var out []Todo
 	if c.CanEdit && c.State == StateDraft {
-		out = append(out, todo{Label: l.T("todo.publish"), Href: "/admin/campaigns/" + c.Slug + "/edit"})
+		out = append(out, Todo{Label: l.T("todo.publish"), Href: "/admin/campaigns/" + c.Slug + "/edit"})
 	}
 	if c.State != StatePublished {
 		return out
 	}
-	out = append(out, todo{Label: l.T("todo.read_notice"), Href: "/campaigns/" + c.Slug + "/notice"})
+	out = append(out, Todo{Label: l.T("todo.read_notice"), Href: "/campaigns/" + c.Slug + "/notice"})
 	phase := c.Phase()
 	if pr.Has(account.RoleFiler) || pr.Has(account.RoleCoordinator) {
 		if phase == PhaseFiling {
-			out = append(out, todo{Label: l.T("todo.file_tables"), Days: c.DaysToFiling(), Due: c.FilingDeadline})
+			out = append(out, Todo{Label: l.T("todo.file_tables"), Href: "/campaigns/" + c.Slug + "/filings", Days: c.DaysToFiling(), Due: c.FilingDeadline})
 		}
 		if phase != PhaseClosed {
-			out = append(out, todo{Label: l.T("todo.summary"), Days: c.DaysToSummary(), Due: c.SummaryDeadline})
+			out = append(out, Todo{Label: l.T("todo.summary"), Days: c.DaysToSummary(), Due: c.SummaryDeadline})
 		}
+	}
+	if h.Todos != nil {
+		out = append(out, h.Todos(r, c.Campaign)...)
 	}
 	return out
 }

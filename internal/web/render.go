@@ -120,7 +120,9 @@ var funcs = template.FuncMap{
 		}
 		return false
 	},
-	"kb": func(n int64) int64 { return (n + 1023) / 1024 },
+	"list": func(v ...int) []int { return v },
+	"add":  func(a, b int) int { return a + b },
+	"kb":   func(n int64) int64 { return (n + 1023) / 1024 },
 	"isodate": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

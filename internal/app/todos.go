@@ -1,0 +1,48 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/filing"
+	"github.com/sciweek/sciweek/internal/web"
+)
+
+// filingTodos puts on a dashboard what the filing tables ask of the person:
+// reminders received, tables returned, filings waiting for their review.
+func (a *App) filingTodos(r *http.Request, c campaign.Campaign) []campaign.Todo {
+	ctx := r.Context()
+	p := account.FromContext(ctx)
+	if p == nil || c.State != campaign.StatePublished {
+		return nil
+	}
+	l := web.L(ctx)
+	var out []campaign.Todo
+	reminders, _ := a.Filings.Reminders(ctx, c)
+	for _, rm := range reminders {
+		t := filing.DefaultTemplate(rm.Table)
+		out = append(out, campaign.Todo{Label: l.T("todo.reminded", rm.From, t.Title), Href: fmt.Sprintf("/campaigns/%s/filings/%s/%d", c.Slug, p.Org.Code, rm.Table), Urgent: true})
+	}
+	for t := 1; t <= 2; t++ {
+		f, err := a.Filings.For(ctx, c, p.Org.Code, t)
+		if err == nil && f.State == filing.StateReturned {
+			out = append(out, campaign.Todo{Label: l.T("todo.returned", filing.DefaultTemplate(t).Title), Href: fmt.Sprintf("/campaigns/%s/filings/%s/%d", c.Slug, p.Org.Code, t), Urgent: true})
+		}
+	}
+	if p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator) {
+		fs, _ := a.Filings.List(ctx, c, filing.ListFilter{State: filing.StateSubmitted})
+		waiting := 0
+		for _, f := range fs {
+			if f.StageOrgID == p.OrgID {
+				waiting++
+			}
+		}
+		if waiting > 0 {
+			out = append(out, campaign.Todo{Label: l.T("todo.review", waiting), Href: "/campaigns/" + c.Slug + "/review", Urgent: true})
+		}
+		out = append(out, campaign.Todo{Label: l.T("todo.board"), Href: "/campaigns/" + c.Slug + "/board"})
+	}
+	return out
+}
