@@ -754,4 +754,3 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
