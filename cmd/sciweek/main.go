@@ -212,7 +212,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer a.Close()
 	if withDemo {
-		loaded, err := demo.Load(ctx, a.Accounts, a.Campaigns, a.Clock.Now())
+		loaded, err := demo.Load(ctx, a.Accounts, a.Campaigns, a.Filings, a.Clock.Now())
 		if err != nil {
 			return fmt.Errorf("load demo: %w", err)
 		}

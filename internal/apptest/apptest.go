@@ -41,6 +41,9 @@ type Options struct {
 	DatabaseURL string
 	// NoDemo starts with an empty database.
 	NoDemo bool
+	// NoDemoFilings loads the demo's organisations and campaigns but none
+	// of its sample filings, for tests that file from a clean slate.
+	NoDemoFilings bool
 }
 
 // New starts sciweek with the demo loaded, on SQLite.
@@ -61,7 +64,11 @@ func Start(t testing.TB, o Options) *Env {
 	}
 	t.Cleanup(func() { a.Close() })
 	if !o.NoDemo {
-		if _, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, clk.Now()); err != nil {
+		filings := a.Filings
+		if o.NoDemoFilings {
+			filings = nil
+		}
+		if _, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, filings, clk.Now()); err != nil {
 			t.Fatalf("load demo: %v", err)
 		}
 	}
@@ -72,11 +79,17 @@ func Start(t testing.TB, o Options) *Env {
 
 // Each runs fn against SQLite, and against PostgreSQL when
 // SCIWEEK_TEST_POSTGRES_URL is set.
-func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
+func Each(t *testing.T, fn func(t *testing.T, e *Env)) { EachWith(t, Options{}, fn) }
+
+// EachWith is Each with options.
+func EachWith(t *testing.T, o Options, fn func(t *testing.T, e *Env)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, New(t)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, Start(t, o)) })
 	if u, ok := dbtest.PostgresURL(t); ok {
-		t.Run("postgres", func(t *testing.T) { fn(t, Start(t, Options{DatabaseURL: u})) })
+		t.Run("postgres", func(t *testing.T) {
+			o.DatabaseURL = u
+			fn(t, Start(t, o))
+		})
 	}
 }
 

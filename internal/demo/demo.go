@@ -13,6 +13,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/filing"
 )
 
 // Password is the password of every demo account.
@@ -78,8 +79,9 @@ func Accounts() [][2]string {
 }
 
 // Load fills an empty database with the demo; on a database that already
-// has it, it does nothing. It returns whether it loaded anything.
-func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.Service, now time.Time) (bool, error) {
+// has it, it does nothing. It returns whether it loaded anything. With a
+// nil filings service it leaves out the sample filings.
+func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.Service, filings *filing.Service, now time.Time) (bool, error) {
 	ctx = account.AsSystem(ctx)
 	if _, err := accounts_.Org(ctx, "quanzhou"); err == nil {
 		return false, nil
@@ -112,23 +114,55 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 	if err := campaigns.SetState(ctx, c2020.Slug, campaign.StatePublished); err != nil {
 		return false, err
 	}
+	if c2020, err = campaigns.Get(ctx, c2020.Slug); err != nil {
+		return false, err
+	}
+	// 2020 was filed in full and approved before it was archived.
+	if filings != nil {
+		if err := loadFilings(ctx, accounts_, *filings, c2020, func(string, int) filing.State { return filing.StateApproved }); err != nil {
+			return false, fmt.Errorf("demo filings 2020: %w", err)
+		}
+	}
 	if err := campaigns.SetState(ctx, c2020.Slug, campaign.StateArchived); err != nil {
 		return false, err
 	}
-	if err := loadUpcoming(ctx, campaigns, c2020, now); err != nil {
+	next, err := loadUpcoming(ctx, campaigns, c2020, now)
+	if err != nil {
 		return false, fmt.Errorf("demo upcoming campaign: %w", err)
+	}
+	if filings == nil {
+		return true, nil
+	}
+	if err := loadFilings(ctx, accounts_, *filings, next, upcomingState); err != nil {
+		return false, fmt.Errorf("demo filings %s: %w", next.Slug, err)
 	}
 	return true, nil
 }
 
+// upcomingState spreads the upcoming campaign's tables over every state:
+// 华侨大学's projects are a draft to finish and its open day came back from
+// the city; two units wait for 丰泽区; one waits for the city; the rest are
+// approved, so the public program has something to show.
+func upcomingState(org string, table int) filing.State {
+	switch {
+	case org == "hqu" && table == 1:
+		return filing.StateDraft
+	case org == "hqu" && table == 2, org == "yeu" && table == 1:
+		return filing.StateReturned
+	case org == "qztc" && table == 1, org == "qzstm":
+		return filing.StateSubmitted
+	}
+	return filing.StateApproved
+}
+
 // loadUpcoming copies 2020 into a week that starts in three weeks, with
 // filing open for two more weeks, so every step can be tried today.
-func loadUpcoming(ctx context.Context, campaigns *campaign.Service, src campaign.Campaign, now time.Time) error {
+func loadUpcoming(ctx context.Context, campaigns *campaign.Service, src campaign.Campaign, now time.Time) (campaign.Campaign, error) {
 	today := time.Date(now.In(campaign.Zone).Year(), now.In(campaign.Zone).Month(), now.In(campaign.Zone).Day(), 0, 0, 0, 0, campaign.Zone)
 	start := today.AddDate(0, 0, 21)
 	c, err := campaigns.Copy(ctx, src.Slug, campaign.CopyInput{Slug: fmt.Sprint(start.Year()), Start: start.Format("2006-01-02")})
 	if err != nil {
-		return err
+		return c, err
 	}
 	in := campaign.InputOf(c)
 	filing, end := today.AddDate(0, 0, 14), start.AddDate(0, 0, 6)
@@ -141,9 +175,12 @@ func loadUpcoming(ctx context.Context, campaigns *campaign.Service, src campaign
 		fmt.Sprintf("%d年9月7日", start.Year()), chineseDate(summary),
 	).Replace(in.NoticeMD)
 	if _, err := campaigns.Update(ctx, c.Slug, in); err != nil {
-		return err
+		return c, err
 	}
-	return campaigns.SetState(ctx, c.Slug, campaign.StatePublished)
+	if err := campaigns.SetState(ctx, c.Slug, campaign.StatePublished); err != nil {
+		return c, err
+	}
+	return campaigns.Get(ctx, c.Slug)
 }
 
 func chineseDate(t time.Time) string {

@@ -33,7 +33,7 @@ func (b *browser) setValue(sel, v string) {
 // approving, the city returning one item with a comment, the unit fixing
 // it and the city approving.
 func TestBrowserFiling(t *testing.T) {
-	env := apptest.New(t)
+	env := apptest.Start(t, apptest.Options{NoDemoFilings: true})
 	b := newBrowser(t, env.URL)
 
 	b.login("hqu")

@@ -29,7 +29,7 @@ var versionRe = regexp.MustCompile(`name="version" value="(\d+)"`)
 var filingIDRe = regexp.MustCompile(`/filings/(\d+)/submit`)
 
 func TestFilingPages(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+	apptest.EachWith(t, apptest.Options{NoDemoFilings: true}, func(t *testing.T, e *apptest.Env) {
 		hqu := e.As(t, "hqu")
 		base := "/campaigns/2026/filings/hqu/1"
 		if res := hqu.Get("/campaigns/2026/filings"); res.Status != 200 || !strings.Contains(res.Body, "2026年科技活动周重点项目备案表") {

@@ -56,7 +56,7 @@ func wantCode(t *testing.T, err error, code errs.Code) {
 }
 
 func TestReviewChain(t *testing.T) {
-	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+	apptest.EachWith(t, apptest.Options{NoDemoFilings: true}, func(t *testing.T, e *apptest.Env) {
 		fs := e.App.Filings
 		c := upcoming(t, e)
 		hqu, fengze, admin := as(t, e, "hqu"), as(t, e, "fengze"), as(t, e, "admin")
@@ -175,7 +175,7 @@ func join(s []string) string {
 }
 
 func TestSubmitTwiceAtOnce(t *testing.T) {
-	e := apptest.New(t)
+	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
 	fs := e.App.Filings
 	c := upcoming(t, e)
 	hqu := as(t, e, "hqu")
@@ -208,7 +208,7 @@ func TestSubmitTwiceAtOnce(t *testing.T) {
 }
 
 func TestDeadlineAndExtension(t *testing.T) {
-	e := apptest.New(t)
+	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
 	fs := e.App.Filings
 	c := upcoming(t, e)
 	hqu := as(t, e, "hqu")
