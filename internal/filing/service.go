@@ -762,3 +762,50 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// ImportItems adds items read from a workbook to the organisation's draft
+// in one transaction, each kept as read and checked like a typed item.
+// Errors: NotFound, Forbidden, Conflict (the table is under review or approved).
+func (s *Service) ImportItems(ctx context.Context, c campaign.Campaign, orgCode string, table int, rows []Values) (Filing, error) {
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil || !canSee(ctx, org) {
+		return Filing{}, errs.NotFoundf("organisation %s", orgCode)
+	}
+	if !canWrite(ctx, org) {
+		return Filing{}, errs.ForbiddenErr()
+	}
+	t, _, err := s.Template(ctx, c, table)
+	if err != nil {
+		return Filing{}, err
+	}
+	w := WindowOf(c)
+	var f Filing
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if f, err = s.ensure(ctx, tx, c, org, table); err != nil {
+			return err
+		}
+		if !f.Editable() {
+			return errs.New(errs.Conflict, "filing.error.not_editable")
+		}
+		now := s.now()
+		for i, in := range rows {
+			values, problems := Check(t, w, in)
+			for k, v := range problemValues(in, problems) {
+				values[k] = v
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO filing_items (filing_id, uid, position, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				f.ID, newUID(), len(f.Items)+i, marshal(values), now, now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE filings SET version = version + 1, updated_at = ? WHERE id = ?`, now, f.ID); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "filing.import", "filing", f.ID, map[string]any{"table": table, "items": len(rows)})
+	})
+	if err != nil {
+		return f, err
+	}
+	return findFiling(ctx, s.DB, "f.id = ?", f.ID)
+}
