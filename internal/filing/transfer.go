@@ -376,4 +376,3 @@ func (h *Handlers) importConfirm(w http.ResponseWriter, r *http.Request) {
 	web.SetFlash(w, "filing.import.done")
 	web.Redirect(w, r, filingURL(c, f))
 }
-
