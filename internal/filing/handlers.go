@@ -34,6 +34,8 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /campaigns/{slug}/filings/{org}/{table}/items/{uid}/delete", h.deleteItem)
 	mux.HandleFunc("POST /filings/{id}/{action}", h.act)
 	mux.HandleFunc("GET /filings/{id}/compare", h.compare)
+	mux.HandleFunc("POST /filings/{id}/scan", h.uploadScan)
+	mux.HandleFunc("GET /filings/{id}/scan", h.downloadScan)
 	mux.HandleFunc("GET /campaigns/{slug}/review", h.queue)
 	mux.HandleFunc("GET /campaigns/{slug}/board", h.board)
 	mux.HandleFunc("POST /campaigns/{slug}/board/remind", h.remind)

@@ -159,3 +159,42 @@ func TestImportAndExport(t *testing.T) {
 		}
 	})
 }
+
+func TestStampedScan(t *testing.T) {
+	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
+	hqu := e.As(t, "hqu")
+	if res := hqu.PostForm("/campaigns/2026/filings/hqu/2/items", url.Values{"f_unit_name": {"华侨大学"}}); res.Status != 422 {
+		t.Fatalf("draft item: %d", res.Status)
+	}
+	page := hqu.Get("/campaigns/2026/filings/hqu/2").Body
+	id := strings.Split(strings.Split(page, `action="/filings/`)[1], "/")[0]
+	send := func(c *apptest.Client, name string, content []byte) *apptest.Response {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("scan", name)
+		fw.Write(content)
+		mw.Close()
+		return c.Do("POST", "/filings/"+id+"/scan", &buf, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	}
+	if res := send(hqu, "盖章表.pdf", []byte("<html><script>alert(1)</script></html>")); res.Status != 422 || !strings.Contains(res.Body, `id="scan-error"`) {
+		t.Fatalf("HTML named .pdf: %d", res.Status)
+	}
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+	if res := send(hqu, `C:\扫描\盖章表.png`, png); res.Status != 303 {
+		t.Fatalf("PNG scan: %d %s", res.Status, res.Body)
+	}
+	res := hqu.Get("/filings/" + id + "/scan")
+	if res.Status != 200 || res.Header.Get("Content-Type") != "image/png" || !strings.Contains(res.Header.Get("Content-Disposition"), "filename*=utf-8''%E7%9B%96") {
+		t.Fatalf("download: %d %v", res.Status, res.Header)
+	}
+	if res := e.As(t, "qztc").Get("/filings/" + id + "/scan"); res.Status != 404 {
+		t.Fatalf("another unit downloads the scan: %d", res.Status)
+	}
+	if res := send(e.As(t, "qztc"), "x.png", png); res.Status != 404 {
+		t.Fatalf("another unit uploads a scan: %d", res.Status)
+	}
+	big := append(append([]byte{}, png...), bytes.Repeat([]byte{0}, 21<<20)...)
+	if res := send(hqu, "big.png", big); res.Status != 413 || !strings.Contains(res.Body, "不能超过 20 MB") {
+		t.Fatalf("oversized scan: %d", res.Status)
+	}
+}

@@ -98,7 +98,7 @@ func FormErrors(r *http.Request, err error) (fields map[string]string, summary s
 		return nil, "", false
 	}
 	switch e.Code {
-	case errs.Invalid, errs.Conflict, errs.DeadlinePassed:
+	case errs.Invalid, errs.Conflict, errs.DeadlinePassed, errs.TooLarge:
 	default:
 		return nil, "", false
 	}
