@@ -243,12 +243,18 @@ func ParseCount(s string) (int, bool) {
 	return n, err == nil
 }
 
-var dateRe = regexp.MustCompile(`^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
+var (
+	dateRe        = regexp.MustCompile(`^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
+	compactDateRe = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
+)
 
-// ParseDate reads 2020-08-23, 2020/8/23, 2020.8.23, 2020年8月23日 or, with
-// the campaign's year, 8月23日.
+// ParseDate reads 2020-08-23, 2020/8/23, 2020.8.23, 2020年8月23日,
+// 20200823 or, with the campaign's year, 8月23日.
 func ParseDate(s string, year int) (time.Time, bool) {
 	m := dateRe.FindStringSubmatch(clean(s))
+	if m == nil {
+		m = compactDateRe.FindStringSubmatch(clean(s))
+	}
 	if m == nil {
 		return time.Time{}, false
 	}

@@ -17,7 +17,7 @@ var week2020 = Window{
 func TestCheckProject(t *testing.T) {
 	in := Values{
 		KeyTitle: "  人工智能科普展 ", KeyHost: "华侨大学", KeyCategory: "（二）展示科技创新成就", KeyMode: "线下",
-		KeyStart: "2020年8月23日 上午9点", KeyEnd: "2020/8/23 17:30", KeyPlace: "泉州市丰泽区城华北路269号",
+		KeyStart: "2020年8月23日 上午9点", KeyEnd: "20200823 17:30", KeyPlace: "泉州市丰泽区城华北路269号",
 		KeyContent: "展示人工智能成果", KeyAudience: "青少年、社会公众", KeyExpected: "约300人", KeyContact: "林老师", KeyPhone: "0595－2269 2114",
 	}
 	out, bad := Check(DefaultTemplate(1), week2020, in)
