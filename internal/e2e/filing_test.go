@@ -1,7 +1,11 @@
 package e2e_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/chromedp/chromedp"
 
@@ -130,4 +134,28 @@ func TestBrowserFiling(t *testing.T) {
 	b.open("/campaigns/2026/board", "#board-hqu")
 	b.shows("#board-hqu", "已通过")
 	b.capture("board")
+
+	// The clerk's merged table, as the export link on the board gives it.
+	link, err := chromedp.Run(b.ctx, chromedp.AttributeValue(`a[href$="/exports/table1.xlsx"]`, "href"))
+	if err != nil || !link.Exists {
+		t.Fatalf("the board has no export link: %v", err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(b.fetch(link.Value)))
+	if err != nil {
+		t.Fatalf("open the export: %v", err)
+	}
+	sheet := x.GetSheetName(0)
+	cell := func(ref string) string { v, _ := x.GetCellValue(sheet, ref); return v }
+	merges, _ := x.GetMergeCells(sheet)
+	titleMerged := false
+	for _, m := range merges {
+		titleMerged = titleMerged || (m.GetStartAxis() == "A2" && strings.HasSuffix(m.GetEndAxis(), "2") && m.GetEndAxis() > "M2")
+	}
+	if cell("A1") != "附件1" || cell("A2") != "2026年科技活动周重点项目备案表" || !titleMerged ||
+		cell("A3") != "填报单位（盖章）：泉州市科学技术局" || cell("A4") != "序号" || cell("D4") != "项目名称" ||
+		cell("A5") != "1" || cell("B5") != "丰泽区工业信息化和科技局" || cell("C5") != "华侨大学" || cell("D5") != "人工智能与机器人科普展" ||
+		!strings.Contains(cell("K5"), "图书馆一楼展厅") || cell("A6") != "" {
+		t.Fatalf("export: A1 %q A2 %q merged %v A3 %q A4 %q D4 %q row5 %q %q %q %q K5 %q A6 %q", cell("A1"), cell("A2"), titleMerged, cell("A3"),
+			cell("A4"), cell("D4"), cell("A5"), cell("B5"), cell("C5"), cell("D5"), cell("K5"), cell("A6"))
+	}
 }

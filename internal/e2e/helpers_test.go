@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -272,4 +275,28 @@ func (b *browser) typeDate(sel string, d time.Time) {
 	if got, want := b.value(sel), d.Format("2006-01-02"); got != want {
 		b.t.Fatalf("%s holds %q after typing %s (parts %v)", sel, got, want, order)
 	}
+}
+
+// fetch downloads path with the tab's cookies, as the browser's own
+// download would, and returns the body.
+func (b *browser) fetch(path string) []byte {
+	b.t.Helper()
+	res0, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base}})
+	if err != nil {
+		b.t.Fatalf("read cookies: %v", err)
+	}
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	for _, c := range res0.Cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.t.Fatalf("download %s: %v", path, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		b.t.Fatalf("download %s: status %d", path, res.StatusCode)
+	}
+	return body
 }
