@@ -95,8 +95,9 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 			return false, fmt.Errorf("demo organisation %s: %w", o.code, err)
 		}
 	}
+	hash := account.HashPassword(Password)
 	for _, a := range accounts {
-		if _, err := accounts_.CreateAccount(ctx, account.AccountInput{OrgCode: a.org, Username: a.username, DisplayName: a.name, Password: Password, Roles: a.roles}); err != nil {
+		if _, err := accounts_.CreateAccount(ctx, account.AccountInput{OrgCode: a.org, Username: a.username, DisplayName: a.name, PasswordHash: hash, Roles: a.roles}); err != nil {
 			return false, fmt.Errorf("demo account %s: %w", a.username, err)
 		}
 	}

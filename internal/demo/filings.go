@@ -9,7 +9,6 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/campaign"
-	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 )
@@ -136,23 +135,17 @@ func loadFilings(ctx context.Context, accounts *account.Service, fs filing.Servi
 	}
 	for _, k := range order {
 		state := final(k.org, k.table)
-		var f filing.Filing
-		for _, v := range items[k] {
-			var bad map[string]errs.Msg
-			var err error
-			f, _, bad, err = fs.SaveItem(sys, c, k.org, k.table, "", v)
-			if err != nil {
-				return fmt.Errorf("%s table %d: %w", k.org, k.table, err)
-			}
-			if len(bad) > 0 {
-				return fmt.Errorf("%s table %d: sample item %q fails its checks: %v", k.org, k.table, v[filing.KeyTitle], bad)
-			}
+		f, err := fs.ImportItems(sys, c, k.org, k.table, items[k])
+		if err != nil {
+			return fmt.Errorf("%s table %d: %w", k.org, k.table, err)
+		}
+		if n, err := fs.Problems(sys, c, &f); err != nil || n > 0 {
+			return fmt.Errorf("%s table %d: %d sample values fail their checks (%v)", k.org, k.table, n, err)
 		}
 		if state == filing.StateDraft {
 			continue
 		}
-		f, err := fs.Submit(sys, f.ID, f.Version)
-		if err != nil {
+		if f, err = fs.Submit(sys, f.ID, f.Version); err != nil {
 			return fmt.Errorf("%s table %d submit: %w", k.org, k.table, err)
 		}
 		// A submitted table waits for its district; the others go up the
