@@ -42,6 +42,7 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /campaigns/{slug}/board/extend", h.extend)
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign}/filings", h.apiList)
 	h.TransferRoutes(mux)
+	h.TemplateRoutes(mux)
 }
 
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
