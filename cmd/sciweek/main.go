@@ -34,6 +34,8 @@ const usage = `sciweek — Science and Technology Activity Week platform
 Usage:
   sciweek serve [--demo] [--addr :8080] [--data ./data]   run the web server
   sciweek migrate [--status]                              apply (or show) database migrations
+  sciweek backup --out FILE                               archive the database and files, while serving
+  sciweek restore [--force] FILE                          restore an archive into an empty data directory
   sciweek user add --org CODE --username NAME [--roles filer] [--name NAME] [--password PW]
                                                           create an account
   sciweek token add USERNAME [--name LABEL]               print a new API token for an account
@@ -48,6 +50,9 @@ Configuration (flags win over the environment):
   --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false)
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
+  --backup-dir    SCIWEEK_BACKUP_DIR     serve: take scheduled backups into this directory (default off)
+  --backup-every  SCIWEEK_BACKUP_EVERY   serve: time between scheduled backups (default 24h)
+  --backup-keep   SCIWEEK_BACKUP_KEEP    serve: scheduled backups to keep (default 7)
 `
 
 func main() {
@@ -67,6 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "user":
 		if len(args) < 2 || args[1] != "add" {
 			return errors.New("usage: sciweek user add --org CODE --username NAME [--roles ROLES] [--password PW]")
@@ -204,13 +213,19 @@ func open(ctx context.Context, name string, args []string, stderr io.Writer, ext
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	started := time.Now()
 	var withDemo bool
+	var backups backupFlags
 	a, _, err := open(ctx, "serve", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&withDemo, "demo", false, "load the 2020 Quanzhou demo into an empty database")
+		backups.register(fs)
 	})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	schedule, err := backups.schedule(&a.Config, a)
+	if err != nil {
+		return err
+	}
 	if withDemo {
 		loaded, err := demo.Load(ctx, a.Accounts, a.Campaigns, a.Filings, a.Clock.Now())
 		if err != nil {
@@ -242,6 +257,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if schedule != nil {
+		go schedule.Run(ctx)
+		a.Log.Info("scheduled backups on", "dir", schedule.Dir, "every", schedule.Every, "keep", schedule.Keep)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -284,7 +303,10 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "database: %s\napplied: %v\n", d.Dialect, st.Applied)
+		fmt.Fprintf(stdout, "database: %s\nschema: %d (this sciweek knows up to %d)\napplied: %v\n", d.Dialect, st.Current(), st.Latest, st.Applied)
+		if len(st.Unknown) > 0 {
+			fmt.Fprintf(stdout, "newer than this sciweek: %v\n", st.Unknown)
+		}
 		if len(st.Pending) == 0 {
 			fmt.Fprintln(stdout, "pending: none")
 		}

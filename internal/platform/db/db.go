@@ -237,3 +237,19 @@ func IsUniqueViolation(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
+
+// Snapshot writes a consistent copy of a SQLite database to path, which
+// must not exist, while other connections and processes go on reading and
+// writing. PostgreSQL is copied with pg_dump instead.
+func (d *DB) Snapshot(ctx context.Context, path string) error {
+	if d.Dialect != SQLite {
+		return fmt.Errorf("snapshot: %s databases are copied with their own tools", d.Dialect)
+	}
+	// VACUUM INTO reads in one transaction, so the copy is of one moment;
+	// on a read connection it does not hold up the writer.
+	rows, err := d.read.QueryContext(ctx, `VACUUM INTO ?`, path)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	return rows.Close()
+}
