@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,6 +51,12 @@ Configuration (flags win over the environment):
   --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false)
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
+  --read-timeout  SCIWEEK_READ_TIMEOUT   time to read a request (default 60s)
+  --write-timeout SCIWEEK_WRITE_TIMEOUT  time to write an answer (default 120s)
+  --tls-cert      SCIWEEK_TLS_CERT       serve HTTPS with this certificate (PEM) ...
+  --tls-key       SCIWEEK_TLS_KEY        ... and this key (default: plain HTTP, e.g. behind nginx)
+  --metrics-addr  SCIWEEK_METRICS_ADDR   serve Prometheus /metrics on this address (e.g. 127.0.0.1:9090)
+  --metrics-token SCIWEEK_METRICS_TOKEN  or on the main address to requests with this bearer token
   --backup-dir    SCIWEEK_BACKUP_DIR     serve: take scheduled backups into this directory (default off)
   --backup-every  SCIWEEK_BACKUP_EVERY   serve: time between scheduled backups (default 24h)
   --backup-keep   SCIWEEK_BACKUP_KEEP    serve: scheduled backups to keep (default 7)
@@ -142,6 +149,12 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	secure := fs.String("secure-cookies", env("SCIWEEK_SECURE_COOKIES", "false"), "Secure cookies")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("SCIWEEK_LOG_FORMAT", "text"), "text or json")
 	level := fs.String("log-level", env("SCIWEEK_LOG_LEVEL", "info"), "log level")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("SCIWEEK_METRICS_TOKEN", ""), "bearer token that opens /metrics on the main address")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("SCIWEEK_METRICS_ADDR", ""), "serve /metrics on this address of its own")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("SCIWEEK_TLS_CERT", ""), "TLS certificate file (PEM)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("SCIWEEK_TLS_KEY", ""), "TLS key file (PEM)")
+	readTimeout := fs.String("read-timeout", env("SCIWEEK_READ_TIMEOUT", "60s"), "time to read a request")
+	writeTimeout := fs.String("write-timeout", env("SCIWEEK_WRITE_TIMEOUT", "120s"), "time to write an answer")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -160,6 +173,28 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 			problems = append(problems, fmt.Sprintf("--idle-timeout / SCIWEEK_IDLE_TIMEOUT: %q must be a duration from 1m to 720h, such as 30m", *idle))
 		}
 		cfg.IdleTimeout = d
+		for _, t := range []struct {
+			name, v string
+			dst     *time.Duration
+		}{{"--read-timeout / SCIWEEK_READ_TIMEOUT", *readTimeout, &cfg.ReadTimeout}, {"--write-timeout / SCIWEEK_WRITE_TIMEOUT", *writeTimeout, &cfg.WriteTimeout}} {
+			d, err := time.ParseDuration(t.v)
+			if err != nil || d < time.Second || d > 24*time.Hour {
+				problems = append(problems, fmt.Sprintf("%s: %q must be a duration from 1s to 24h, such as 60s", t.name, t.v))
+			}
+			*t.dst = d
+		}
+		if a := cfg.MetricsAddr; a != "" {
+			if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+				problems = append(problems, fmt.Sprintf("--metrics-addr / SCIWEEK_METRICS_ADDR: %q is not host:port (e.g. 127.0.0.1:9090)", a))
+			}
+		}
+		if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+			problems = append(problems, "--tls-cert / --tls-key: give both the certificate and the key, or neither")
+		} else if cfg.TLSCert != "" {
+			if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+				problems = append(problems, fmt.Sprintf("--tls-cert / --tls-key: %v", err))
+			}
+		}
 		for _, b := range []struct {
 			name string
 			v    *string
@@ -240,12 +275,35 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: a.Handler(),
+		// A client gets 10 s for its headers (a slow-loris client is cut
+		// off), the read timeout for its body and the write timeout for
+		// the answer; handlers that stream large uploads or exports extend
+		// their own deadlines.
+		ReadHeaderTimeout: min(10*time.Second, a.Config.ReadTimeout),
+		ReadTimeout:       a.Config.ReadTimeout,
+		WriteTimeout:      a.Config.WriteTimeout,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	url := "http://" + displayAddr(ln.Addr())
+	scheme := "http://"
+	if a.Config.TLSCert != "" {
+		scheme = "https://"
+	}
+	url := scheme + displayAddr(ln.Addr())
+	errc := make(chan error, 2)
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s for metrics: %w", a.Config.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: a.Metrics.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		defer msrv.Close()
+		go func() { errc <- msrv.Serve(mln) }()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", displayAddr(mln.Addr()))
+	}
 	fmt.Fprintf(stdout, "sciweek %s listening on %s (database: %s)\n", versionString(), url, a.DB.Dialect)
 	if withDemo {
 		fmt.Fprintf(stdout, "Demo accounts (password %q):\n", demo.Password)
@@ -261,8 +319,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go schedule.Run(ctx)
 		a.Log.Info("scheduled backups on", "dir", schedule.Dir, "every", schedule.Every, "keep", schedule.Keep)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if a.Config.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, a.Config.TLSCert, a.Config.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -72,7 +72,8 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, status, map[string]any{"error": body})
 		return
 	}
-	if e.Code == errs.Unauthenticated && r.Method == http.MethodGet {
+	// A browser is sent to log in; a client with a bad token is told so.
+	if e.Code == errs.Unauthenticated && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
 		Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()))
 		return
 	}
