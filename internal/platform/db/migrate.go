@@ -108,7 +108,11 @@ func (d *DB) Status(ctx context.Context) (MigrationStatus, error) {
 
 // Migrate applies every pending migration, each in its own transaction, and
 // returns how many it applied. Migrations only move forward.
-func (d *DB) Migrate(ctx context.Context) (int, error) {
+func (d *DB) Migrate(ctx context.Context) (int, error) { return d.MigrateTo(ctx, -1) }
+
+// MigrateTo applies the pending migrations up to and including version
+// (all of them when version < 0).
+func (d *DB) MigrateTo(ctx context.Context, version int) (int, error) {
 	st, err := d.Status(ctx)
 	if err != nil {
 		return 0, err
@@ -117,7 +121,11 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("%w: its schema is at version %d, this sciweek knows up to %d; run the newer sciweek or restore a backup made by this version",
 			ErrNewerSchema, st.Current(), st.Latest)
 	}
-	for i, m := range st.Pending {
+	applied := 0
+	for _, m := range st.Pending {
+		if version >= 0 && m.Version > version {
+			break
+		}
 		err := d.InTx(ctx, func(tx *Tx) error {
 			if d.Dialect == Postgres {
 				// Two servers starting together take turns.
@@ -140,10 +148,11 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 			return err
 		})
 		if err != nil {
-			return i, fmt.Errorf("migration %s: %w", m.Name, err)
+			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
+		applied++
 	}
-	return len(st.Pending), nil
+	return applied, nil
 }
 
 func (d *DB) ensureMigrationTable(ctx context.Context) error {
