@@ -6,16 +6,21 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the SQL flavour of an open database.
@@ -252,4 +257,32 @@ func (d *DB) Snapshot(ctx context.Context, path string) error {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	return rows.Close()
+}
+
+// IsUnavailable reports whether err means the database cannot take the
+// request now — the disk is full, the database is read-only, or the server
+// cannot be reached — rather than that the request is wrong. Such errors
+// are answered with 503, and nothing is half-written: the transaction that
+// met them is rolled back.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// disk_full, read_only_sql_transaction, insufficient resources,
+		// connection exceptions, admin/crash shutdown, cannot connect now.
+		return pe.Code == "53100" || pe.Code == "25006" || strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "08") ||
+			pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED)
 }
