@@ -19,7 +19,7 @@ func TestDiskFull(t *testing.T) {
 	hqu := e.As(t, "hqu")
 	item := url.Values{"f_title": {"人工智能科普展"}, "f_host": {"华侨大学"}, "f_category": {"展示科技创新成就"}, "f_mode": {"线下"},
 		"f_start": {"2026-12-20T09:00"}, "f_end": {"2026-12-20T17:00"}, "f_place": {"泉州市丰泽区城华北路269号"},
-		"f_content": {strings.Repeat("展示人工智能与机器人的最新成果。", 250)},
+		"f_content":  {strings.Repeat("展示人工智能与机器人的最新成果。", 250)},
 		"f_audience": {"青少年"}, "f_expected": {"300"}, "f_contact": {"林老师"}, "f_phone": {"0595-22692114"}}
 	const items = "/campaigns/2026/filings/hqu/1/items"
 	if res := hqu.PostForm(items, item); res.Status != 303 {
@@ -65,4 +65,3 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("saving once there is room: %d, %d items", res.Status, count())
 	}
 }
-
