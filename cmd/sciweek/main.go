@@ -37,6 +37,8 @@ Usage:
   sciweek migrate [--status]                              apply (or show) database migrations
   sciweek backup --out FILE                               archive the database and files, while serving
   sciweek restore [--force] FILE                          restore an archive into an empty data directory
+  sciweek org add --code CODE --name NAME [--parent CODE] [--kind bureau]
+                                                          create an organisation (the first one is the organiser)
   sciweek user add --org CODE --username NAME [--roles filer] [--name NAME] [--password PW]
                                                           create an account
   sciweek token add USERNAME [--name LABEL]               print a new API token for an account
@@ -88,6 +90,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: sciweek user add --org CODE --username NAME [--roles ROLES] [--password PW]")
 		}
 		return userAdd(ctx, args[2:], stdout, stderr)
+	case "org":
+		if len(args) < 2 || args[1] != "add" {
+			return errors.New("usage: sciweek org add --code CODE --name NAME [--parent CODE] [--kind bureau|unit]")
+		}
+		return orgAdd(ctx, args[2:], stdout, stderr)
 	case "token":
 		if len(args) < 2 || args[1] != "add" {
 			return errors.New("usage: sciweek token add USERNAME [--name LABEL]")
@@ -383,6 +390,29 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "applied %d migration(s)\n", n)
+	return nil
+}
+
+func orgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var in account.OrgInput
+	var kind string
+	a, _, err := open(ctx, "org add", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&in.Code, "code", "", "short unique code used in URLs and the API (required)")
+		fs.StringVar(&in.Name, "name", "", "name, e.g. 泉州市科学技术局 (required)")
+		fs.StringVar(&in.NameEn, "name-en", "", "English name")
+		fs.StringVar(&in.ParentCode, "parent", "", "code of the organisation above (none for the top)")
+		fs.StringVar(&kind, "kind", "bureau", "bureau or unit")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	in.Kind = account.Kind(kind)
+	org, err := a.Accounts.CreateOrg(account.AsSystem(ctx), in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "created organisation %s (%s)\n", org.Code, org.Name)
 	return nil
 }
 
