@@ -24,6 +24,7 @@ import (
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/program"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -48,6 +49,7 @@ Configuration (flags win over the environment):
   --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false)
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
+  --map-url       SCIWEEK_MAP_URL        where addresses open: amap, baidu, osm or a URL with {address} (default amap)
 `
 
 func main() {
@@ -133,6 +135,7 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	secure := fs.String("secure-cookies", env("SCIWEEK_SECURE_COOKIES", "false"), "Secure cookies")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("SCIWEEK_LOG_FORMAT", "text"), "text or json")
 	level := fs.String("log-level", env("SCIWEEK_LOG_LEVEL", "info"), "log level")
+	fs.StringVar(&cfg.MapURL, "map-url", env("SCIWEEK_MAP_URL", "amap"), "map link: amap, baidu, osm or a URL with {address}")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -167,6 +170,9 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 		}
 		if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 			problems = append(problems, fmt.Sprintf("--log-level / SCIWEEK_LOG_LEVEL: %q must be debug, info, warn or error", *level))
+		}
+		if _, err := program.MapPattern(cfg.MapURL); err != nil {
+			problems = append(problems, "--map-url / SCIWEEK_MAP_URL: "+err.Error())
 		}
 		if len(problems) > 0 {
 			return errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
