@@ -57,7 +57,9 @@ type Handlers struct {
 
 // Routes registers the program's paths.
 func (h *Handlers) Routes(mux *http.ServeMux) {
-	pub := func(pattern string, fn http.HandlerFunc) { mux.HandleFunc(pattern, h.Service.Cache.Wrap(h.limited(fn))) }
+	pub := func(pattern string, fn http.HandlerFunc) {
+		mux.HandleFunc(pattern, h.Service.Cache.Wrap(h.limited(fn)))
+	}
 	pub("GET /campaigns/{slug}/program", h.home)
 	pub("GET /campaigns/{slug}/activities", h.list)
 	pub("GET /campaigns/{slug}/days/{day}", h.day)
