@@ -376,7 +376,7 @@ func TestApprovalPublishesAndIDsStay(t *testing.T) {
 		}
 		submitAndApprove(t, e, f.ID)
 		var got map[string]any
-		c.Get("/api/v1/activities/" + id).JSON(t, &got)
+		c.Get("/api/v1/activities/"+id).JSON(t, &got)
 		if got["title"] != "显微镜下的世界（改期）" || got["start"] != "2026-12-22T14:00:00+08:00" {
 			t.Errorf("after re-approval activity %s is %v", id, got)
 		}
