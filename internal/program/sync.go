@@ -267,7 +267,9 @@ func fromItem(c campaign.Campaign, t filing.Template, table int, v filing.Values
 	}
 	if table == 2 {
 		a.Kind, a.Mode = KindOpenDay, ModeOnsite
-		a.Title = strings.TrimSpace(v[filing.KeyUnitName])
+		if unit := strings.TrimSpace(v[filing.KeyUnitName]); unit != "" {
+			a.Title = unit + "开放日"
+		}
 		a.Content, a.Address = v[filing.KeyOpenContent], v[filing.KeyAddress]
 		slots, _, ok := filing.ParseSlots(v[filing.KeySlots], year)
 		if !ok {
