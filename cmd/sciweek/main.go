@@ -25,6 +25,7 @@ import (
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/program"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -62,6 +63,7 @@ Configuration (flags win over the environment):
   --backup-dir    SCIWEEK_BACKUP_DIR     serve: take scheduled backups into this directory (default off)
   --backup-every  SCIWEEK_BACKUP_EVERY   serve: time between scheduled backups (default 24h)
   --backup-keep   SCIWEEK_BACKUP_KEEP    serve: scheduled backups to keep (default 7)
+  --map-url       SCIWEEK_MAP_URL        where addresses open: amap, baidu, osm or a URL with {address} (default amap)
 `
 
 func main() {
@@ -162,6 +164,7 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	fs.StringVar(&cfg.TLSKey, "tls-key", env("SCIWEEK_TLS_KEY", ""), "TLS key file (PEM)")
 	readTimeout := fs.String("read-timeout", env("SCIWEEK_READ_TIMEOUT", "60s"), "time to read a request")
 	writeTimeout := fs.String("write-timeout", env("SCIWEEK_WRITE_TIMEOUT", "120s"), "time to write an answer")
+	fs.StringVar(&cfg.MapURL, "map-url", env("SCIWEEK_MAP_URL", "amap"), "map link: amap, baidu, osm or a URL with {address}")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -218,6 +221,9 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 		}
 		if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 			problems = append(problems, fmt.Sprintf("--log-level / SCIWEEK_LOG_LEVEL: %q must be debug, info, warn or error", *level))
+		}
+		if _, err := program.MapPattern(cfg.MapURL); err != nil {
+			problems = append(problems, "--map-url / SCIWEEK_MAP_URL: "+err.Error())
 		}
 		if len(problems) > 0 {
 			return errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/program"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -43,6 +45,9 @@ type Config struct {
 	TLSCert, TLSKey string
 	// ReadTimeout and WriteTimeout bound a request's body and answer.
 	ReadTimeout, WriteTimeout time.Duration
+	// MapURL is how an activity's address opens in a map: amap, baidu,
+	// osm, or an http(s) URL holding {address}. Empty means amap.
+	MapURL string
 }
 
 // App is a running sciweek: its services and its HTTP handler.
@@ -56,8 +61,10 @@ type App struct {
 	Accounts  *account.Service
 	Campaigns *campaign.Service
 	Filings   *filing.Service
+	Program   *program.Service
 	Server    *web.Server
 	Metrics   *web.Metrics
+	mapURL    string
 }
 
 // Open connects to the database, applies pending migrations and builds the
@@ -88,6 +95,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Accounts = &account.Service{DB: d, Audit: a.Audit, Clock: clk, Config: accCfg}
 	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
+		Cache: program.NewCache(4000, time.Minute)}
+	a.Filings.Changed = a.Program.FilingChanged
+	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("map URL: %w", err)
+	}
+	if err := a.Program.Rebuild(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("build the public program: %w", err)
+	}
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err
@@ -112,6 +130,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("filing", filing.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("program", program.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	a.Metrics = web.NewMetrics()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
@@ -119,6 +140,7 @@ func (a *App) buildServer() error {
 		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
 	}
 	s.Nav = nav
+	s.Banner = a.banner
 	a.Server = s
 
 	mux.Handle("GET /static/", web.StaticHandler())
@@ -131,9 +153,18 @@ func (a *App) buildServer() error {
 	}).Routes(mux)
 	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
+	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})
+	return nil
+}
+
+// banner tells every page that a campaign's week has moved online.
+func (a *App) banner(ctx context.Context, l i18n.Localizer) *web.Banner {
+	for _, sw := range a.Program.Switches(ctx) {
+		return &web.Banner{Text: l.T("program.banner", sw.Title, sw.Reason), Href: "/campaigns/" + sw.CampaignSlug + "/program", Link: l.T("program.banner_link")}
+	}
 	return nil
 }
 

@@ -27,6 +27,16 @@ type Service struct {
 	Audit     *audit.Log
 	Blobs     blob.Store
 	Clock     clock.Clock
+	// Changed, when set, is told after a filing's approved items or a
+	// campaign's form may have changed (filingID 0: every filing of the
+	// campaign), so what is published from them can follow.
+	Changed func(ctx context.Context, campaignID, filingID int64)
+}
+
+func (s *Service) changed(ctx context.Context, campaignID, filingID int64) {
+	if s.Changed != nil {
+		s.Changed(ctx, campaignID, filingID)
+	}
 }
 
 func (s *Service) now() db.Time { return db.At(s.Clock.Now()) }
@@ -91,7 +101,7 @@ func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Templ
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if current == 0 {
 			_, err = tx.Exec(ctx, `INSERT INTO form_templates (campaign_id, table_no, definition, version, updated_at) VALUES (?, ?, ?, 1, ?)`,
@@ -111,6 +121,10 @@ func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Templ
 		}
 		return s.Audit.Record(ctx, tx, "filing.template", "campaign", c.Slug, map[string]any{"table": t.Table})
 	})
+	if err == nil {
+		s.changed(ctx, c.ID, 0)
+	}
+	return err
 }
 
 func validType(t FieldType) bool {
@@ -522,6 +536,9 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	if err != nil {
 		return f, err
 	}
+	if len(chain) == 0 {
+		s.changed(ctx, f.CampaignID, f.ID)
+	}
 	return s.Get(ctx, f.ID)
 }
 
@@ -599,7 +616,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 			next = chain[i+1]
 		}
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		now := s.now()
 		var res interface{ RowsAffected() (int64, error) }
 		var err error
@@ -620,6 +637,10 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 		}
 		return s.Audit.Record(ctx, tx, "filing.approve", "filing", f.ID, map[string]any{"revision": f.Revision, "final": next == nil})
 	})
+	if err == nil && next == nil {
+		s.changed(ctx, c.ID, f.ID)
+	}
+	return err
 }
 
 // Return sends a filing back to its filer with a comment, and optionally a
@@ -689,7 +710,7 @@ func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
 	if f.Version != version {
 		return errs.New(errs.Conflict, "filing.error.stale")
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE filings SET state = 'draft', stage_org_id = NULL, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
 			s.now(), f.ID, version)
 		if err != nil {
@@ -703,6 +724,10 @@ func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
 		}
 		return s.Audit.Record(ctx, tx, "filing.reopen", "filing", f.ID, nil)
 	})
+	if err == nil {
+		s.changed(ctx, f.CampaignID, f.ID)
+	}
+	return err
 }
 
 // Events lists a filing's history, oldest first.

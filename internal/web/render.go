@@ -183,6 +183,15 @@ type Page struct {
 	Flash     string
 	// Wide pages (tables) use the full width on a desktop.
 	Wide bool
+	// Banner is a notice shown at the top of every page.
+	Banner *Banner
+}
+
+// Banner is a notice for everyone, with a link to read more.
+type Banner struct {
+	Text string
+	Href string
+	Link string
 }
 
 // NavUser is the signed-in person as the layout shows them.

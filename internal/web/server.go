@@ -30,6 +30,9 @@ type Server struct {
 	Authenticate func(w http.ResponseWriter, r *http.Request) (context.Context, error)
 	// Nav describes the signed-in user and their menu for the layout.
 	Nav func(ctx context.Context, l i18n.Localizer, path string) (*NavUser, []NavLink)
+	// Banner, when set, returns a notice every page shows at its top (the
+	// week moved online), or nil.
+	Banner func(ctx context.Context, l i18n.Localizer) *Banner
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
 	// SecureCookies marks cookies Secure (behind HTTPS).
@@ -50,6 +53,7 @@ type requestInfo struct {
 	flash    string
 	user     *NavUser
 	nav      []NavLink
+	banner   *Banner
 	secure   bool
 	pattern  string // the route pattern that matched
 }
@@ -77,7 +81,7 @@ func ClientIP(ctx context.Context) string { return info(ctx).clientIP }
 func PageFor(r *http.Request, titleKey string, args ...any) Page {
 	ri := info(r.Context())
 	l := i18n.For(ri.lang)
-	p := Page{Localizer: l, Path: r.URL.Path, Query: r.URL.RawQuery, RequestID: ri.id, User: ri.user, Nav: ri.nav}
+	p := Page{Localizer: l, Path: r.URL.Path, Query: r.URL.RawQuery, RequestID: ri.id, User: ri.user, Nav: ri.nav, Banner: ri.banner}
 	if titleKey != "" {
 		p.Title = l.T(titleKey, args...)
 	}
@@ -255,6 +259,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if s.Nav != nil {
 			ri := info(r.Context())
 			ri.user, ri.nav = s.Nav(r.Context(), i18n.For(ri.lang), r.URL.Path)
+		}
+		if s.Banner != nil && !IsAPI(r) {
+			ri := info(r.Context())
+			ri.banner = s.Banner(r.Context(), i18n.For(ri.lang))
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -1,0 +1,182 @@
+package program
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/web"
+)
+
+// Cache keeps the rendered public answers — pages, API, feeds — for the
+// public (no account), each with its gzip form and ETag, until the program
+// changes or TTL passes (campaign edits reach the pages within TTL).
+type Cache struct {
+	TTL time.Duration
+	Max int
+
+	mu      sync.Mutex
+	entries map[string]*cached
+	gen     uint64
+}
+
+type cached struct {
+	status int
+	header http.Header
+	body   []byte
+	gz     []byte
+	etag   string
+	at     time.Time
+}
+
+// NewCache makes a cache of at most max answers, each kept for ttl.
+func NewCache(max int, ttl time.Duration) *Cache {
+	return &Cache{TTL: ttl, Max: max, entries: map[string]*cached{}}
+}
+
+// Clear forgets every answer.
+func (c *Cache) Clear() {
+	c.mu.Lock()
+	c.entries = map[string]*cached{}
+	c.gen++
+	c.mu.Unlock()
+}
+
+func (c *Cache) get(key string) *cached {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[key]
+	if e == nil || time.Since(e.at) > c.TTL {
+		return nil
+	}
+	return e
+}
+
+func (c *Cache) put(key string, gen uint64, e *cached) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // the program changed while this answer was made
+	}
+	if len(c.entries) >= c.Max {
+		c.entries = map[string]*cached{}
+	}
+	c.entries[key] = e
+}
+
+// recorder holds a handler's answer so it can be compressed and cached.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+// Wrap serves h's answers compressed, with an ETag that If-None-Match is
+// checked against, and from memory for the public; h runs only when the
+// answer is not in memory.
+func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		public := account.FromContext(r.Context()) == nil && r.Header.Get("Authorization") == ""
+		key := web.Lang(r.Context()) + " " + r.URL.RequestURI()
+		var e *cached
+		if public {
+			e = c.get(key)
+		}
+		if e == nil {
+			c.mu.Lock()
+			gen := c.gen
+			c.mu.Unlock()
+			rec := &recorder{header: http.Header{}}
+			inner := r.Clone(r.Context())
+			inner.Header.Del("If-None-Match")
+			h(rec, inner)
+			e = finish(rec)
+			if public && e.status == http.StatusOK {
+				c.put(key, gen, e)
+			}
+		}
+		e.serve(w, r, public)
+	}
+}
+
+func finish(rec *recorder) *cached {
+	e := &cached{status: rec.status, header: rec.header, body: rec.body.Bytes(), at: time.Now()}
+	if e.status == 0 {
+		e.status = http.StatusOK
+	}
+	sum := sha256.Sum256(e.body)
+	e.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	if len(e.body) > 512 && e.header.Get("Content-Encoding") == "" {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		zw.Write(e.body)
+		zw.Close()
+		e.gz = b.Bytes()
+	}
+	return e
+}
+
+func (e *cached) serve(w http.ResponseWriter, r *http.Request, public bool) {
+	h := w.Header()
+	for k, v := range e.header {
+		h[k] = v
+	}
+	h.Add("Vary", "Accept-Encoding")
+	if e.status != http.StatusOK {
+		e.write(w, r)
+		return
+	}
+	h.Set("ETag", e.etag)
+	if public {
+		h.Set("Cache-Control", "public, no-cache")
+	} else {
+		h.Set("Cache-Control", "private, no-cache")
+	}
+	if match(r.Header.Get("If-None-Match"), e.etag) {
+		h.Del("Content-Length")
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	e.write(w, r)
+}
+
+func (e *cached) write(w http.ResponseWriter, r *http.Request) {
+	body := e.body
+	if e.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		w.Header().Set("Content-Encoding", "gzip")
+		body = e.gz
+	}
+	w.WriteHeader(e.status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+func match(header, etag string) bool {
+	for _, v := range strings.Split(header, ",") {
+		v = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), "W/"))
+		if v == etag || v == "*" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,204 @@
+package program
+
+import (
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/web"
+)
+
+func itoa(n int) string     { return strconv.Itoa(n) }
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func (h *Handlers) writeICS(w http.ResponseWriter, filename, body string) {
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.Write([]byte(body))
+}
+
+func (h *Handlers) programICS(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.campaign(w, r)
+	if !ok {
+		return
+	}
+	f, _ := h.Service.ParseFilter(r.Context(), c, r.URL.Query())
+	as, err := h.Service.List(r.Context(), c, f)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	_, switched := h.Service.Switched(r.Context(), c)
+	h.writeICS(w, "sciweek-"+c.Slug+".ics", icsDocument(baseURL(r), c.Title, as, switched, h.Service.Now()))
+}
+
+func (h *Handlers) activityICS(w http.ResponseWriter, r *http.Request) {
+	a, c, ok := h.activity(w, r)
+	if !ok {
+		return
+	}
+	_, switched := h.Service.Switched(r.Context(), c)
+	h.writeICS(w, "sciweek-activity-"+itoa64(a.ID)+".ics", icsDocument(baseURL(r), c.Title, []Activity{a}, switched, h.Service.Now()))
+}
+
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string      `xml:"xml:lang,attr"`
+	ID      string      `xml:"id"`
+	Title   string      `xml:"title"`
+	Updated string      `xml:"updated"`
+	Links   []atomLink  `xml:"link"`
+	Author  atomAuthor  `xml:"author"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomLink struct {
+	Rel  string `xml:"rel,attr,omitempty"`
+	Type string `xml:"type,attr,omitempty"`
+	Href string `xml:"href,attr"`
+}
+
+type atomAuthor struct {
+	Name string `xml:"name"`
+}
+
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Body string `xml:",chardata"`
+}
+
+type atomEntry struct {
+	ID        string     `xml:"id"`
+	Title     atomText   `xml:"title"`
+	Updated   string     `xml:"updated"`
+	Published string     `xml:"published,omitempty"`
+	Link      atomLink   `xml:"link"`
+	Author    atomAuthor `xml:"author"`
+	Summary   atomText   `xml:"summary"`
+	Category  *struct {
+		Term string `xml:"term,attr"`
+	} `xml:"category,omitempty"`
+}
+
+func (h *Handlers) atom(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.campaign(w, r)
+	if !ok {
+		return
+	}
+	f, _ := h.Service.ParseFilter(r.Context(), c, r.URL.Query())
+	as, err := h.Service.List(r.Context(), c, f)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	base := baseURL(r)
+	l := web.L(r.Context())
+	updated := c.UpdatedAt
+	feed := atomFeed{Lang: l.Lang, ID: base + "/campaigns/" + c.Slug + "/program", Title: c.Title, Author: atomAuthor{c.OwnerName},
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + r.URL.RequestURI()}, {Rel: "alternate", Type: "text/html", Href: base + "/campaigns/" + c.Slug + "/program"}}}
+	for _, a := range as {
+		if a.UpdatedAt.After(updated) {
+			updated = a.UpdatedAt
+		}
+		url := base + "/activities/" + itoa64(a.ID)
+		summary := l.DateTime(a.Start) + " · " + a.UnitName + " · " + a.Address + "\n" + a.Content
+		e := atomEntry{ID: url, Title: atomText{"text", a.Title}, Updated: a.UpdatedAt.Format(time.RFC3339), Link: atomLink{Rel: "alternate", Type: "text/html", Href: url},
+			Author: atomAuthor{a.UnitName}, Summary: atomText{"text", summary}}
+		if a.CategoryName != "" {
+			e.Category = &struct {
+				Term string `xml:"term,attr"`
+			}{a.CategoryName}
+		}
+		feed.Entries = append(feed.Entries, e)
+	}
+	feed.Updated = updated.Format(time.RFC3339)
+	out, err := xml.MarshalIndent(feed, "", " ")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Write([]byte(xml.Header))
+	w.Write(out)
+}
+
+type urlset struct {
+	XMLName xml.Name `xml:"http://www.sitemaps.org/schemas/sitemap/0.9 urlset"`
+	URLs    []siteURL
+}
+
+type siteURL struct {
+	XMLName xml.Name `xml:"url"`
+	Loc     string   `xml:"loc"`
+	LastMod string   `xml:"lastmod,omitempty"`
+}
+
+func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request) {
+	cs, err := h.Service.Campaigns.List(r.Context(), campaign.Filter{})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	base := baseURL(r)
+	set := urlset{URLs: []siteURL{{Loc: base + "/"}}}
+	for _, c := range cs {
+		set.URLs = append(set.URLs, siteURL{Loc: base + "/campaigns/" + c.Slug, LastMod: c.UpdatedAt.Format("2006-01-02")},
+			siteURL{Loc: base + "/campaigns/" + c.Slug + "/notice"},
+			siteURL{Loc: base + "/campaigns/" + c.Slug + "/program"},
+			siteURL{Loc: base + "/campaigns/" + c.Slug + "/activities"})
+		for _, d := range c.Days() {
+			set.URLs = append(set.URLs, siteURL{Loc: base + "/campaigns/" + c.Slug + "/days/" + d.Format("2006-01-02")})
+		}
+		as, err := h.Service.List(r.Context(), c, Filter{})
+		if err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+		units := map[string]bool{}
+		for _, a := range as {
+			set.URLs = append(set.URLs, siteURL{Loc: base + "/activities/" + itoa64(a.ID), LastMod: a.UpdatedAt.Format("2006-01-02")})
+			if !units[a.UnitCode] {
+				units[a.UnitCode] = true
+				set.URLs = append(set.URLs, siteURL{Loc: base + "/campaigns/" + c.Slug + "/units/" + a.UnitCode})
+			}
+		}
+	}
+	out, err := xml.MarshalIndent(set, "", " ")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.Write([]byte(xml.Header))
+	w.Write(out)
+}
+
+func (h *Handlers) writeQR(w http.ResponseWriter, r *http.Request, url string) {
+	png, err := qrcode.Encode(url, qrcode.Medium, 320)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(png)
+}
+
+func (h *Handlers) activityQR(w http.ResponseWriter, r *http.Request) {
+	a, _, ok := h.activity(w, r)
+	if !ok {
+		return
+	}
+	h.writeQR(w, r, baseURL(r)+"/activities/"+itoa64(a.ID))
+}
+
+func (h *Handlers) campaignQR(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.campaign(w, r)
+	if !ok {
+		return
+	}
+	h.writeQR(w, r, baseURL(r)+"/campaigns/"+c.Slug+"/program")
+}

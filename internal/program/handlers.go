@@ -1,0 +1,575 @@
+package program
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/web"
+)
+
+//go:embed templates/*.html
+var Templates embed.FS
+
+// MapPresets are the map link patterns an operator can name.
+var MapPresets = map[string]string{
+	"amap":  "https://uri.amap.com/search?keyword={address}",
+	"baidu": "https://api.map.baidu.com/geocoder?address={address}&output=html&src=sciweek",
+	"osm":   "https://www.openstreetmap.org/search?query={address}",
+}
+
+// MapPattern reads the map link setting: a preset name, or an http(s) URL
+// holding {address}.
+func MapPattern(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if p, ok := MapPresets[strings.ToLower(s)]; ok {
+		return p, nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(s, "{address}", "x"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.Contains(s, "{address}") {
+		return "", fmt.Errorf("%q is neither amap, baidu, osm nor an http(s) URL holding {address}", s)
+	}
+	return s, nil
+}
+
+// PerPage is how many activities a program page lists.
+const PerPage = 20
+
+// Handlers serves the public program: pages, API, feeds and open data.
+type Handlers struct {
+	Service *Service
+	Server  *web.Server
+	// MapURL is the map link pattern with {address}.
+	MapURL string
+	// Limiter counts, per client address, the public answers that are not
+	// in the cache.
+	Limiter *web.Limiter
+}
+
+// Routes registers the program's paths.
+func (h *Handlers) Routes(mux *http.ServeMux) {
+	pub := func(pattern string, fn http.HandlerFunc) {
+		mux.HandleFunc(pattern, h.Service.Cache.Wrap(h.limited(fn)))
+	}
+	pub("GET /campaigns/{slug}/program", h.home)
+	pub("GET /campaigns/{slug}/activities", h.list)
+	pub("GET /campaigns/{slug}/days/{day}", h.day)
+	pub("GET /campaigns/{slug}/units/{code}", h.unit)
+	pub("GET /activities/{id}", h.show)
+	pub("GET /activities/{id}/calendar.ics", h.activityICS)
+	pub("GET /activities/{id}/qr.png", h.activityQR)
+	pub("GET /campaigns/{slug}/qr.png", h.campaignQR)
+	pub("GET /feeds/{slug}/program.ics", h.programICS)
+	pub("GET /feeds/{slug}/program.atom", h.atom)
+	pub("GET /opendata/{slug}/activities.csv", h.openCSV)
+	pub("GET /opendata/{slug}/activities.json", h.openJSON)
+	pub("GET /sitemap.xml", h.sitemap)
+	pub("GET /api/v1/campaigns/{slug}/activities", h.apiList)
+	pub("GET /api/v1/activities/{id}", h.apiGet)
+
+	mux.HandleFunc("GET /admin/campaigns/{slug}/online", h.switchForm)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/online", h.switchPost)
+}
+
+func (h *Handlers) limited(fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h.Limiter != nil {
+			if err := h.Limiter.Allow(web.ClientIP(r.Context())); err != nil {
+				h.Server.Error(w, r, err)
+				return
+			}
+		}
+		fn(w, r)
+	}
+}
+
+func (h *Handlers) render(w http.ResponseWriter, r *http.Request, name string, data any) {
+	h.Server.Renderer.Render(w, r, http.StatusOK, "program/"+name, data)
+}
+
+// base is what every program page shows: the campaign and its switch.
+type base struct {
+	web.Page
+	C       campaign.Campaign
+	Switch  *Switch
+	Base    string // scheme and host, for absolute links
+	OGTitle string
+	OGDesc  string
+	OGURL   string
+	OGImage string
+	// JSONLD is structured data for search engines, already escaped.
+	JSONLD template.JS
+}
+
+// DayTab is one day of the week as a tab.
+type DayTab struct {
+	Date    string
+	Label   string
+	Count   int
+	Current bool
+}
+
+// Card is an activity as a list shows it.
+type Card struct {
+	Activity
+	TitleHTML   template.HTML
+	SnippetHTML template.HTML
+	When        string
+	ModeLabel   string
+}
+
+func (b base) modeLabel(m Mode) string { return b.T("program.mode." + string(m)) }
+
+// When writes an activity's time in the page's language.
+func (b base) When(a Activity) string {
+	s, e := a.Start.In(clock.Zone), a.End.In(clock.Zone)
+	if len(a.Sessions) > 1 {
+		days := b.Date(s) + " " + b.Weekday(s)
+		if !dayOf(s).Equal(dayOf(e)) {
+			days = b.DateRange(dayOf(s), dayOf(e))
+		}
+		return days + " · " + b.T("program.sessions", len(a.Sessions))
+	}
+	if s.Format("2006-01-02") == e.Format("2006-01-02") {
+		return b.Date(s) + " " + b.Weekday(s) + " " + s.Format("15:04") + "–" + e.Format("15:04")
+	}
+	return b.DateTime(s) + " – " + b.DateTime(e)
+}
+
+// SessionText writes one session.
+func (b base) SessionText(s Session) string {
+	st, en := s.Start.In(clock.Zone), s.End.In(clock.Zone)
+	return b.Date(st) + " " + b.Weekday(st) + " " + st.Format("15:04") + "–" + en.Format("15:04")
+}
+
+// Term names a category or audience code in the page's language.
+func (b base) Term(terms []campaign.Term, code string) string {
+	for _, t := range terms {
+		if t.Code == code {
+			return t.Label(b.Lang)
+		}
+	}
+	return code
+}
+
+// Category names the activity's focus area in the page's language.
+func (b base) Category(a Activity) string { return b.Term(b.C.Categories, a.CategoryCode) }
+
+// Audiences names the activity's audiences in the page's language.
+func (b base) Audiences(a Activity) []string {
+	var out []string
+	for _, c := range a.AudienceCodes {
+		out = append(out, b.Term(b.C.Audiences, c))
+	}
+	return out
+}
+
+func (h *Handlers) base(r *http.Request, c campaign.Campaign, titleKey string, args ...any) base {
+	b := base{Page: web.PageFor(r, titleKey, args...), C: c, Base: baseURL(r)}
+	if sw, ok := h.Service.Switched(r.Context(), c); ok {
+		b.Switch = &sw
+	}
+	b.OGTitle, b.OGURL = b.Title, b.Base+r.URL.RequestURI()
+	b.OGDesc = c.Title + " · " + c.Theme
+	b.OGImage = b.Base + "/campaigns/" + c.Slug + "/qr.png"
+	return b
+}
+
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || web.SecureCookies(r.Context()) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (h *Handlers) cards(b base, as []Activity, terms []string) []Card {
+	out := make([]Card, len(as))
+	for i, a := range as {
+		out[i] = Card{Activity: a, TitleHTML: Highlight(a.Title, terms), When: b.When(a), ModeLabel: b.modeLabel(a.Mode)}
+		if len(terms) > 0 {
+			out[i].SnippetHTML = Highlight(Snippet(a.Content, terms, 60), terms)
+		}
+	}
+	return out
+}
+
+func (h *Handlers) campaign(w http.ResponseWriter, r *http.Request) (campaign.Campaign, bool) {
+	c, err := h.Service.Campaign(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return c, false
+	}
+	return c, true
+}
+
+func (h *Handlers) dayTabs(b base, o Overview, current string) []DayTab {
+	var tabs []DayTab
+	for _, d := range b.C.Days() {
+		k := d.Format("2006-01-02")
+		label := fmt.Sprintf("%d/%d %s", d.Month(), d.Day(), b.Weekday(d))
+		if b.Lang != "en" {
+			label = fmt.Sprintf("%d月%d日 %s", d.Month(), d.Day(), b.Weekday(d))
+		}
+		tabs = append(tabs, DayTab{Date: k, Label: label, Count: o.PerDay[k], Current: k == current})
+	}
+	return tabs
+}
+
+type homePage struct {
+	base
+	Overview   Overview
+	Days       []DayTab
+	Highlights []Card
+}
+
+func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.campaign(w, r)
+	if !ok {
+		return
+	}
+	o, err := h.Service.Overview(r.Context(), c)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	as, err := h.Service.List(r.Context(), c, Filter{})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := homePage{base: h.base(r, c, "program.title.home", c.Title), Overview: o}
+	p.Days = h.dayTabs(p.base, o, "")
+	// Highlights: the open days, then the activities expecting the most people.
+	var hl []Activity
+	for _, a := range as {
+		if a.Kind == KindOpenDay && len(hl) < 2 {
+			hl = append(hl, a)
+		}
+	}
+	best := append([]Activity(nil), as...)
+	sortByExpected(best)
+	for _, a := range best {
+		if len(hl) >= 6 {
+			break
+		}
+		if a.Kind == KindProject {
+			hl = append(hl, a)
+		}
+	}
+	p.Highlights = h.cards(p.base, hl, nil)
+	h.render(w, r, "home.html", p)
+}
+
+func sortByExpected(as []Activity) {
+	for i := 1; i < len(as); i++ {
+		for j := i; j > 0 && as[j].Expected > as[j-1].Expected; j-- {
+			as[j], as[j-1] = as[j-1], as[j]
+		}
+	}
+}
+
+// Option is one choice of a filter.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type listPage struct {
+	base
+	Filter     Filter
+	Ignored    []string
+	Days       []Option
+	Districts  []Option
+	Categories []Option
+	Audiences  []Option
+	ModeOpts   []Option
+	Items      []Card
+	Total      int
+	Page       int
+	Pages      int
+	PrevURL    string
+	NextURL    string
+	FirstURL   string
+	ICSURL     string
+	PastEnd    bool
+}
+
+func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.campaign(w, r)
+	if !ok {
+		return
+	}
+	f, ignored := h.Service.ParseFilter(r.Context(), c, r.URL.Query())
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if r.URL.Query().Get("page") != "" && (err != nil || page < 1) {
+		ignored = append(ignored, "page")
+	}
+	if page < 1 {
+		page = 1
+	}
+	as, err := h.Service.List(r.Context(), c, f)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	o, err := h.Service.Overview(r.Context(), c)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := listPage{base: h.base(r, c, "program.title.list", c.Title), Filter: f, Total: len(as), Page: page}
+	l := p.Localizer
+	for _, k := range ignored {
+		p.Ignored = append(p.Ignored, l.T("program.filter."+k))
+	}
+	for _, t := range h.dayTabs(p.base, o, f.Day) {
+		p.Days = append(p.Days, Option{t.Date, t.Label, t.Current})
+	}
+	for _, d := range o.Districts {
+		p.Districts = append(p.Districts, Option{d.Code, d.Name, d.Code == f.District})
+	}
+	for _, t := range c.Categories {
+		p.Categories = append(p.Categories, Option{t.Code, t.Label(l.Lang), t.Code == f.Category})
+	}
+	for _, t := range c.Audiences {
+		p.Audiences = append(p.Audiences, Option{t.Code, t.Label(l.Lang), t.Code == f.Audience})
+	}
+	for _, m := range Modes {
+		p.ModeOpts = append(p.ModeOpts, Option{string(m), l.T("program.filter_mode." + string(m)), m == f.Mode})
+	}
+	p.Pages = (len(as) + PerPage - 1) / PerPage
+	from := (page - 1) * PerPage
+	if from < len(as) {
+		p.Items = h.cards(p.base, as[from:min(len(as), from+PerPage)], f.Terms())
+	} else if page > 1 {
+		p.PastEnd = true
+	}
+	link := func(n int) string {
+		v := f.Values()
+		if n > 1 {
+			v.Set("page", strconv.Itoa(n))
+		}
+		if len(v) == 0 {
+			return r.URL.Path
+		}
+		return r.URL.Path + "?" + v.Encode()
+	}
+	p.FirstURL = link(1)
+	if page > 1 && !p.PastEnd {
+		p.PrevURL = link(page - 1)
+	}
+	if page < p.Pages {
+		p.NextURL = link(page + 1)
+	}
+	p.ICSURL = "/feeds/" + c.Slug + "/program.ics"
+	if v := f.Values(); len(v) > 0 {
+		p.ICSURL += "?" + v.Encode()
+	}
+	h.render(w, r, "list.html", p)
+}
+
+type dayPage struct {
+	base
+	Day   string
+	Days  []DayTab
+	Items []DayItem
+}
+
+// DayItem is an activity on a day, with its times that day.
+type DayItem struct {
+	Card
+	Time string
+}
+
+func (h *Handlers) day(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.campaign(w, r)
+	if !ok {
+		return
+	}
+	day := r.PathValue("day")
+	d, err := campaign.ParseDate(day)
+	if err != nil || d.Before(c.Start) || d.After(c.End) {
+		h.Server.Error(w, r, errs.NotFoundf("day %s", day))
+		return
+	}
+	as, err := h.Service.List(r.Context(), c, Filter{Day: day})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	o, err := h.Service.Overview(r.Context(), c)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := dayPage{base: h.base(r, c, "program.title.day", c.Title, web.L(r.Context()).Date(d)), Day: day}
+	p.Days = h.dayTabs(p.base, o, day)
+	for _, card := range h.cards(p.base, as, nil) {
+		var times []string
+		for _, s := range card.SessionsOn(day) {
+			times = append(times, s.Start.In(clock.Zone).Format("15:04")+"–"+s.End.In(clock.Zone).Format("15:04"))
+		}
+		it := DayItem{Card: card, Time: strings.Join(times, "、")}
+		p.Items = append(p.Items, it)
+	}
+	h.render(w, r, "day.html", p)
+}
+
+type unitPage struct {
+	base
+	Unit  Unit
+	Items []Card
+}
+
+func (h *Handlers) unit(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.campaign(w, r)
+	if !ok {
+		return
+	}
+	code := r.PathValue("code")
+	as, err := h.Service.List(r.Context(), c, Filter{Unit: code})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	if len(as) == 0 {
+		h.Server.Error(w, r, errs.NotFoundf("unit %s has no activities", code))
+		return
+	}
+	u := Unit{Code: code, Name: as[0].UnitName, DistrictCode: as[0].DistrictCode, DistrictName: as[0].DistrictName, Activities: len(as)}
+	p := unitPage{base: h.base(r, c, "program.title.unit", u.Name), Unit: u}
+	p.Items = h.cards(p.base, as, nil)
+	h.render(w, r, "unit.html", p)
+}
+
+type showPage struct {
+	base
+	A       Activity
+	MapURL  string
+	Online  bool
+	Contact campaign.Contact
+}
+
+// FieldValue formats a public field's value for reading.
+func (p showPage) FieldValue(f Field) []string { return strings.Split(f.Value, "\n") }
+
+func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
+	a, c, ok := h.activity(w, r)
+	if !ok {
+		return
+	}
+	p := showPage{base: h.base(r, c, "program.title.show", a.Title), A: a, Contact: c.Contact}
+	p.OGTitle = a.Title
+	p.OGDesc = Snippet(a.Content, nil, 100)
+	p.OGImage = p.Base + "/activities/" + strconv.FormatInt(a.ID, 10) + "/qr.png"
+	p.Online = a.Online() || p.Switch != nil
+	if a.Onsite() && a.Address != "" && h.MapURL != "" {
+		p.MapURL = strings.ReplaceAll(h.MapURL, "{address}", url.QueryEscape(a.Address))
+	}
+	ld, _ := json.Marshal(eventLD(p.Base, c, a, p.Switch != nil))
+	p.JSONLD = template.JS(ld) // json.Marshal escapes <, > and &
+	h.render(w, r, "show.html", p)
+}
+
+func (h *Handlers) activity(w http.ResponseWriter, r *http.Request) (Activity, campaign.Campaign, bool) {
+	id, err := ParseID(r.PathValue("id"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return Activity{}, campaign.Campaign{}, false
+	}
+	a, c, err := h.Service.Get(r.Context(), id)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return a, c, false
+	}
+	return a, c, true
+}
+
+// eventLD is the schema.org Event of an activity.
+func eventLD(base string, c campaign.Campaign, a Activity, switched bool) map[string]any {
+	url := base + "/activities/" + strconv.FormatInt(a.ID, 10)
+	mode := map[Mode]string{ModeOnsite: "OfflineEventAttendanceMode", ModeOnline: "OnlineEventAttendanceMode", ModeBoth: "MixedEventAttendanceMode"}[a.Mode]
+	ev := map[string]any{
+		"@context": "https://schema.org", "@type": "Event", "name": a.Title, "description": a.Content, "url": url,
+		"startDate": a.Start.Format(time.RFC3339), "endDate": a.End.Format(time.RFC3339),
+		"eventStatus":         "https://schema.org/EventScheduled",
+		"eventAttendanceMode": "https://schema.org/" + mode,
+		"organizer":           map[string]any{"@type": "Organization", "name": a.UnitName, "url": base + "/campaigns/" + c.Slug + "/units/" + a.UnitCode},
+		"superEvent":          map[string]any{"@type": "Event", "name": c.Title, "url": base + "/campaigns/" + c.Slug + "/program"},
+	}
+	var locs []any
+	if a.Onsite() && !switched {
+		locs = append(locs, map[string]any{"@type": "Place", "name": a.Address, "address": a.Address})
+	}
+	if a.Online() || switched {
+		u := a.OnlineURL
+		if u == "" {
+			u = url
+		}
+		locs = append(locs, map[string]any{"@type": "VirtualLocation", "url": u})
+	}
+	if switched {
+		ev["eventStatus"] = "https://schema.org/EventMovedOnline"
+		ev["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
+	}
+	if len(locs) == 1 {
+		ev["location"] = locs[0]
+	} else if len(locs) > 1 {
+		ev["location"] = locs
+	}
+	return ev
+}
+
+type switchPage struct {
+	base
+	Reason string
+	Errors map[string]string
+	Error  string
+}
+
+func (h *Handlers) switchForm(w http.ResponseWriter, r *http.Request) {
+	c, err := h.Service.Campaigns.Get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	if !h.Service.Campaigns.CanEdit(r.Context(), c) {
+		h.Server.Error(w, r, errs.ForbiddenErr())
+		return
+	}
+	h.render(w, r, "switch.html", switchPage{base: h.base(r, c, "program.title.switch", c.Title)})
+}
+
+func (h *Handlers) switchPost(w http.ResponseWriter, r *http.Request) {
+	c, err := h.Service.Campaigns.Get(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	if r.PostFormValue("action") == "onsite" {
+		err = h.Service.GoOnsite(r.Context(), c)
+	} else {
+		err = h.Service.GoOnline(r.Context(), c, r.PostFormValue("reason"))
+	}
+	if err != nil {
+		if fields, summary, ok := web.FormErrors(r, err); ok {
+			p := switchPage{base: h.base(r, c, "program.title.switch", c.Title), Reason: r.PostFormValue("reason"), Errors: fields, Error: summary}
+			h.Server.Renderer.Render(w, r, http.StatusUnprocessableEntity, "program/switch.html", p)
+			return
+		}
+		h.Server.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "program.switch.saved")
+	web.Redirect(w, r, "/admin/campaigns/"+c.Slug+"/online")
+}

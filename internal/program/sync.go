@@ -1,0 +1,357 @@
+package program
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/filing"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/platform/db"
+)
+
+// FilingChanged brings the program in line with one filing after it was
+// approved, reopened or returned; filingID 0 re-reads every filing of the
+// campaign (its form changed). It is the hook filing.Service calls.
+func (s *Service) FilingChanged(ctx context.Context, campaignID, filingID int64) {
+	var err error
+	if filingID == 0 {
+		err = s.syncCampaign(ctx, campaignID)
+	} else {
+		err = s.syncFiling(ctx, filingID)
+	}
+	if err != nil {
+		s.Log.Error("program sync", "campaign", campaignID, "filing", filingID, "err", err)
+	}
+	s.Invalidate()
+}
+
+// Rebuild re-reads every filing of every campaign into the program; it runs
+// at start-up, so a program always matches the approved tables.
+func (s *Service) Rebuild(ctx context.Context) error {
+	rows, err := s.DB.Query(ctx, `SELECT id FROM campaigns ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := s.syncCampaign(ctx, id); err != nil {
+			return err
+		}
+	}
+	s.Invalidate()
+	return nil
+}
+
+func (s *Service) syncCampaign(ctx context.Context, campaignID int64) error {
+	rows, err := s.DB.Query(ctx, `SELECT id FROM filings WHERE campaign_id = ? ORDER BY id`, campaignID)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := s.syncFiling(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncFiling writes the items of the filing's approved revision as
+// activities, keeping the id of each item already listed, and unlists the
+// items the approved revision no longer holds.
+func (s *Service) syncFiling(ctx context.Context, filingID int64) error {
+	sys := account.AsSystem(ctx)
+	f, err := s.Filings.Get(sys, filingID)
+	if err != nil {
+		return err
+	}
+	c, err := s.Campaigns.Get(sys, f.CampaignSlug)
+	if err != nil {
+		return err
+	}
+	var items []filing.Item
+	if f.ApprovedRevision > 0 {
+		revs, err := s.Filings.Revisions(sys, f.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range revs {
+			if r.Number == f.ApprovedRevision {
+				items = r.Items
+			}
+		}
+	}
+	t, _, err := s.Filings.Template(sys, c, f.Table)
+	if err != nil {
+		return err
+	}
+	org, err := s.Accounts.OrgByID(sys, f.OrgID)
+	if err != nil {
+		return err
+	}
+	district := s.districtOf(sys, org, c.OwnerOrgID)
+	var acts []Activity
+	for i, it := range items {
+		a, ok := fromItem(c, t, f.Table, it.Values)
+		if !ok {
+			continue // an approved item always reads; a hand-edited one may not
+		}
+		a.CampaignID, a.FilingID, a.ItemUID, a.Position = c.ID, f.ID, it.UID, i
+		a.UnitCode, a.UnitName = org.Code, org.Name
+		a.DistrictCode, a.DistrictName = district.Code, district.Name
+		acts = append(acts, a)
+	}
+	now := db.At(s.Clock.Now())
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE program_activities SET listed = FALSE, updated_at = ? WHERE filing_id = ? AND listed = TRUE`, now, f.ID); err != nil {
+			return err
+		}
+		for _, a := range acts {
+			if err := upsert(ctx, tx, &a, now); err != nil {
+				return err
+			}
+		}
+		if tx.Dialect() == db.SQLite {
+			return reindexFiling(ctx, tx, f.ID)
+		}
+		return nil
+	})
+}
+
+// districtOf is the organisation one level below the organiser on org's
+// path: the district bureau it files under (itself for a district).
+func (s *Service) districtOf(ctx context.Context, org account.Organisation, ownerID int64) account.Organisation {
+	ids := append(org.AncestorIDs(), org.ID)
+	for i, id := range ids {
+		if id == ownerID && i+1 < len(ids) {
+			if d, err := s.Accounts.OrgByID(ctx, ids[i+1]); err == nil {
+				return d
+			}
+		}
+	}
+	return account.Organisation{}
+}
+
+func upsert(ctx context.Context, tx *db.Tx, a *Activity, now db.Time) error {
+	sessions, _ := json.Marshal(a.Sessions)
+	fields, _ := json.Marshal(a.Fields)
+	_, err := tx.Exec(ctx, `INSERT INTO program_activities (campaign_id, filing_id, item_uid, table_no, listed, position, title, unit_code, unit_name,
+		district_code, district_name, host, organizer, category_code, category_name, audience_codes, audience_names, mode, start_at, end_at, days,
+		sessions, address, content, online_url, capacity, expected, fields, search_text, updated_at)
+		VALUES (?, ?, ?, ?, TRUE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (filing_id, item_uid) DO UPDATE SET listed = TRUE, position = excluded.position, title = excluded.title,
+		unit_code = excluded.unit_code, unit_name = excluded.unit_name, district_code = excluded.district_code,
+		district_name = excluded.district_name, host = excluded.host, organizer = excluded.organizer,
+		category_code = excluded.category_code, category_name = excluded.category_name, audience_codes = excluded.audience_codes,
+		audience_names = excluded.audience_names, mode = excluded.mode, start_at = excluded.start_at, end_at = excluded.end_at,
+		days = excluded.days, sessions = excluded.sessions, address = excluded.address, content = excluded.content,
+		online_url = excluded.online_url, capacity = excluded.capacity, expected = excluded.expected, fields = excluded.fields,
+		search_text = excluded.search_text, updated_at = excluded.updated_at`,
+		a.CampaignID, a.FilingID, a.ItemUID, tableOf(a.Kind), a.Position, a.Title, a.UnitCode, a.UnitName,
+		a.DistrictCode, a.DistrictName, a.Host, a.Organizer, a.CategoryCode, a.CategoryName, joinList(a.AudienceCodes), joinList(a.AudienceNames),
+		string(a.Mode), db.At(a.Start), db.At(a.End), joinList(a.Days), string(sessions), a.Address, a.Content, a.OnlineURL,
+		a.Capacity, a.Expected, string(fields), searchText(a), now)
+	return err
+}
+
+// reindexFiling replaces the filing's rows in the SQLite trigram index
+// with its listed activities.
+func reindexFiling(ctx context.Context, tx *db.Tx, filingID int64) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM program_search WHERE rowid IN (SELECT id FROM program_activities WHERE filing_id = ?)`, filingID); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT id, search_text FROM program_activities WHERE filing_id = ? AND listed = TRUE`, filingID)
+	if err != nil {
+		return err
+	}
+	type rec struct {
+		id   int64
+		text string
+	}
+	var recs []rec
+	for rows.Next() {
+		var r rec
+		if err := rows.Scan(&r.id, &r.text); err != nil {
+			rows.Close()
+			return err
+		}
+		recs = append(recs, r)
+	}
+	rows.Close()
+	for _, r := range recs {
+		parts := strings.SplitN(r.text, "\n", 4)
+		for len(parts) < 4 {
+			parts = append(parts, "")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO program_search (rowid, title, unit, address, content) VALUES (?, ?, ?, ?, ?)`,
+			r.id, parts[0], parts[1], parts[2], parts[3]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tableOf(k Kind) int {
+	if k == KindOpenDay {
+		return 2
+	}
+	return 1
+}
+
+// joinList stores a list as ",a,b," so one value is found with LIKE '%,a,%'.
+func joinList(xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return "," + strings.Join(xs, ",") + ","
+}
+
+func splitList(s string) []string {
+	s = strings.Trim(s, ",")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+var urlRe = regexp.MustCompile(`https?://[^\s，。；、“”"'<>（）()]+`)
+
+// modeOf reads 活动形式.
+func modeOf(v string) Mode {
+	switch v {
+	case filing.Modes[1]:
+		return ModeOnline
+	case filing.Modes[2]:
+		return ModeBoth
+	}
+	return ModeOnsite
+}
+
+// fromItem reads one approved item as an activity; false when it has no
+// readable time.
+func fromItem(c campaign.Campaign, t filing.Template, table int, v filing.Values) (Activity, bool) {
+	year := c.Start.Year()
+	var a Activity
+	a.CampaignSlug = c.Slug
+	for _, f := range t.Fields {
+		if f.Public && strings.TrimSpace(v[f.Key]) != "" {
+			a.Fields = append(a.Fields, Field{Key: f.Key, Label: f.Label, LabelEn: f.LabelEn, Value: v[f.Key]})
+		}
+	}
+	if table == 2 {
+		a.Kind, a.Mode = KindOpenDay, ModeOnsite
+		if unit := strings.TrimSpace(v[filing.KeyUnitName]); unit != "" {
+			a.Title = unit + "开放日"
+		}
+		a.Content, a.Address = v[filing.KeyOpenContent], v[filing.KeyAddress]
+		slots, _, ok := filing.ParseSlots(v[filing.KeySlots], year)
+		if !ok {
+			return a, false
+		}
+		for _, sl := range slots {
+			a.Sessions = append(a.Sessions, Session{Start: sl.Start.In(clock.Zone), End: sl.End.In(clock.Zone)})
+		}
+		a.Capacity, _ = strconv.Atoi(v[filing.KeyCapacity])
+	} else {
+		a.Kind = KindProject
+		a.Title = strings.TrimSpace(v[filing.KeyTitle])
+		a.Host, a.Organizer = v[filing.KeyHost], v[filing.KeyOrganizer]
+		a.Mode = modeOf(v[filing.KeyMode])
+		a.Content, a.Address = v[filing.KeyContent], v[filing.KeyPlace]
+		a.Expected, _ = strconv.Atoi(v[filing.KeyExpected])
+		start, startClock, ok1 := filing.ParseDateTime(v[filing.KeyStart], year)
+		end, endClock, ok2 := filing.ParseDateTime(v[filing.KeyEnd], year)
+		if !ok1 {
+			return a, false
+		}
+		if !ok2 || end.Before(start) {
+			end, endClock = start, startClock
+		}
+		if !endClock {
+			end = end.Add(24*time.Hour - time.Minute) // a date alone runs to the end of the day
+		}
+		a.Sessions = []Session{{Start: start.In(clock.Zone), End: end.In(clock.Zone)}}
+		for _, term := range c.Categories {
+			if term.Name == v[filing.KeyCategory] {
+				a.CategoryCode, a.CategoryName = term.Code, term.Name
+			}
+		}
+		for _, name := range strings.Split(strings.ReplaceAll(v[filing.KeyAudience], "\r\n", "\n"), "\n") {
+			for _, term := range c.Audiences {
+				if term.Name == strings.TrimSpace(name) {
+					a.AudienceCodes = append(a.AudienceCodes, term.Code)
+					a.AudienceNames = append(a.AudienceNames, term.Name)
+				}
+			}
+		}
+	}
+	if a.Title == "" || len(a.Sessions) == 0 {
+		return a, false
+	}
+	sort.Slice(a.Sessions, func(i, j int) bool { return a.Sessions[i].Start.Before(a.Sessions[j].Start) })
+	a.Start, a.End = a.Sessions[0].Start, a.Sessions[0].End
+	for _, s := range a.Sessions {
+		if s.End.After(a.End) {
+			a.End = s.End
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range a.Sessions {
+		for d := dayOf(s.Start); !d.After(s.End.In(clock.Zone)); d = d.AddDate(0, 0, 1) {
+			k := d.Format("2006-01-02")
+			if !seen[k] {
+				seen[k] = true
+				a.Days = append(a.Days, k)
+			}
+		}
+	}
+	sort.Strings(a.Days)
+	if a.Online() {
+		for _, text := range []string{a.Address, a.Content} {
+			if u := urlRe.FindString(text); u != "" {
+				a.OnlineURL = u
+				break
+			}
+		}
+		for _, f := range a.Fields {
+			if a.OnlineURL == "" {
+				a.OnlineURL = urlRe.FindString(f.Value)
+			}
+		}
+	}
+	return a, true
+}
+
+func dayOf(t time.Time) time.Time {
+	t = t.In(clock.Zone)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, clock.Zone)
+}
+
+func errNoActivity(id any) error { return errs.NotFoundf("activity %v", fmt.Sprint(id)) }
