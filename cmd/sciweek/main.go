@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	netmail "net/mail"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -24,6 +26,7 @@ import (
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/platform/mail"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -48,6 +51,16 @@ Configuration (flags win over the environment):
   --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false)
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
+  --base-url      SCIWEEK_BASE_URL       the site's address, for links in messages (default http://localhost:PORT)
+  --smtp-host     SCIWEEK_SMTP_HOST      mail server; empty leaves e-mail off (messages are recorded only)
+  --smtp-port     SCIWEEK_SMTP_PORT      mail server port (default 587)
+  --smtp-tls      SCIWEEK_SMTP_TLS       starttls, tls (port 465) or none (default starttls)
+  --smtp-from     SCIWEEK_SMTP_FROM      sender, e.g. "科技活动周 <noreply@example.cn>"
+  --smtp-username SCIWEEK_SMTP_USERNAME  login at the mail server (optional)
+                  SCIWEEK_SMTP_PASSWORD  its password (environment only)
+  --sms-url       SCIWEEK_SMS_URL        SMS provider endpoint that takes JSON; empty leaves SMS off
+  --sms-header    SCIWEEK_SMS_HEADER     header carrying the secret (default X-Sciweek-Secret)
+                  SCIWEEK_SMS_SECRET     the shared secret (environment only)
 `
 
 func main() {
@@ -133,6 +146,16 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	secure := fs.String("secure-cookies", env("SCIWEEK_SECURE_COOKIES", "false"), "Secure cookies")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("SCIWEEK_LOG_FORMAT", "text"), "text or json")
 	level := fs.String("log-level", env("SCIWEEK_LOG_LEVEL", "info"), "log level")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("SCIWEEK_BASE_URL", ""), "the site's address for links in messages")
+	fs.StringVar(&cfg.SMTP.Host, "smtp-host", env("SCIWEEK_SMTP_HOST", ""), "mail server")
+	smtpPort := fs.String("smtp-port", env("SCIWEEK_SMTP_PORT", "587"), "mail server port")
+	smtpTLS := fs.String("smtp-tls", env("SCIWEEK_SMTP_TLS", "starttls"), "starttls, tls or none")
+	fs.StringVar(&cfg.SMTP.From, "smtp-from", env("SCIWEEK_SMTP_FROM", ""), "sender address")
+	fs.StringVar(&cfg.SMTP.Username, "smtp-username", env("SCIWEEK_SMTP_USERNAME", ""), "mail server login")
+	cfg.SMTP.Password = os.Getenv("SCIWEEK_SMTP_PASSWORD")
+	fs.StringVar(&cfg.SMS.URL, "sms-url", env("SCIWEEK_SMS_URL", ""), "SMS provider endpoint")
+	fs.StringVar(&cfg.SMS.Header, "sms-header", env("SCIWEEK_SMS_HEADER", "X-Sciweek-Secret"), "SMS secret header")
+	cfg.SMS.Secret = os.Getenv("SCIWEEK_SMS_SECRET")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -168,12 +191,60 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 		if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 			problems = append(problems, fmt.Sprintf("--log-level / SCIWEEK_LOG_LEVEL: %q must be debug, info, warn or error", *level))
 		}
+		problems = append(problems, checkMessaging(cfg, *smtpPort, *smtpTLS)...)
 		if len(problems) > 0 {
 			return errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
 		}
 		return nil
 	}
 	return cfg, check
+}
+
+// checkMessaging validates the base URL, mail and SMS settings and fills
+// in their defaults.
+func checkMessaging(cfg *app.Config, smtpPort, smtpTLS string) []string {
+	var problems []string
+	if cfg.BaseURL == "" {
+		_, port, _ := net.SplitHostPort(cfg.Addr)
+		cfg.BaseURL = "http://localhost:" + port
+	} else if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("--base-url / SCIWEEK_BASE_URL: %q must be an http:// or https:// address, such as https://kjz.example.cn", cfg.BaseURL))
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	switch mail.Security(smtpTLS) {
+	case mail.StartTLS, mail.TLS, mail.None:
+		cfg.SMTP.Security = mail.Security(smtpTLS)
+	default:
+		problems = append(problems, fmt.Sprintf("--smtp-tls / SCIWEEK_SMTP_TLS: %q must be starttls, tls or none", smtpTLS))
+	}
+	if n, err := strconv.Atoi(smtpPort); err != nil || n < 1 || n > 65535 {
+		problems = append(problems, fmt.Sprintf("--smtp-port / SCIWEEK_SMTP_PORT: %q must be a number from 1 to 65535", smtpPort))
+	} else {
+		cfg.SMTP.Port = n
+	}
+	if cfg.SMTP.Host != "" {
+		if _, err := netmail.ParseAddress(cfg.SMTP.From); err != nil {
+			problems = append(problems, fmt.Sprintf("--smtp-from / SCIWEEK_SMTP_FROM: %q must be a sender address, such as noreply@example.cn or \"科技活动周 <noreply@example.cn>\"", cfg.SMTP.From))
+		}
+		if cfg.SMTP.Username != "" && cfg.SMTP.Password == "" {
+			problems = append(problems, "SCIWEEK_SMTP_PASSWORD: must be set when --smtp-username / SCIWEEK_SMTP_USERNAME is")
+		}
+		if cfg.SMTP.Username != "" && cfg.SMTP.Security == mail.None && cfg.SMTP.Host != "localhost" && cfg.SMTP.Host != "127.0.0.1" {
+			problems = append(problems, "--smtp-tls / SCIWEEK_SMTP_TLS: none would send the mail password unencrypted; use starttls or tls")
+		}
+	}
+	if cfg.SMS.URL != "" {
+		if u, err := url.Parse(cfg.SMS.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("--sms-url / SCIWEEK_SMS_URL: %q must be an http:// or https:// address", cfg.SMS.URL))
+		}
+		if cfg.SMS.Secret == "" {
+			problems = append(problems, "SCIWEEK_SMS_SECRET: must be set when --sms-url / SCIWEEK_SMS_URL is")
+		}
+		if strings.TrimSpace(cfg.SMS.Header) == "" || strings.ContainsAny(cfg.SMS.Header, " :\r\n") {
+			problems = append(problems, fmt.Sprintf("--sms-header / SCIWEEK_SMS_HEADER: %q must be an HTTP header name", cfg.SMS.Header))
+		}
+	}
+	return problems
 }
 
 func newLogger(cfg *app.Config, w io.Writer) *slog.Logger {
@@ -242,17 +313,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() { a.RunJobs(jobsCtx); close(jobsDone) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		a.Log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		err = srv.Shutdown(shutdownCtx)
 	}
-	a.Log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	// Jobs in hand finish; queued ones wait for the next start.
+	stopJobs()
+	<-jobsDone
+	return err
 }
 
 func displayAddr(addr net.Addr) string {

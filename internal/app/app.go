@@ -17,9 +17,13 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/notify"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/platform/jobs"
+	"github.com/sciweek/sciweek/internal/platform/mail"
+	"github.com/sciweek/sciweek/internal/platform/sms"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -33,6 +37,20 @@ type Config struct {
 	SecureCookies bool
 	LogFormat     string
 	LogLevel      slog.Level
+	// BaseURL is the address people reach the site at, for links in
+	// e-mail and text messages.
+	BaseURL string
+	// SMTP sends e-mail; an empty Host leaves mail off.
+	SMTP mail.Config
+	// SMS sends text messages; an empty URL leaves SMS off.
+	SMS SMSConfig
+}
+
+// SMSConfig names the SMS provider's HTTP endpoint.
+type SMSConfig struct {
+	URL    string
+	Secret string
+	Header string
 }
 
 // App is a running sciweek: its services and its HTTP handler.
@@ -46,6 +64,8 @@ type App struct {
 	Accounts  *account.Service
 	Campaigns *campaign.Service
 	Filings   *filing.Service
+	Jobs      *jobs.Queue
+	Notify    *notify.Service
 	Server    *web.Server
 }
 
@@ -73,6 +93,21 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Accounts = &account.Service{DB: d, Audit: a.Audit, Clock: clk, Config: accCfg}
 	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+	a.Jobs = &jobs.Queue{DB: d, Clock: clk, Log: log}
+	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Clock: clk, Log: log, BaseURL: cfg.BaseURL}
+	if cfg.SMTP.Host != "" {
+		a.Notify.Mailer = &mail.SMTP{Config: cfg.SMTP}
+	}
+	if cfg.SMS.URL != "" {
+		a.Notify.Texter = &sms.HTTP{URL: cfg.SMS.URL, Secret: cfg.SMS.Secret, Header: cfg.SMS.Header}
+	}
+	a.Filings.OnChange = a.filingChanged
+	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding})
+	a.Notify.Start()
+	a.Jobs.Every("prune-jobs", 24*time.Hour, func(ctx context.Context, now time.Time) error {
+		_, err := a.Jobs.Prune(ctx, now.AddDate(0, 0, -30))
+		return err
+	})
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err
@@ -82,6 +117,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// RunJobs works the job queue — e-mail, text messages, reminders and other
+// scheduled work — until ctx ends, then lets the jobs in hand finish.
+func (a *App) RunJobs(ctx context.Context) { a.Jobs.Run(ctx) }
 
 func (a *App) buildServer() error {
 	r, err := web.NewRenderer(a.Log)
@@ -97,12 +136,15 @@ func (a *App) buildServer() error {
 	if err := r.Add("filing", filing.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("notify", notify.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
 		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
 	}
-	s.Nav = nav
+	s.Nav = a.nav
 	a.Server = s
 
 	mux.Handle("GET /static/", web.StaticHandler())
@@ -113,6 +155,7 @@ func (a *App) buildServer() error {
 	}).Routes(mux)
 	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
+	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})
@@ -136,7 +179,7 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // nav builds the main menu for the signed-in person.
-func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []web.NavLink) {
+func (a *App) nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []web.NavLink) {
 	p := account.FromContext(ctx)
 	if p == nil {
 		return nil, nil
@@ -146,6 +189,8 @@ func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []we
 		user.Name = p.Username
 	}
 	links := []web.NavLink{{Href: "/dashboard", Label: l.T("nav.dashboard")}}
+	unread := a.Notify.UnreadCount(ctx)
+	links = append(links, web.NavLink{Href: "/notifications", Label: l.T("nav.notifications"), Badge: unread, BadgeLabel: l.T("nav.unread", unread)})
 	if p.Has(account.RoleAdmin) {
 		links = append(links, web.NavLink{Href: "/admin/campaigns", Label: l.T("nav.campaigns")})
 	}
@@ -155,7 +200,8 @@ func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []we
 			web.NavLink{Href: "/admin/registrations", Label: l.T("nav.registrations")})
 	}
 	if p.Has(account.RoleAdmin) {
-		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")})
+		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")},
+			web.NavLink{Href: "/admin/messages", Label: l.T("nav.messages")})
 	}
 	best := -1
 	for i, link := range links {

@@ -27,6 +27,10 @@ type Service struct {
 	Audit     *audit.Log
 	Blobs     blob.Store
 	Clock     clock.Clock
+	// OnChange, when set, is told of each review decision, extension and
+	// reminder inside the transaction that records it, so that what it
+	// queues (a notice, an e-mail) exists exactly when the change does.
+	OnChange func(ctx context.Context, tx *db.Tx, ch Change) error
 }
 
 func (s *Service) now() db.Time { return db.At(s.Clock.Now()) }
@@ -596,6 +600,13 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 		if err := s.event(ctx, tx, f.ID, f.Revision, "approve", "", strings.TrimSpace(comment)); err != nil {
 			return err
 		}
+		ch := Change{Action: ChangeApproved, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: strings.TrimSpace(comment), ByOrg: stageName(f)}
+		if next != nil {
+			ch.Action = ChangeForwarded
+		}
+		if err := s.changed(ctx, tx, ch); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, "filing.approve", "filing", f.ID, map[string]any{"revision": f.Revision, "final": next == nil})
 	})
 }
@@ -604,7 +615,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 // comment on each item at fault. Errors: NotFound, Forbidden, Conflict,
 // Invalid (no comment).
 func (s *Service) Return(ctx context.Context, id int64, version int, comment string, itemComments map[string]string) error {
-	f, _, err := s.reviewable(ctx, id, version)
+	f, c, err := s.reviewable(ctx, id, version)
 	if err != nil {
 		return err
 	}
@@ -643,6 +654,9 @@ func (s *Service) Return(ctx context.Context, id int64, version int, comment str
 			if err := s.event(ctx, tx, f.ID, f.Revision, "comment", uid, strings.TrimSpace(text)); err != nil {
 				return err
 			}
+		}
+		if err := s.changed(ctx, tx, Change{Action: ChangeReturned, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: comment, Items: len(itemComments), ByOrg: stageName(f)}); err != nil {
+			return err
 		}
 		return s.Audit.Record(ctx, tx, "filing.return", "filing", f.ID, map[string]any{"revision": f.Revision, "comment": comment, "items": len(itemComments)})
 	})
@@ -755,6 +769,9 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO filing_extensions (campaign_id, org_id, until_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)`,
 			c.ID, org.ID, db.At(until), nullID(a.ID), s.now()); err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, Change{Action: ChangeExtended, Campaign: c, OrgID: org.ID, Until: until}); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "filing.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})
