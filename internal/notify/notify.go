@@ -49,10 +49,14 @@ type Notice struct {
 }
 
 // Title is the notice's headline in the language of l.
-func (n Notice) Title(l i18n.Localizer) string { return l.T("notify."+string(n.Topic)+".title", n.anyArgs()...) }
+func (n Notice) Title(l i18n.Localizer) string {
+	return l.T("notify."+string(n.Topic)+".title", n.anyArgs()...)
+}
 
 // Body is the notice's text in the language of l.
-func (n Notice) Body(l i18n.Localizer) string { return l.T("notify."+string(n.Topic)+".body", n.anyArgs()...) }
+func (n Notice) Body(l i18n.Localizer) string {
+	return l.T("notify."+string(n.Topic)+".body", n.anyArgs()...)
+}
 
 func (n Notice) anyArgs() []any {
 	out := make([]any, len(n.Args))
