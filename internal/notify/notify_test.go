@@ -318,4 +318,3 @@ func TestReminderRulesPage(t *testing.T) {
 		t.Errorf("a unit opens the rules: %d", res.Status)
 	}
 }
-
