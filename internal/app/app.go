@@ -104,6 +104,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Filings.OnChange = a.filingChanged
 	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding})
 	a.Notify.Start()
+	// Scheduled work registers here with a.Jobs.Every: each period's run
+	// happens once across servers, is retried like any job, and survives
+	// a restart.
 	a.Jobs.Every("prune-jobs", 24*time.Hour, func(ctx context.Context, now time.Time) error {
 		_, err := a.Jobs.Prune(ctx, now.AddDate(0, 0, -30))
 		return err
@@ -120,7 +123,10 @@ func (a *App) Close() error { return a.DB.Close() }
 
 // RunJobs works the job queue — e-mail, text messages, reminders and other
 // scheduled work — until ctx ends, then lets the jobs in hand finish.
-func (a *App) RunJobs(ctx context.Context) { a.Jobs.Run(ctx) }
+func (a *App) RunJobs(ctx context.Context) {
+	a.Notify.LogChannels()
+	a.Jobs.Run(ctx)
+}
 
 func (a *App) buildServer() error {
 	r, err := web.NewRenderer(a.Log)

@@ -112,13 +112,17 @@ const (
 )
 
 // Start registers the delivery jobs and the reminder schedule with the
-// queue, and says when a channel is off.
+// queue.
 func (s *Service) Start() {
 	s.Jobs.Handle(jobEmail, s.deliverEmail)
 	s.Jobs.Handle(jobSMS, s.deliverSMS)
 	s.Jobs.Every("reminders", time.Hour, s.SendDueReminders)
+}
+
+// LogChannels says in the log which channels send and which only record.
+func (s *Service) LogChannels() {
 	if s.Mailer == nil {
-		s.Log.Warn("mail is off: messages are recorded but not sent (set SCIWEEK_SMTP_HOST to send them)")
+		s.Log.Warn("mail is off: e-mails are recorded but not sent (set SCIWEEK_SMTP_HOST to send them)")
 	}
 	if s.Texter == nil {
 		s.Log.Info("SMS is off: text messages are recorded but not sent (set SCIWEEK_SMS_URL to send them)")
