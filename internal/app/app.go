@@ -94,7 +94,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Jobs = &jobs.Queue{DB: d, Clock: clk, Log: log}
-	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Clock: clk, Log: log, BaseURL: cfg.BaseURL}
+	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Audit: a.Audit, Clock: clk, Log: log, BaseURL: cfg.BaseURL}
 	if cfg.SMTP.Host != "" {
 		a.Notify.Mailer = &mail.SMTP{Config: cfg.SMTP}
 	}
@@ -102,7 +102,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		a.Notify.Texter = &sms.HTTP{URL: cfg.SMS.URL, Secret: cfg.SMS.Secret, Header: cfg.SMS.Header}
 	}
 	a.Filings.OnChange = a.filingChanged
-	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding})
+	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding,
+		Due: func(c campaign.Campaign) time.Time { return c.FilingDeadline }})
 	a.Notify.Start()
 	// Scheduled work registers here with a.Jobs.Every: each period's run
 	// happens once across servers, is retried like any job, and survives

@@ -227,14 +227,15 @@ type remindersPage struct {
 func (h *Handlers) remindersPage(r *http.Request, c campaign.Campaign, typed map[string]string) (remindersPage, error) {
 	data := remindersPage{Page: web.PageFor(r, "notify.reminders.title"), Campaign: c}
 	l := data.Localizer
-	for _, kind := range h.Service.DeadlineKinds() {
+	for _, d := range h.Service.Deadlines() {
+		kind := d.Kind
 		days, err := h.Service.Rules(r.Context(), c, kind)
 		if err != nil {
 			return data, err
 		}
 		v := ruleView{Kind: kind, Label: l.T("notify.deadline." + kind), Days: formatDays(days)}
-		if kind == "filing" {
-			v.Deadline = l.Date(c.FilingDeadline)
+		if d.Due != nil {
+			v.Deadline = l.Date(d.Due(c))
 		}
 		if t, ok := typed[kind]; ok {
 			v.Days = t
@@ -281,7 +282,8 @@ func (h *Handlers) saveReminders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typed := map[string]string{}
-	for _, kind := range h.Service.DeadlineKinds() {
+	for _, d := range h.Service.Deadlines() {
+		kind := d.Kind
 		typed[kind] = r.PostFormValue("days_" + kind)
 		if err = h.Service.SetRules(r.Context(), c, kind, typed[kind]); err != nil {
 			break

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/i18n"
@@ -93,6 +94,7 @@ type Service struct {
 	// Campaigns lists the campaigns whose deadlines call for reminders.
 	Campaigns *campaign.Service
 	Jobs      *jobs.Queue
+	Audit     *audit.Log
 	// Mailer sends e-mail; nil means mail is off and messages are only recorded.
 	Mailer mail.Mailer
 	// Texter sends text messages; nil means SMS is off.

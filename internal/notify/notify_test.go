@@ -314,6 +314,11 @@ func TestReminderRulesPage(t *testing.T) {
 	if res := admin.Get("/campaigns/2026/reminders"); !strings.Contains(res.Body, `value="10, 5, 2"`) {
 		t.Errorf("saved rules:\n%s", res.Body)
 	}
+	var audited int
+	e.App.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE action = 'notify.rules' AND object_id = '2026' AND actor_name = 'admin'`).Scan(&audited)
+	if audited != 1 {
+		t.Errorf("%d audit events for the change, want 1", audited)
+	}
 	if res := e.As(t, "hqu").Get("/campaigns/2026/reminders"); res.Status != http.StatusForbidden {
 		t.Errorf("a unit opens the rules: %d", res.Status)
 	}

@@ -19,8 +19,11 @@ import (
 // filing deadline, the summary-report deadline. The domain that owns it
 // says who has not yet done what it asks.
 type Deadline struct {
-	// Kind names it in reminder rules and records, such as "filing".
+	// Kind names it in reminder rules and records, such as "filing"; its
+	// label is the catalogue key notify.deadline.KIND.
 	Kind string
+	// Due is the campaign's deadline of this kind, before any extension.
+	Due func(c campaign.Campaign) time.Time
 	// Outstanding lists the organisations that still owe something for the
 	// deadline, each with its own due time (an extension moves it) and
 	// what it owes, in words the reminder can show.
@@ -41,13 +44,11 @@ var DefaultDays = []int{7, 3, 1}
 // AddDeadline registers a kind of deadline. Register before Start.
 func (s *Service) AddDeadline(d Deadline) { s.deadlines = append(s.deadlines, d) }
 
-// DeadlineKinds lists the registered kinds of deadline.
-func (s *Service) DeadlineKinds() []string {
-	var out []string
-	for _, d := range s.deadlines {
-		out = append(out, d.Kind)
-	}
-	return out
+// Deadlines lists the registered kinds of deadline.
+func (s *Service) Deadlines() []Deadline { return slices.Clone(s.deadlines) }
+
+func (s *Service) hasDeadline(kind string) bool {
+	return slices.ContainsFunc(s.deadlines, func(d Deadline) bool { return d.Kind == kind })
 }
 
 // Rules returns the days before the deadline of the kind on which the
@@ -95,7 +96,7 @@ func (s *Service) SetRules(ctx context.Context, c campaign.Campaign, kind, days 
 	if !s.Campaigns.CanEdit(ctx, c) {
 		return errs.ForbiddenErr()
 	}
-	if !slices.Contains(s.DeadlineKinds(), kind) {
+	if !s.hasDeadline(kind) {
 		return errs.NotFoundf("deadline %s", kind)
 	}
 	list, ok := ParseDays(days)
@@ -106,8 +107,10 @@ func (s *Service) SetRules(ctx context.Context, c campaign.Campaign, kind, days 
 		if _, err := tx.Exec(ctx, `DELETE FROM reminder_rules WHERE campaign_id = ? AND deadline = ?`, c.ID, kind); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO reminder_rules (campaign_id, deadline, days, updated_at) VALUES (?, ?, ?, ?)`, c.ID, kind, formatDays(list), s.now())
-		return err
+		if _, err := tx.Exec(ctx, `INSERT INTO reminder_rules (campaign_id, deadline, days, updated_at) VALUES (?, ?, ?, ?)`, c.ID, kind, formatDays(list), s.now()); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "notify.rules", "campaign", c.Slug, map[string]any{"deadline": kind, "days": formatDays(list)})
 	})
 }
 
