@@ -113,9 +113,9 @@ const (
 	jobSMS   = "notify.sms"
 )
 
-// Start registers the delivery jobs and the reminder schedule with the
-// queue.
-func (s *Service) Start() {
+// RegisterJobs registers the delivery jobs and the reminder schedule with
+// the queue.
+func (s *Service) RegisterJobs() {
 	s.Jobs.Handle(jobEmail, s.deliverEmail)
 	s.Jobs.Handle(jobSMS, s.deliverSMS)
 	s.Jobs.Every("reminders", time.Hour, s.SendDueReminders)

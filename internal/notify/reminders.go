@@ -41,6 +41,10 @@ type Outstanding struct {
 // and the day before.
 var DefaultDays = []int{7, 3, 1}
 
+// OfficeHours bound, in Zone, the hours in which scheduled reminders go
+// out: from 8:00 to 21:00.
+var OfficeHours = [2]int{8, 21}
+
 // AddDeadline registers a kind of deadline. Register before Start.
 func (s *Service) AddDeadline(d Deadline) { s.deadlines = append(s.deadlines, d) }
 
@@ -115,11 +119,15 @@ func (s *Service) SetRules(ctx context.Context, c campaign.Campaign, kind, days 
 }
 
 // SendDueReminders reminds every organisation that still owes something
-// for a deadline of a published campaign, when a rule's day has come: the
+// for a deadline of a published campaign, in office hours on the day a
+// rule names: the
 // nearest rule only, so a server that was down sends one reminder, not
 // three. Each organisation gets each rule's reminder once, even when two
 // processes run this at the same moment.
 func (s *Service) SendDueReminders(ctx context.Context, now time.Time) error {
+	if h := now.In(clock.Zone).Hour(); h < OfficeHours[0] || h >= OfficeHours[1] {
+		return nil // a reminder is no reason to wake anyone
+	}
 	ctx = account.AsSystem(ctx)
 	cs, err := s.Campaigns.List(ctx, campaign.Filter{})
 	if err != nil {

@@ -236,3 +236,15 @@ func TestTextMessages(t *testing.T) {
 		}
 	})
 }
+
+// TestRemindersWaitForOfficeHours: the day's reminder goes at eight, not
+// at midnight.
+func TestRemindersWaitForOfficeHours(t *testing.T) {
+	e := apptest.New(t)
+	e.Clock.Set(time.Date(2026, 12, 5, 0, 30, 0, 0, clock.Zone))
+	tick(t, e)
+	checkReminded(t, e.App.DB, 7, nil)
+	e.Clock.Set(time.Date(2026, 12, 5, 8, 0, 0, 0, clock.Zone))
+	tick(t, e)
+	checkReminded(t, e.App.DB, 7, notSubmitted(t, e))
+}

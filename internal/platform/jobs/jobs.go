@@ -205,8 +205,13 @@ func (q *Queue) Wake() {
 }
 
 // claim takes the next due job, or a running one whose lease expired.
-func (q *Queue) claim(ctx context.Context) (Job, bool, error) {
+// With look it first looks on the read pool, so an idle queue polling
+// does not take the writer (SQLite has one) each time.
+func (q *Queue) claim(ctx context.Context, look bool) (Job, bool, error) {
 	now := q.Clock.Now()
+	if look && !q.anyDue(ctx, now) {
+		return Job{}, false, nil
+	}
 	lock := ""
 	if q.DB.Dialect == db.Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
@@ -228,6 +233,14 @@ func (q *Queue) claim(ctx context.Context) (Job, bool, error) {
 	}
 	j.Payload = json.RawMessage(payload)
 	return j, true, nil
+}
+
+// anyDue reports whether a job is due, reading without taking the writer.
+func (q *Queue) anyDue(ctx context.Context, now time.Time) bool {
+	var n int
+	err := q.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE (state = 'queued' AND run_at <= ?) OR (state = 'running' AND locked_until < ?) LIMIT 1) d`,
+		db.At(now), db.At(now)).Scan(&n)
+	return err != nil || n > 0 // on doubt, claim
 }
 
 // run runs one claimed job and records its outcome. A panic in the
@@ -286,7 +299,7 @@ func (q *Queue) RunDue(ctx context.Context) (int, error) {
 	q.init()
 	n := 0
 	for {
-		j, ok, err := q.claim(ctx)
+		j, ok, err := q.claim(ctx, false)
 		if err != nil || !ok {
 			return n, err
 		}
@@ -305,19 +318,23 @@ func (q *Queue) Run(ctx context.Context) {
 	work := context.WithoutCancel(ctx)
 	for range q.Workers {
 		wg.Go(func() {
+			look := false // busy or woken: claim at once; polling: look first
 			for ctx.Err() == nil {
-				j, ok, err := q.claim(ctx)
+				j, ok, err := q.claim(ctx, look)
 				if err != nil && ctx.Err() == nil {
 					q.Log.Error("job queue", "err", err)
 				}
 				if ok {
 					q.run(work, j)
+					look = false
 					continue
 				}
 				select {
 				case <-ctx.Done():
 				case <-q.wake:
+					look = false
 				case <-time.After(q.Poll):
+					look = true
 				}
 			}
 		})

@@ -145,7 +145,7 @@ func TestKilledWorkerLosesNothing(t *testing.T) {
 			q.Handle("send", func(ctx context.Context, j Job) error { runs++; return nil })
 		}
 		id := mustEnqueue(t, dead, "send", nil, Options{})
-		j, ok, err := dead.claim(context.Background())
+		j, ok, err := dead.claim(context.Background(), true)
 		if err != nil || !ok || j.ID != id {
 			t.Fatalf("claim: %v %v %v", j, ok, err)
 		}
