@@ -303,6 +303,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	url := "http://" + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "sciweek %s listening on %s (database: %s)\n", versionString(), url, a.DB.Dialect)
+	if a.Config.SMTP.Host == "" {
+		fmt.Fprintln(stdout, "E-mail is off: messages are recorded but not sent (set SCIWEEK_SMTP_HOST to send them)")
+	} else {
+		fmt.Fprintf(stdout, "E-mail goes through %s:%d (%s) from %s\n", a.Config.SMTP.Host, a.Config.SMTP.Port, a.Config.SMTP.Security, a.Config.SMTP.From)
+	}
+	if a.Config.SMS.URL == "" {
+		fmt.Fprintln(stdout, "SMS is off: text messages are recorded but not sent (set SCIWEEK_SMS_URL to send them)")
+	}
 	if withDemo {
 		fmt.Fprintf(stdout, "Demo accounts (password %q):\n", demo.Password)
 		for _, acc := range demo.Accounts() {

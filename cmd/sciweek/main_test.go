@@ -81,7 +81,7 @@ func TestServeDemo(t *testing.T) {
 		t.Fatalf("graceful stop: %v", err)
 	}
 	out := printed.String()
-	for _, want := range []string{"admin", "fengze", "hqu", "sciweek-demo"} {
+	for _, want := range []string{"admin", "fengze", "hqu", "sciweek-demo", "E-mail is off", "SCIWEEK_SMTP_HOST"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("start-up banner lacks %q:\n%s", want, out)
 		}

@@ -41,6 +41,22 @@ func TestSend(t *testing.T) {
 		}
 	})
 
+	t.Run("implicit TLS", func(t *testing.T) {
+		srv := mailtest.Start(t, mailtest.Options{Implicit: true, Username: "kjj", Password: "s3cret"})
+		cfg := mail.Config{Host: srv.Host, Port: srv.Port, From: "noreply@qzkj.example.cn", Security: mail.TLS, Username: "kjj", Password: "s3cret", RootCAs: srv.CertPool}
+		if err := send(t, cfg, msg); err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.Wait(t, 1, 5*time.Second)[0]; got.Subject != msg.Subject {
+			t.Errorf("received %q", got.Subject)
+		}
+		plain := cfg
+		plain.Security, plain.Timeout = mail.None, time.Second
+		if err := send(t, plain, msg); err == nil {
+			t.Error("a plain conversation with a TLS port went through")
+		}
+	})
+
 	t.Run("wrong password", func(t *testing.T) {
 		srv := mailtest.Start(t, mailtest.Options{TLS: true, Username: "kjj", Password: "s3cret"})
 		cfg := mail.Config{Host: srv.Host, Port: srv.Port, From: "noreply@qzkj.example.cn", Security: mail.StartTLS, Username: "kjj", Password: "wrong", RootCAs: srv.CertPool}

@@ -59,6 +59,8 @@ type Server struct {
 type Options struct {
 	// TLS offers STARTTLS with a self-signed certificate for "localhost".
 	TLS bool
+	// Implicit speaks TLS from the first byte instead (port 465).
+	Implicit bool
 	// Username and Password require AUTH PLAIN.
 	Username, Password string
 }
@@ -71,8 +73,8 @@ func Start(t testing.TB, o Options) *Server {
 	srv.Domain = "localhost"
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
-	srv.AllowInsecureAuth = !o.TLS
-	if o.TLS {
+	srv.AllowInsecureAuth = !o.TLS && !o.Implicit
+	if o.TLS || o.Implicit {
 		cert, pool := selfSigned(t)
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 		s.CertPool = pool
@@ -81,10 +83,13 @@ func Start(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.Implicit {
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	s.Host = "localhost"
-	s.Port = ln.Addr().(*net.TCPAddr).Port
+	s.Port = ln.Addr().(*net.TCPAddr).Port // a TLS listener keeps the TCP address
 	return s
 }
 
