@@ -129,7 +129,7 @@ func TestReturnedFilingIsMailedInTheRecipientsLanguage(t *testing.T) {
 		// The clerk sees it in the app, in the account's language, with an
 		// unread count in the menu.
 		res := en.Get("/notifications")
-		if !strings.Contains(res.Body, `aria-label="1 unread">1</span>`) || !strings.Contains(res.Body, "was returned for changes") {
+		if !strings.Contains(res.Body, `aria-hidden="true">1</span><span class="sr-only"> (1 unread)</span>`) || !strings.Contains(res.Body, "was returned for changes") {
 			t.Errorf("notification list:\n%s", res.Body)
 		}
 		// The organiser sees both messages as sent.
@@ -278,7 +278,7 @@ func TestNotices(t *testing.T) {
 			t.Errorf("open: %d to %q, want %q", res.Status, res.Location(), list.Items[2].Link)
 		}
 		res = clerk.Get("/notifications")
-		if !strings.Contains(res.Body, `aria-label="2 unread">2</span>`) {
+		if !strings.Contains(res.Body, `aria-hidden="true">2</span><span class="sr-only"> (2 unread)</span>`) {
 			t.Errorf("badge after opening one:\n%s", res.Body)
 		}
 		if res := clerk.PostForm("/notifications/read", nil); res.Status != http.StatusSeeOther {
