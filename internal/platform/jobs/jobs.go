@@ -235,6 +235,27 @@ func (q *Queue) claim(ctx context.Context, look bool) (Job, bool, error) {
 	return j, true, nil
 }
 
+// keepLease renews the lease of a job while it runs, so a long job is not
+// taken for lost; the returned function stops renewing.
+func (q *Queue) keepLease(ctx context.Context, j Job) func() {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(q.Lease / 3):
+			}
+			if _, err := q.DB.Exec(ctx, `UPDATE jobs SET locked_until = ? WHERE id = ? AND locked_by = ? AND state = 'running'`,
+				db.At(q.Clock.Now().Add(q.Lease)), j.ID, q.worker); err != nil {
+				q.Log.Warn("renew job lease", "kind", j.Kind, "id", j.ID, "err", err)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
 // anyDue reports whether a job is due, reading without taking the writer.
 func (q *Queue) anyDue(ctx context.Context, now time.Time) bool {
 	var n int
@@ -246,7 +267,9 @@ func (q *Queue) anyDue(ctx context.Context, now time.Time) bool {
 // run runs one claimed job and records its outcome. A panic in the
 // handler fails the job and leaves the worker running.
 func (q *Queue) run(ctx context.Context, j Job) {
+	stop := q.keepLease(ctx, j)
 	err := q.call(ctx, j)
+	stop()
 	now := q.Clock.Now()
 	var res interface{ RowsAffected() (int64, error) }
 	var dbErr error

@@ -310,3 +310,26 @@ func TestEveryRunsOncePerPeriod(t *testing.T) {
 		}
 	})
 }
+
+// TestLongJobKeepsItsLease: a job that runs past its lease renews it, so
+// no other worker takes it for lost.
+func TestLongJobKeepsItsLease(t *testing.T) {
+	d := dbtest.SQLite(t)
+	q := newQueue(d, clock.System{})
+	q.Lease = 300 * time.Millisecond
+	other := newQueue(d, clock.System{})
+	runs := 0
+	q.Handle("long", func(ctx context.Context, j Job) error {
+		time.Sleep(time.Second)
+		if n, _ := other.RunDue(ctx); n != 0 {
+			return errors.New("another worker took the job")
+		}
+		return nil
+	})
+	other.Handle("long", func(ctx context.Context, j Job) error { runs++; return nil })
+	id := mustEnqueue(t, q, "long", nil, Options{})
+	runDue(t, q)
+	if r := jobRow(t, d, id); r.State != "done" || runs != 0 {
+		t.Fatalf("long job: %+v, taken %d times by the other worker", r, runs)
+	}
+}
