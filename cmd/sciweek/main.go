@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	netmail "net/mail"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -25,6 +27,7 @@ import (
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/platform/mail"
 	"github.com/sciweek/sciweek/internal/program"
 )
 
@@ -64,6 +67,16 @@ Configuration (flags win over the environment):
   --backup-every  SCIWEEK_BACKUP_EVERY   serve: time between scheduled backups (default 24h)
   --backup-keep   SCIWEEK_BACKUP_KEEP    serve: scheduled backups to keep (default 7)
   --map-url       SCIWEEK_MAP_URL        where addresses open: amap, baidu, osm or a URL with {address} (default amap)
+  --base-url      SCIWEEK_BASE_URL       the site's address, for links in messages (default http://localhost:PORT)
+  --smtp-host     SCIWEEK_SMTP_HOST      mail server; empty leaves e-mail off (messages are recorded only)
+  --smtp-port     SCIWEEK_SMTP_PORT      mail server port (default 587)
+  --smtp-tls      SCIWEEK_SMTP_TLS       starttls, tls (port 465) or none (default starttls)
+  --smtp-from     SCIWEEK_SMTP_FROM      sender, e.g. "科技活动周 <noreply@example.cn>"
+  --smtp-username SCIWEEK_SMTP_USERNAME  login at the mail server (optional)
+                  SCIWEEK_SMTP_PASSWORD  its password (environment only)
+  --sms-url       SCIWEEK_SMS_URL        SMS provider endpoint that takes JSON; empty leaves SMS off
+  --sms-header    SCIWEEK_SMS_HEADER     header carrying the secret (default X-Sciweek-Secret)
+                  SCIWEEK_SMS_SECRET     the shared secret (environment only)
 `
 
 func main() {
@@ -165,6 +178,16 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	readTimeout := fs.String("read-timeout", env("SCIWEEK_READ_TIMEOUT", "60s"), "time to read a request")
 	writeTimeout := fs.String("write-timeout", env("SCIWEEK_WRITE_TIMEOUT", "120s"), "time to write an answer")
 	fs.StringVar(&cfg.MapURL, "map-url", env("SCIWEEK_MAP_URL", "amap"), "map link: amap, baidu, osm or a URL with {address}")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("SCIWEEK_BASE_URL", ""), "the site's address for links in messages")
+	fs.StringVar(&cfg.SMTP.Host, "smtp-host", env("SCIWEEK_SMTP_HOST", ""), "mail server")
+	smtpPort := fs.String("smtp-port", env("SCIWEEK_SMTP_PORT", "587"), "mail server port")
+	smtpTLS := fs.String("smtp-tls", env("SCIWEEK_SMTP_TLS", "starttls"), "starttls, tls or none")
+	fs.StringVar(&cfg.SMTP.From, "smtp-from", env("SCIWEEK_SMTP_FROM", ""), "sender address")
+	fs.StringVar(&cfg.SMTP.Username, "smtp-username", env("SCIWEEK_SMTP_USERNAME", ""), "mail server login")
+	cfg.SMTP.Password = os.Getenv("SCIWEEK_SMTP_PASSWORD")
+	fs.StringVar(&cfg.SMS.URL, "sms-url", env("SCIWEEK_SMS_URL", ""), "SMS provider endpoint")
+	fs.StringVar(&cfg.SMS.Header, "sms-header", env("SCIWEEK_SMS_HEADER", "X-Sciweek-Secret"), "SMS secret header")
+	cfg.SMS.Secret = os.Getenv("SCIWEEK_SMS_SECRET")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -225,12 +248,60 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 		if _, err := program.MapPattern(cfg.MapURL); err != nil {
 			problems = append(problems, "--map-url / SCIWEEK_MAP_URL: "+err.Error())
 		}
+		problems = append(problems, checkMessaging(cfg, *smtpPort, *smtpTLS)...)
 		if len(problems) > 0 {
 			return errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
 		}
 		return nil
 	}
 	return cfg, check
+}
+
+// checkMessaging validates the base URL, mail and SMS settings and fills
+// in their defaults.
+func checkMessaging(cfg *app.Config, smtpPort, smtpTLS string) []string {
+	var problems []string
+	if cfg.BaseURL == "" {
+		_, port, _ := net.SplitHostPort(cfg.Addr)
+		cfg.BaseURL = "http://localhost:" + port
+	} else if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("--base-url / SCIWEEK_BASE_URL: %q must be an http:// or https:// address, such as https://kjz.example.cn", cfg.BaseURL))
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	switch mail.Security(smtpTLS) {
+	case mail.StartTLS, mail.TLS, mail.None:
+		cfg.SMTP.Security = mail.Security(smtpTLS)
+	default:
+		problems = append(problems, fmt.Sprintf("--smtp-tls / SCIWEEK_SMTP_TLS: %q must be starttls, tls or none", smtpTLS))
+	}
+	if n, err := strconv.Atoi(smtpPort); err != nil || n < 1 || n > 65535 {
+		problems = append(problems, fmt.Sprintf("--smtp-port / SCIWEEK_SMTP_PORT: %q must be a number from 1 to 65535", smtpPort))
+	} else {
+		cfg.SMTP.Port = n
+	}
+	if cfg.SMTP.Host != "" {
+		if _, err := netmail.ParseAddress(cfg.SMTP.From); err != nil {
+			problems = append(problems, fmt.Sprintf("--smtp-from / SCIWEEK_SMTP_FROM: %q must be a sender address, such as noreply@example.cn or \"科技活动周 <noreply@example.cn>\"", cfg.SMTP.From))
+		}
+		if cfg.SMTP.Username != "" && cfg.SMTP.Password == "" {
+			problems = append(problems, "SCIWEEK_SMTP_PASSWORD: must be set when --smtp-username / SCIWEEK_SMTP_USERNAME is")
+		}
+		if cfg.SMTP.Username != "" && cfg.SMTP.Security == mail.None && cfg.SMTP.Host != "localhost" && cfg.SMTP.Host != "127.0.0.1" {
+			problems = append(problems, "--smtp-tls / SCIWEEK_SMTP_TLS: none would send the mail password unencrypted; use starttls or tls")
+		}
+	}
+	if cfg.SMS.URL != "" {
+		if u, err := url.Parse(cfg.SMS.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("--sms-url / SCIWEEK_SMS_URL: %q must be an http:// or https:// address", cfg.SMS.URL))
+		}
+		if cfg.SMS.Secret == "" {
+			problems = append(problems, "SCIWEEK_SMS_SECRET: must be set when --sms-url / SCIWEEK_SMS_URL is")
+		}
+		if strings.TrimSpace(cfg.SMS.Header) == "" || strings.ContainsAny(cfg.SMS.Header, " :\r\n") {
+			problems = append(problems, fmt.Sprintf("--sms-header / SCIWEEK_SMS_HEADER: %q must be an HTTP header name", cfg.SMS.Header))
+		}
+	}
+	return problems
 }
 
 func newLogger(cfg *app.Config, w io.Writer) *slog.Logger {
@@ -318,6 +389,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", displayAddr(mln.Addr()))
 	}
 	fmt.Fprintf(stdout, "sciweek %s listening on %s (database: %s)\n", versionString(), url, a.DB.Dialect)
+	if a.Config.SMTP.Host == "" {
+		fmt.Fprintln(stdout, "E-mail is off: messages are recorded but not sent (set SCIWEEK_SMTP_HOST to send them)")
+	} else {
+		fmt.Fprintf(stdout, "E-mail goes through %s:%d (%s) from %s\n", a.Config.SMTP.Host, a.Config.SMTP.Port, a.Config.SMTP.Security, a.Config.SMTP.From)
+	}
+	if a.Config.SMS.URL == "" {
+		fmt.Fprintln(stdout, "SMS is off: text messages are recorded but not sent (set SCIWEEK_SMS_URL to send them)")
+	}
 	if withDemo {
 		fmt.Fprintf(stdout, "Demo accounts (password %q):\n", demo.Password)
 		for _, acc := range demo.Accounts() {
@@ -339,15 +418,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		errc <- srv.Serve(ln)
 	}()
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() { a.RunJobs(jobsCtx); close(jobsDone) }()
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		a.Log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		err = srv.Shutdown(shutdownCtx)
 	}
-	a.Log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	// Jobs in hand finish; queued ones wait for the next start.
+	stopJobs()
+	<-jobsDone
+	return err
 }
 
 func displayAddr(addr net.Addr) string {

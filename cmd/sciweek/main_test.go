@@ -83,7 +83,7 @@ func TestServeDemo(t *testing.T) {
 		t.Fatalf("graceful stop: %v", err)
 	}
 	out := printed.String()
-	for _, want := range []string{"admin", "fengze", "hqu", "sciweek-demo"} {
+	for _, want := range []string{"admin", "fengze", "hqu", "sciweek-demo", "E-mail is off", "SCIWEEK_SMTP_HOST"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("start-up banner lacks %q:\n%s", want, out)
 		}
@@ -107,6 +107,14 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"serve"}, map[string]string{"SCIWEEK_IDLE_TIMEOUT": "forever"}, "SCIWEEK_IDLE_TIMEOUT"},
 		{[]string{"serve"}, map[string]string{"SCIWEEK_DATABASE_URL": "mysql://x"}, "must start with postgres://"},
 		{[]string{"serve", "--log-format", "xml"}, nil, "text or json"},
+		{[]string{"serve", "--base-url", "kjz.example.cn"}, nil, "--base-url / SCIWEEK_BASE_URL"},
+		{[]string{"serve", "--smtp-host", "smtp.example.cn"}, nil, "--smtp-from / SCIWEEK_SMTP_FROM"},
+		{[]string{"serve", "--smtp-host", "smtp.example.cn", "--smtp-from", "a@b.cn", "--smtp-tls", "ssl"}, nil, "must be starttls, tls or none"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_SMTP_PORT": "smtp"}, "SCIWEEK_SMTP_PORT"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_SMTP_HOST": "smtp.example.cn", "SCIWEEK_SMTP_FROM": "a@b.cn", "SCIWEEK_SMTP_USERNAME": "kjj"}, "SCIWEEK_SMTP_PASSWORD"},
+		{[]string{"serve", "--smtp-host", "smtp.example.cn", "--smtp-from", "a@b.cn", "--smtp-tls", "none", "--smtp-username", "kjj"}, map[string]string{"SCIWEEK_SMTP_PASSWORD": "x"}, "unencrypted"},
+		{[]string{"serve", "--sms-url", "ftp://sms.example.cn"}, map[string]string{"SCIWEEK_SMS_SECRET": "s"}, "--sms-url / SCIWEEK_SMS_URL"},
+		{[]string{"serve", "--sms-url", "https://sms.example.cn/send"}, nil, "SCIWEEK_SMS_SECRET"},
 		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -19,9 +19,13 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/notify"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/platform/jobs"
+	"github.com/sciweek/sciweek/internal/platform/mail"
+	"github.com/sciweek/sciweek/internal/platform/sms"
 	"github.com/sciweek/sciweek/internal/program"
 	"github.com/sciweek/sciweek/internal/web"
 )
@@ -48,6 +52,20 @@ type Config struct {
 	// MapURL is how an activity's address opens in a map: amap, baidu,
 	// osm, or an http(s) URL holding {address}. Empty means amap.
 	MapURL string
+	// BaseURL is the address people reach the site at, for links in
+	// e-mail and text messages.
+	BaseURL string
+	// SMTP sends e-mail; an empty Host leaves mail off.
+	SMTP mail.Config
+	// SMS sends text messages; an empty URL leaves SMS off.
+	SMS SMSConfig
+}
+
+// SMSConfig names the SMS provider's HTTP endpoint.
+type SMSConfig struct {
+	URL    string
+	Secret string
+	Header string
 }
 
 // App is a running sciweek: its services and its HTTP handler.
@@ -62,6 +80,8 @@ type App struct {
 	Campaigns *campaign.Service
 	Filings   *filing.Service
 	Program   *program.Service
+	Jobs      *jobs.Queue
+	Notify    *notify.Service
 	Server    *web.Server
 	Metrics   *web.Metrics
 	mapURL    string
@@ -97,7 +117,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
 		Cache: program.NewCache(4000, time.Minute)}
-	a.Filings.Changed = a.Program.FilingChanged
+	a.Filings.Published = a.Program.FilingChanged
 	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("map URL: %w", err)
@@ -106,6 +126,25 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		d.Close()
 		return nil, fmt.Errorf("build the public program: %w", err)
 	}
+	a.Jobs = &jobs.Queue{DB: d, Clock: clk, Log: log}
+	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Audit: a.Audit, Clock: clk, Log: log, BaseURL: cfg.BaseURL}
+	if cfg.SMTP.Host != "" {
+		a.Notify.Mailer = &mail.SMTP{Config: cfg.SMTP}
+	}
+	if cfg.SMS.URL != "" {
+		a.Notify.Texter = &sms.HTTP{URL: cfg.SMS.URL, Secret: cfg.SMS.Secret, Header: cfg.SMS.Header}
+	}
+	a.Filings.OnChange = a.filingChanged
+	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding,
+		Due: func(c campaign.Campaign) time.Time { return c.FilingDeadline }})
+	a.Notify.RegisterJobs()
+	// Scheduled work registers here with a.Jobs.Every: each period's run
+	// happens once across servers, is retried like any job, and survives
+	// a restart.
+	a.Jobs.Every("prune-jobs", 24*time.Hour, func(ctx context.Context, now time.Time) error {
+		_, err := a.Jobs.Prune(ctx, now.AddDate(0, 0, -30))
+		return err
+	})
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err
@@ -115,6 +154,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// RunJobs works the job queue — e-mail, text messages, reminders and other
+// scheduled work — until ctx ends, then lets the jobs in hand finish.
+func (a *App) RunJobs(ctx context.Context) {
+	a.Notify.LogChannels()
+	a.Jobs.Run(ctx)
+}
 
 func (a *App) buildServer() error {
 	r, err := web.NewRenderer(a.Log)
@@ -133,14 +179,17 @@ func (a *App) buildServer() error {
 	if err := r.Add("program", program.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("notify", notify.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	a.Metrics = web.NewMetrics()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
 		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
 	}
-	s.Nav = nav
 	s.Banner = a.banner
+	s.Nav = a.nav
 	a.Server = s
 
 	mux.Handle("GET /static/", web.StaticHandler())
@@ -154,6 +203,7 @@ func (a *App) buildServer() error {
 	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
+	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})
@@ -220,7 +270,7 @@ func (a *App) metrics(w http.ResponseWriter, r *http.Request) {
 }
 
 // nav builds the main menu for the signed-in person.
-func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []web.NavLink) {
+func (a *App) nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []web.NavLink) {
 	p := account.FromContext(ctx)
 	if p == nil {
 		return nil, nil
@@ -230,6 +280,8 @@ func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []we
 		user.Name = p.Username
 	}
 	links := []web.NavLink{{Href: "/dashboard", Label: l.T("nav.dashboard")}}
+	unread := a.Notify.UnreadCount(ctx)
+	links = append(links, web.NavLink{Href: "/notifications", Label: l.T("nav.notifications"), Badge: unread, BadgeLabel: l.T("nav.unread", unread)})
 	if p.Has(account.RoleAdmin) {
 		links = append(links, web.NavLink{Href: "/admin/campaigns", Label: l.T("nav.campaigns")})
 	}
@@ -239,7 +291,8 @@ func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []we
 			web.NavLink{Href: "/admin/registrations", Label: l.T("nav.registrations")})
 	}
 	if p.Has(account.RoleAdmin) {
-		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")})
+		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")},
+			web.NavLink{Href: "/admin/messages", Label: l.T("nav.messages")})
 	}
 	best := -1
 	for i, link := range links {

@@ -44,6 +44,11 @@ type Options struct {
 	// NoDemoFilings loads the demo's organisations and campaigns but none
 	// of its sample filings, for tests that file from a clean slate.
 	NoDemoFilings bool
+	// DataDir keeps the SQLite database and files in a directory of the
+	// test's choosing, so a second Start can reopen them as after a restart.
+	DataDir string
+	// Configure changes the configuration before the app opens (mail, SMS).
+	Configure func(*app.Config)
 }
 
 // New starts sciweek with the demo loaded, on SQLite.
@@ -53,7 +58,13 @@ func New(t testing.TB) *Env { return Start(t, Options{}) }
 func Start(t testing.TB, o Options) *Env {
 	t.Helper()
 	clk := clock.NewFixed(Now)
-	cfg := app.Config{DataDir: t.TempDir(), DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0"}
+	cfg := app.Config{DataDir: o.DataDir, DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0", BaseURL: "http://sciweek.test"}
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -27,15 +27,19 @@ type Service struct {
 	Audit     *audit.Log
 	Blobs     blob.Store
 	Clock     clock.Clock
-	// Changed, when set, is told after a filing's approved items or a
+	// Published, when set, is told after a filing's approved items or a
 	// campaign's form may have changed (filingID 0: every filing of the
 	// campaign), so what is published from them can follow.
-	Changed func(ctx context.Context, campaignID, filingID int64)
+	Published func(ctx context.Context, campaignID, filingID int64)
+	// OnChange, when set, is told of each review decision, extension and
+	// reminder inside the transaction that records it, so that what it
+	// queues (a notice, an e-mail) exists exactly when the change does.
+	OnChange func(ctx context.Context, tx *db.Tx, ch Change) error
 }
 
-func (s *Service) changed(ctx context.Context, campaignID, filingID int64) {
-	if s.Changed != nil {
-		s.Changed(ctx, campaignID, filingID)
+func (s *Service) published(ctx context.Context, campaignID, filingID int64) {
+	if s.Published != nil {
+		s.Published(ctx, campaignID, filingID)
 	}
 }
 
@@ -122,7 +126,7 @@ func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Templ
 		return s.Audit.Record(ctx, tx, "filing.template", "campaign", c.Slug, map[string]any{"table": t.Table})
 	})
 	if err == nil {
-		s.changed(ctx, c.ID, 0)
+		s.published(ctx, c.ID, 0)
 	}
 	return err
 }
@@ -537,7 +541,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 		return f, err
 	}
 	if len(chain) == 0 {
-		s.changed(ctx, f.CampaignID, f.ID)
+		s.published(ctx, f.CampaignID, f.ID)
 	}
 	return s.Get(ctx, f.ID)
 }
@@ -635,10 +639,17 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 		if err := s.event(ctx, tx, f.ID, f.Revision, "approve", "", strings.TrimSpace(comment)); err != nil {
 			return err
 		}
+		ch := Change{Action: ChangeApproved, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: strings.TrimSpace(comment), ByOrg: stageName(f)}
+		if next != nil {
+			ch.Action = ChangeForwarded
+		}
+		if err := s.changed(ctx, tx, ch); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, "filing.approve", "filing", f.ID, map[string]any{"revision": f.Revision, "final": next == nil})
 	})
 	if err == nil && next == nil {
-		s.changed(ctx, c.ID, f.ID)
+		s.published(ctx, c.ID, f.ID)
 	}
 	return err
 }
@@ -647,7 +658,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 // comment on each item at fault. Errors: NotFound, Forbidden, Conflict,
 // Invalid (no comment).
 func (s *Service) Return(ctx context.Context, id int64, version int, comment string, itemComments map[string]string) error {
-	f, _, err := s.reviewable(ctx, id, version)
+	f, c, err := s.reviewable(ctx, id, version)
 	if err != nil {
 		return err
 	}
@@ -687,6 +698,9 @@ func (s *Service) Return(ctx context.Context, id int64, version int, comment str
 				return err
 			}
 		}
+		if err := s.changed(ctx, tx, Change{Action: ChangeReturned, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: comment, Items: len(itemComments), ByOrg: stageName(f)}); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, "filing.return", "filing", f.ID, map[string]any{"revision": f.Revision, "comment": comment, "items": len(itemComments)})
 	})
 }
@@ -725,7 +739,7 @@ func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
 		return s.Audit.Record(ctx, tx, "filing.reopen", "filing", f.ID, nil)
 	})
 	if err == nil {
-		s.changed(ctx, f.CampaignID, f.ID)
+		s.published(ctx, f.CampaignID, f.ID)
 	}
 	return err
 }
@@ -802,6 +816,9 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO filing_extensions (campaign_id, org_id, until_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)`,
 			c.ID, org.ID, db.At(until), nullID(a.ID), s.now()); err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, Change{Action: ChangeExtended, Campaign: c, OrgID: org.ID, Until: until}); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "filing.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})

@@ -162,9 +162,14 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Tx is a transaction on the writer connection.
 type Tx struct {
-	tx      *sql.Tx
-	dialect Dialect
+	tx          *sql.Tx
+	dialect     Dialect
+	afterCommit []func()
 }
+
+// AfterCommit runs fn once the transaction has committed, and never when
+// it rolls back: a worker woken by fn then finds the rows just written.
+func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 
 // Query runs a query inside the transaction.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -200,10 +205,17 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: sqlTx, dialect: d.Dialect}); err != nil {
+	tx := &Tx{tx: sqlTx, dialect: d.Dialect}
+	if err = fn(tx); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
+	if err = sqlTx.Commit(); err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
 }
 
 func (d *DB) rebind(q string) string { return rebind(d.Dialect, q) }
