@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -23,6 +24,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
+	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
@@ -48,6 +50,15 @@ Configuration (flags win over the environment):
   --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false)
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
+
+File storage on S3-compatible object storage instead of --data/files (set the bucket to use it):
+  --s3-endpoint   SCIWEEK_S3_ENDPOINT    e.g. https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000
+  --s3-bucket     SCIWEEK_S3_BUCKET      bucket name
+  --s3-region     SCIWEEK_S3_REGION      region (default us-east-1)
+  --s3-access-key SCIWEEK_S3_ACCESS_KEY  access key id
+  --s3-secret-key SCIWEEK_S3_SECRET_KEY  secret access key
+  --s3-path-style SCIWEEK_S3_PATH_STYLE  address the bucket as endpoint/bucket, as MinIO needs (default false)
+  --s3-part-size  SCIWEEK_S3_PART_SIZE   memory per upload in MiB, 5 to 512 (default 8)
 `
 
 func main() {
@@ -133,6 +144,13 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	secure := fs.String("secure-cookies", env("SCIWEEK_SECURE_COOKIES", "false"), "Secure cookies")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("SCIWEEK_LOG_FORMAT", "text"), "text or json")
 	level := fs.String("log-level", env("SCIWEEK_LOG_LEVEL", "info"), "log level")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", env("SCIWEEK_S3_ENDPOINT", ""), "S3 endpoint URL")
+	fs.StringVar(&cfg.S3.Bucket, "s3-bucket", env("SCIWEEK_S3_BUCKET", ""), "S3 bucket")
+	fs.StringVar(&cfg.S3.Region, "s3-region", env("SCIWEEK_S3_REGION", "us-east-1"), "S3 region")
+	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", env("SCIWEEK_S3_ACCESS_KEY", ""), "S3 access key id")
+	fs.StringVar(&cfg.S3.SecretKey, "s3-secret-key", env("SCIWEEK_S3_SECRET_KEY", ""), "S3 secret access key")
+	pathStyle := fs.String("s3-path-style", env("SCIWEEK_S3_PATH_STYLE", "false"), "path-style bucket addressing")
+	partSize := fs.String("s3-part-size", env("SCIWEEK_S3_PART_SIZE", "8"), "S3 part size in MiB")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -155,7 +173,8 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 			name string
 			v    *string
 			dst  *bool
-		}{{"--trust-proxy / SCIWEEK_TRUST_PROXY", trust, &cfg.TrustProxy}, {"--secure-cookies / SCIWEEK_SECURE_COOKIES", secure, &cfg.SecureCookies}} {
+		}{{"--trust-proxy / SCIWEEK_TRUST_PROXY", trust, &cfg.TrustProxy}, {"--secure-cookies / SCIWEEK_SECURE_COOKIES", secure, &cfg.SecureCookies},
+			{"--s3-path-style / SCIWEEK_S3_PATH_STYLE", pathStyle, &cfg.S3.PathStyle}} {
 			v, err := strconv.ParseBool(*b.v)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %q must be true or false", b.name, *b.v))
@@ -168,12 +187,40 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 		if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 			problems = append(problems, fmt.Sprintf("--log-level / SCIWEEK_LOG_LEVEL: %q must be debug, info, warn or error", *level))
 		}
+		problems = append(problems, checkS3(&cfg.S3, *partSize)...)
 		if len(problems) > 0 {
 			return errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
 		}
 		return nil
 	}
 	return cfg, check
+}
+
+// checkS3 validates the object storage settings; they matter only when a
+// bucket is named.
+func checkS3(c *blob.S3Config, partSize string) []string {
+	var problems []string
+	mib, err := strconv.Atoi(partSize)
+	if err != nil || mib < 5 || mib > 512 {
+		problems = append(problems, fmt.Sprintf("--s3-part-size / SCIWEEK_S3_PART_SIZE: %q must be a whole number of MiB from 5 to 512", partSize))
+	}
+	c.PartSize = int64(mib) << 20
+	if c.Bucket == "" {
+		if c.Endpoint != "" || c.AccessKey != "" || c.SecretKey != "" {
+			problems = append(problems, "--s3-bucket / SCIWEEK_S3_BUCKET: must be set when other SCIWEEK_S3_* settings are")
+		}
+		return problems
+	}
+	if u, err := url.Parse(c.Endpoint); c.Endpoint != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		problems = append(problems, fmt.Sprintf("--s3-endpoint / SCIWEEK_S3_ENDPOINT: %q must be an http:// or https:// URL", c.Endpoint))
+	}
+	if (c.AccessKey == "") != (c.SecretKey == "") {
+		problems = append(problems, "--s3-access-key / SCIWEEK_S3_ACCESS_KEY and --s3-secret-key / SCIWEEK_S3_SECRET_KEY: set both or neither")
+	}
+	if strings.TrimSpace(c.Region) == "" {
+		problems = append(problems, "--s3-region / SCIWEEK_S3_REGION: must not be empty")
+	}
+	return problems
 }
 
 func newLogger(cfg *app.Config, w io.Writer) *slog.Logger {

@@ -105,6 +105,11 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"serve"}, map[string]string{"SCIWEEK_IDLE_TIMEOUT": "forever"}, "SCIWEEK_IDLE_TIMEOUT"},
 		{[]string{"serve"}, map[string]string{"SCIWEEK_DATABASE_URL": "mysql://x"}, "must start with postgres://"},
 		{[]string{"serve", "--log-format", "xml"}, nil, "text or json"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_ENDPOINT": "http://127.0.0.1:9000"}, "SCIWEEK_S3_BUCKET: must be set"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_ENDPOINT": "127.0.0.1:9000"}, "must be an http:// or https:// URL"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_ACCESS_KEY": "k"}, "set both or neither"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_PATH_STYLE": "yes please"}, "SCIWEEK_S3_PATH_STYLE"},
+		{[]string{"serve", "--s3-part-size", "1"}, nil, "from 5 to 512"},
 		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

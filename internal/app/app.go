@@ -33,6 +33,9 @@ type Config struct {
 	SecureCookies bool
 	LogFormat     string
 	LogLevel      slog.Level
+	// S3 stores files in a bucket instead of DataDir/files when its Bucket
+	// is set.
+	S3 blob.S3Config
 }
 
 // App is a running sciweek: its services and its HTTP handler.
@@ -65,6 +68,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	}
 	a := &App{Config: cfg, Log: log, DB: d, Clock: clk}
 	a.Blobs = blob.Local{Dir: filepath.Join(cfg.DataDir, "files")}
+	if cfg.S3.Bucket != "" {
+		if a.Blobs, err = blob.NewS3(cfg.S3); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	a.Audit = &audit.Log{DB: d, Now: clk.Now}
 	accCfg := account.DefaultConfig
 	if cfg.IdleTimeout > 0 {

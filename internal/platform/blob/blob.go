@@ -19,7 +19,8 @@ import (
 // ErrNotFound is returned for a key that holds nothing.
 var ErrNotFound = errors.New("blob: not found")
 
-// Object is a stored file opened for reading.
+// Object is a stored file opened for reading. It seeks, so a range of it
+// can be served (http.ServeContent) without reading what comes before.
 type Object interface {
 	io.ReadSeekCloser
 }
@@ -48,9 +49,17 @@ func NewKey(prefix string) string {
 // Local stores files under a directory.
 type Local struct{ Dir string }
 
-func (l Local) path(key string) (string, error) {
+// checkKey refuses keys that could climb out of the store's root.
+func checkKey(key string) error {
 	if key == "" || strings.Contains(key, "..") || strings.HasPrefix(key, "/") || strings.ContainsRune(key, '\\') {
-		return "", fmt.Errorf("blob: bad key %q", key)
+		return fmt.Errorf("blob: bad key %q", key)
+	}
+	return nil
+}
+
+func (l Local) path(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
 	}
 	return filepath.Join(l.Dir, filepath.FromSlash(key)), nil
 }
