@@ -9,9 +9,9 @@ import (
 
 // Reasons an MP4 or MOV file is refused.
 var (
-	ErrNotMP4     = errors.New("media: not an MP4 or MOV file")
-	ErrTruncated  = errors.New("media: file is truncated")
-	ErrNoVideo    = errors.New("media: no video track")
+	ErrNotMP4    = errors.New("media: not an MP4 or MOV file")
+	ErrTruncated = errors.New("media: file is truncated")
+	ErrNoVideo   = errors.New("media: no video track")
 )
 
 // LengthMismatch is a file whose header declares a length its streams

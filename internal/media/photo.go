@@ -29,25 +29,19 @@ func photoType(head []byte) (ctype, ext string) {
 	return "", ""
 }
 
-func decodeConfig(ctype string, r io.Reader) (image.Config, error) {
-	switch ctype {
-	case "image/jpeg":
-		return jpeg.DecodeConfig(r)
-	case "image/png":
-		return png.DecodeConfig(r)
-	}
-	return webp.DecodeConfig(r)
+// codecs decode each photo type: its header alone, or the whole image.
+var codecs = map[string]struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}{
+	"image/jpeg": {jpeg.DecodeConfig, jpeg.Decode},
+	"image/png":  {png.DecodeConfig, png.Decode},
+	"image/webp": {webp.DecodeConfig, webp.Decode},
 }
 
-func decode(ctype string, r io.Reader) (image.Image, error) {
-	switch ctype {
-	case "image/jpeg":
-		return jpeg.Decode(r)
-	case "image/png":
-		return png.Decode(r)
-	}
-	return webp.Decode(r)
-}
+func decodeConfig(ctype string, r io.Reader) (image.Config, error) { return codecs[ctype].config(r) }
+
+func decode(ctype string, r io.Reader) (image.Image, error) { return codecs[ctype].decode(r) }
 
 // CheckPhoto accepts a JPEG, PNG or WebP photo whose byte size lies within
 // the limits (inclusive). Its pixel count is read from the header and

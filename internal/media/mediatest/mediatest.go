@@ -174,8 +174,8 @@ func sqrt(x float64) float64 {
 // JPEG's start marker.
 func WithOrientation(jpg []byte, o uint16) []byte {
 	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08")
-	tiff = append(tiff, 0, 1)                               // one entry
-	tiff = append(tiff, 0x01, 0x12, 0, 3, 0, 0, 0, 1)       // orientation, SHORT, 1
+	tiff = append(tiff, 0, 1)                                  // one entry
+	tiff = append(tiff, 0x01, 0x12, 0, 3, 0, 0, 0, 1)          // orientation, SHORT, 1
 	tiff = append(tiff, byte(o>>8), byte(o), 0, 0, 0, 0, 0, 0) // value, next IFD
 	seg := append([]byte("Exif\x00\x00"), tiff...)
 	out := []byte{0xff, 0xd8, 0xff, 0xe1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
