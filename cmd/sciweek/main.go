@@ -264,6 +264,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("load demo: %w", err)
 		}
 		if loaded {
+			if err := demo.LoadReports(ctx, a.Accounts, a.Campaigns, *a.Reports); err != nil {
+				return fmt.Errorf("load demo reports: %w", err)
+			}
 			a.Log.Info("demo data loaded")
 		}
 	}

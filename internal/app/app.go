@@ -17,9 +17,11 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/media"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/report"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -49,6 +51,7 @@ type App struct {
 	Accounts  *account.Service
 	Campaigns *campaign.Service
 	Filings   *filing.Service
+	Reports   *report.Service
 	Server    *web.Server
 }
 
@@ -82,6 +85,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Accounts = &account.Service{DB: d, Audit: a.Audit, Clock: clk, Config: accCfg}
 	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
+		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err
@@ -106,6 +111,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("filing", filing.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("report", report.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
@@ -120,8 +128,9 @@ func (a *App) buildServer() error {
 		LoginLimiter:    web.NewLimiter(20, time.Minute),
 		RegisterLimiter: web.NewLimiter(10, time.Hour),
 	}).Routes(mux)
-	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
+	(&report.Handlers{Service: a.Reports, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
+	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
@@ -44,6 +45,9 @@ type Options struct {
 	// NoDemoFilings loads the demo's organisations and campaigns but none
 	// of its sample filings, for tests that file from a clean slate.
 	NoDemoFilings bool
+	// S3 keeps files in a bucket instead of on local disk when its Bucket
+	// is set.
+	S3 blob.S3Config
 }
 
 // New starts sciweek with the demo loaded, on SQLite.
@@ -53,7 +57,7 @@ func New(t testing.TB) *Env { return Start(t, Options{}) }
 func Start(t testing.TB, o Options) *Env {
 	t.Helper()
 	clk := clock.NewFixed(Now)
-	cfg := app.Config{DataDir: t.TempDir(), DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0"}
+	cfg := app.Config{DataDir: t.TempDir(), DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0", S3: o.S3}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -70,6 +74,11 @@ func Start(t testing.TB, o Options) *Env {
 		}
 		if _, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, filings, clk.Now()); err != nil {
 			t.Fatalf("load demo: %v", err)
+		}
+		if !o.NoDemoFilings {
+			if err := demo.LoadReports(context.Background(), a.Accounts, a.Campaigns, *a.Reports); err != nil {
+				t.Fatalf("load demo reports: %v", err)
+			}
 		}
 	}
 	srv := httptest.NewServer(a.Handler())

@@ -386,9 +386,9 @@ func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64
 	return c.FilingDeadline, nil
 }
 
-// reviewChain lists, from the nearest up, the organisations that review
+// ReviewChain lists, from the nearest up, the organisations that review
 // the filings of org: every level above it up to the campaign's organiser.
-func reviewChain(org account.Organisation, ownerID int64) []int64 {
+func ReviewChain(org account.Organisation, ownerID int64) []int64 {
 	ids := org.AncestorIDs() // root first
 	var chain []int64
 	for i := len(ids) - 1; i >= 0; i-- {
@@ -455,7 +455,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	} else if n > 0 {
 		return f, errs.New(errs.Invalid, "filing.error.problems", n)
 	}
-	chain := reviewChain(org, c.OwnerOrgID)
+	chain := ReviewChain(org, c.OwnerOrgID)
 	if len(chain) == 0 && org.ID != c.OwnerOrgID {
 		return f, errs.ForbiddenErr()
 	}
@@ -570,7 +570,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 	if err != nil {
 		return err
 	}
-	chain := reviewChain(org, c.OwnerOrgID)
+	chain := ReviewChain(org, c.OwnerOrgID)
 	next := any(nil)
 	for i, oid := range chain {
 		if oid == f.StageOrgID && i+1 < len(chain) {

@@ -134,3 +134,47 @@ func (l Local) Delete(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// Adopter is a Store that can take over a file already on its disk
+// without copying it.
+type Adopter interface {
+	Adopt(ctx context.Context, key string, f *os.File) (int64, error)
+}
+
+// PutFile stores the file under key: moved into place where the store
+// can adopt it, copied otherwise. f may be gone from its path afterwards.
+func PutFile(ctx context.Context, s Store, key string, f *os.File) (int64, error) {
+	if a, ok := s.(Adopter); ok {
+		return a.Adopt(ctx, key, f)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return s.Put(ctx, key, f, 0)
+}
+
+// Adopt moves f under key when both lie on one file system, and copies it
+// otherwise.
+func (l Local) Adopt(ctx context.Context, key string, f *os.File) (int64, error) {
+	p, err := l.path(key)
+	if err != nil {
+		return 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(f.Name(), p); err == nil {
+		return st.Size(), nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return l.Put(ctx, key, f, 0)
+}

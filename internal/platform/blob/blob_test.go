@@ -155,3 +155,28 @@ func TestLocalLeavesNoTemporaryFiles(t *testing.T) {
 		t.Fatalf("temporary files left behind: %d entries", len(entries))
 	}
 }
+
+func TestPutFile(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		f, err := os.CreateTemp(t.TempDir(), "spool")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("a checked upload")
+		key := NewKey("reports/1")
+		if n, err := PutFile(ctx, s, key, f); err != nil || n != 16 {
+			t.Fatalf("%s: PutFile = %d, %v", name, n, err)
+		}
+		f.Close()
+		obj, _, _, err := s.Open(ctx, key)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, _ := io.ReadAll(obj)
+		obj.Close()
+		if string(b) != "a checked upload" {
+			t.Fatalf("%s: read %q", name, b)
+		}
+	}
+}
