@@ -25,6 +25,22 @@ type MP4 struct {
 	MediaBytes int64         // size of mdat
 	MoovFirst  bool
 	LargeSize  bool // mdat with a 64-bit size and chunk offsets in co64
+	// Filled writes the media data out instead of leaving a sparse hole,
+	// for measuring copies.
+	Filled bool
+}
+
+// fill writes n bytes of a pattern at f's position.
+func fill(f *os.File, n int64) {
+	buf := make([]byte, 1<<20)
+	for i := range buf {
+		buf[i] = byte(i * 31)
+	}
+	for n > 0 {
+		k := min(n, int64(len(buf)))
+		f.Write(buf[:k])
+		n -= k
+	}
 }
 
 func boxOf(typ string, parts ...[]byte) []byte {
@@ -92,12 +108,19 @@ func (m MP4) Build(tb testing.TB, path string) {
 		start := uint64(len(ftyp) + len(probe) + mdatHeader)
 		head = append(append(append(head, ftyp...), moov(start)...), mdatHdr()...)
 		f.Write(head)
+		if m.Filled {
+			fill(f, m.MediaBytes)
+		}
 		f.Truncate(int64(len(head)) + m.MediaBytes)
 		return
 	}
 	head = append(append(head, ftyp...), mdatHdr()...)
 	f.Write(head)
-	f.Seek(m.MediaBytes, 1)
+	if m.Filled {
+		fill(f, m.MediaBytes)
+	} else {
+		f.Seek(m.MediaBytes, 1)
+	}
 	f.Write(moov(uint64(len(head))))
 }
 
