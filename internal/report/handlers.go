@@ -580,6 +580,6 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 		a.Media = append([]Media{}, ms...)
 		out.Items = append(out.Items, a)
 	}
-	out.Total = len(out.Items)
+	out.Total, out.Page, out.PerPage = len(out.Items), 1, len(out.Items)
 	web.JSON(w, r, http.StatusOK, out)
 }

@@ -85,7 +85,7 @@ func loadMedia(ctx context.Context, q db.Querier, where string, args ...any) ([]
 			&ms, &m.Width, &m.Height, &created); err != nil {
 			return nil, err
 		}
-		m.Offer, m.Public, m.Duration, m.CreatedAt = offer == 1, public == 1, time.Duration(ms)*time.Millisecond, created.Time
+		m.Offer, m.Public, m.Duration, m.CreatedAt = offer == 1, public == 1, time.Duration(ms)*time.Millisecond, inZone(created)
 		m.URLs()
 		out = append(out, m)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/media"
 	"github.com/sciweek/sciweek/internal/platform/blob"
+	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
@@ -118,6 +119,7 @@ func (s *Service) record(ctx context.Context, m *Media, thumb []byte) error {
 			return err
 		}
 	}
+	m.CreatedAt = s.Clock.Now().In(clock.Zone)
 	var uploader any
 	if p := account.FromContext(ctx); p != nil {
 		uploader = p.ID
