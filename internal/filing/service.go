@@ -378,12 +378,7 @@ func (s *Service) Problems(ctx context.Context, c campaign.Campaign, f *Filing) 
 // Deadline is when the organisation's filing closes: the campaign's
 // deadline, or a later extension granted to it.
 func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64) (time.Time, error) {
-	var until db.Time
-	err := s.DB.QueryRow(ctx, `SELECT until_at FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, orgID).Scan(&until)
-	if err == nil && until.After(c.FilingDeadline) {
-		return until.In(clock.Zone), nil
-	}
-	return c.FilingDeadline, nil
+	return filingExtensions.Until(ctx, s.DB, c.ID, orgID, c.FilingDeadline), nil
 }
 
 // ReviewChain lists, from the nearest up, the organisations that review
@@ -749,12 +744,7 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "filing.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "filing.error.extension"}}}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		a := audit.ActorFrom(ctx)
-		if _, err := tx.Exec(ctx, `DELETE FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, org.ID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO filing_extensions (campaign_id, org_id, until_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)`,
-			c.ID, org.ID, db.At(until), nullID(a.ID), s.now()); err != nil {
+		if err := filingExtensions.Grant(ctx, tx, c.ID, org.ID, until, s.now()); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "filing.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})

@@ -35,6 +35,9 @@ type Service struct {
 
 func (s *Service) now() db.Time { return db.At(s.Clock.Now()) }
 
+// extensions follow the filings' rule, in a table of their own.
+var extensions = filing.Extensions{Table: "report_extensions"}
+
 // Limits are the campaign's media rules.
 func Limits(c campaign.Campaign) media.Limits {
 	l := media.DefaultLimits
@@ -268,12 +271,7 @@ func (s *Service) ensure(ctx context.Context, tx *db.Tx, c campaign.Campaign, or
 // Deadline is when the organisation's report is due: the campaign's
 // summary deadline, or a later extension granted to it.
 func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64) time.Time {
-	var until db.Time
-	err := s.DB.QueryRow(ctx, `SELECT until_at FROM report_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, orgID).Scan(&until)
-	if err == nil && until.After(c.SummaryDeadline) {
-		return until.In(clock.Zone)
-	}
-	return c.SummaryDeadline
+	return extensions.Until(ctx, s.DB, c.ID, orgID, c.SummaryDeadline)
 }
 
 // Extend lets one organisation submit its report until the end of the day
@@ -292,12 +290,7 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "report.error.extension"}}}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		a := audit.ActorFrom(ctx)
-		if _, err := tx.Exec(ctx, `DELETE FROM report_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, org.ID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO report_extensions (campaign_id, org_id, until_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)`,
-			c.ID, org.ID, db.At(until), nullID(a.ID), s.now()); err != nil {
+		if err := extensions.Grant(ctx, tx, c.ID, org.ID, until, s.now()); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "report.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})
