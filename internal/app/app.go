@@ -22,6 +22,7 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
 	"github.com/sciweek/sciweek/internal/report"
+	"github.com/sciweek/sciweek/internal/stats"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -52,6 +53,7 @@ type App struct {
 	Campaigns *campaign.Service
 	Filings   *filing.Service
 	Reports   *report.Service
+	Stats     *stats.Service
 	Server    *web.Server
 }
 
@@ -87,6 +89,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
 		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
+	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports}
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err
@@ -114,6 +117,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("report", report.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("stats", stats.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
@@ -131,6 +137,7 @@ func (a *App) buildServer() error {
 	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&report.Handlers{Service: a.Reports, Server: s}).Routes(mux)
+	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})

@@ -50,6 +50,7 @@ func (a *App) reportTodos(r *http.Request, c campaign.Campaign) []campaign.Todo 
 		if !now.Before(c.Start) {
 			out = append(out, campaign.Todo{Label: l.T("todo.report_board"), Href: "/campaigns/" + c.Slug + "/reports"})
 		}
+		out = append(out, campaign.Todo{Label: l.T("todo.stats"), Href: "/campaigns/" + c.Slug + "/stats"})
 	}
 	return out
 }

@@ -90,3 +90,21 @@ func (b *browser) throttle(upload float64) {
 		b.t.Fatalf("throttle the network: %v", err)
 	}
 }
+
+// TestBrowserStatistics has the organiser read the 2020 statistics on a
+// phone, download the summary workbook and open the print copy.
+func TestBrowserStatistics(t *testing.T) {
+	env := apptest.New(t)
+	b := newBrowser(t, env.URL)
+	b.login("admin")
+	b.open("/campaigns/2020/reports", "table.board")
+	b.click(`a[href="/campaigns/2020/stats"]`, "svg.bars")
+	b.shows("table.stats-districts tfoot", "合计", "35")
+	b.capture("stats")
+	if xlsx := b.fetch("/campaigns/2020/stats/summary.xlsx"); len(xlsx) < 1000 || string(xlsx[:2]) != "PK" {
+		t.Errorf("the summary workbook is not an .xlsx (%d bytes)", len(xlsx))
+	}
+	b.click(`a[href="/campaigns/2020/stats/print"]`, ".print-summary")
+	b.shows(".print-summary h1", "汇总情况")
+	b.capture("stats-print")
+}
