@@ -26,6 +26,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
+	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/db"
 	"github.com/sciweek/sciweek/internal/platform/mail"
 	"github.com/sciweek/sciweek/internal/program"
@@ -77,6 +78,15 @@ Configuration (flags win over the environment):
   --sms-url       SCIWEEK_SMS_URL        SMS provider endpoint that takes JSON; empty leaves SMS off
   --sms-header    SCIWEEK_SMS_HEADER     header carrying the secret (default X-Sciweek-Secret)
                   SCIWEEK_SMS_SECRET     the shared secret (environment only)
+
+File storage on S3-compatible object storage instead of --data/files (set the bucket to use it):
+  --s3-endpoint   SCIWEEK_S3_ENDPOINT    e.g. https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000
+  --s3-bucket     SCIWEEK_S3_BUCKET      bucket name
+  --s3-region     SCIWEEK_S3_REGION      region (default us-east-1)
+  --s3-access-key SCIWEEK_S3_ACCESS_KEY  access key id
+  --s3-secret-key SCIWEEK_S3_SECRET_KEY  secret access key
+  --s3-path-style SCIWEEK_S3_PATH_STYLE  address the bucket as endpoint/bucket, as MinIO needs (default false)
+  --s3-part-size  SCIWEEK_S3_PART_SIZE   memory per upload in MiB, 5 to 512 (default 8)
 `
 
 func main() {
@@ -188,6 +198,13 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	fs.StringVar(&cfg.SMS.URL, "sms-url", env("SCIWEEK_SMS_URL", ""), "SMS provider endpoint")
 	fs.StringVar(&cfg.SMS.Header, "sms-header", env("SCIWEEK_SMS_HEADER", "X-Sciweek-Secret"), "SMS secret header")
 	cfg.SMS.Secret = os.Getenv("SCIWEEK_SMS_SECRET")
+	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", env("SCIWEEK_S3_ENDPOINT", ""), "S3 endpoint URL")
+	fs.StringVar(&cfg.S3.Bucket, "s3-bucket", env("SCIWEEK_S3_BUCKET", ""), "S3 bucket")
+	fs.StringVar(&cfg.S3.Region, "s3-region", env("SCIWEEK_S3_REGION", "us-east-1"), "S3 region")
+	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", env("SCIWEEK_S3_ACCESS_KEY", ""), "S3 access key id")
+	fs.StringVar(&cfg.S3.SecretKey, "s3-secret-key", env("SCIWEEK_S3_SECRET_KEY", ""), "S3 secret access key")
+	pathStyle := fs.String("s3-path-style", env("SCIWEEK_S3_PATH_STYLE", "false"), "path-style bucket addressing")
+	partSize := fs.String("s3-part-size", env("SCIWEEK_S3_PART_SIZE", "8"), "S3 part size in MiB")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -232,7 +249,8 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 			name string
 			v    *string
 			dst  *bool
-		}{{"--trust-proxy / SCIWEEK_TRUST_PROXY", trust, &cfg.TrustProxy}, {"--secure-cookies / SCIWEEK_SECURE_COOKIES", secure, &cfg.SecureCookies}} {
+		}{{"--trust-proxy / SCIWEEK_TRUST_PROXY", trust, &cfg.TrustProxy}, {"--secure-cookies / SCIWEEK_SECURE_COOKIES", secure, &cfg.SecureCookies},
+			{"--s3-path-style / SCIWEEK_S3_PATH_STYLE", pathStyle, &cfg.S3.PathStyle}} {
 			v, err := strconv.ParseBool(*b.v)
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %q must be true or false", b.name, *b.v))
@@ -249,6 +267,7 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 			problems = append(problems, "--map-url / SCIWEEK_MAP_URL: "+err.Error())
 		}
 		problems = append(problems, checkMessaging(cfg, *smtpPort, *smtpTLS)...)
+		problems = append(problems, checkS3(&cfg.S3, *partSize)...)
 		if len(problems) > 0 {
 			return errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
 		}
@@ -304,6 +323,33 @@ func checkMessaging(cfg *app.Config, smtpPort, smtpTLS string) []string {
 	return problems
 }
 
+// checkS3 validates the object storage settings; they matter only when a
+// bucket is named.
+func checkS3(c *blob.S3Config, partSize string) []string {
+	var problems []string
+	mib, err := strconv.Atoi(partSize)
+	if err != nil || mib < 5 || mib > 512 {
+		problems = append(problems, fmt.Sprintf("--s3-part-size / SCIWEEK_S3_PART_SIZE: %q must be a whole number of MiB from 5 to 512", partSize))
+	}
+	c.PartSize = int64(mib) << 20
+	if c.Bucket == "" {
+		if c.Endpoint != "" || c.AccessKey != "" || c.SecretKey != "" {
+			problems = append(problems, "--s3-bucket / SCIWEEK_S3_BUCKET: must be set when other SCIWEEK_S3_* settings are")
+		}
+		return problems
+	}
+	if u, err := url.Parse(c.Endpoint); c.Endpoint != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		problems = append(problems, fmt.Sprintf("--s3-endpoint / SCIWEEK_S3_ENDPOINT: %q must be an http:// or https:// URL", c.Endpoint))
+	}
+	if (c.AccessKey == "") != (c.SecretKey == "") {
+		problems = append(problems, "--s3-access-key / SCIWEEK_S3_ACCESS_KEY and --s3-secret-key / SCIWEEK_S3_SECRET_KEY: set both or neither")
+	}
+	if strings.TrimSpace(c.Region) == "" {
+		problems = append(problems, "--s3-region / SCIWEEK_S3_REGION: must not be empty")
+	}
+	return problems
+}
+
 func newLogger(cfg *app.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
@@ -351,6 +397,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("load demo: %w", err)
 		}
 		if loaded {
+			if err := demo.LoadReports(ctx, a.Accounts, a.Campaigns, *a.Reports); err != nil {
+				return fmt.Errorf("load demo reports: %w", err)
+			}
 			a.Log.Info("demo data loaded")
 		}
 	}

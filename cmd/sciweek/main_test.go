@@ -115,6 +115,11 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"serve", "--smtp-host", "smtp.example.cn", "--smtp-from", "a@b.cn", "--smtp-tls", "none", "--smtp-username", "kjj"}, map[string]string{"SCIWEEK_SMTP_PASSWORD": "x"}, "unencrypted"},
 		{[]string{"serve", "--sms-url", "ftp://sms.example.cn"}, map[string]string{"SCIWEEK_SMS_SECRET": "s"}, "--sms-url / SCIWEEK_SMS_URL"},
 		{[]string{"serve", "--sms-url", "https://sms.example.cn/send"}, nil, "SCIWEEK_SMS_SECRET"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_ENDPOINT": "http://127.0.0.1:9000"}, "SCIWEEK_S3_BUCKET: must be set"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_ENDPOINT": "127.0.0.1:9000"}, "must be an http:// or https:// URL"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_ACCESS_KEY": "k"}, "set both or neither"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_PATH_STYLE": "yes please"}, "SCIWEEK_S3_PATH_STYLE"},
+		{[]string{"serve", "--s3-part-size", "1"}, nil, "from 5 to 512"},
 		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/media"
 	"github.com/sciweek/sciweek/internal/notify"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
@@ -27,6 +28,8 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/mail"
 	"github.com/sciweek/sciweek/internal/platform/sms"
 	"github.com/sciweek/sciweek/internal/program"
+	"github.com/sciweek/sciweek/internal/report"
+	"github.com/sciweek/sciweek/internal/stats"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -59,6 +62,9 @@ type Config struct {
 	SMTP mail.Config
 	// SMS sends text messages; an empty URL leaves SMS off.
 	SMS SMSConfig
+	// S3 stores files in a bucket instead of DataDir/files when its Bucket
+	// is set.
+	S3 blob.S3Config
 }
 
 // SMSConfig names the SMS provider's HTTP endpoint.
@@ -82,6 +88,8 @@ type App struct {
 	Program   *program.Service
 	Jobs      *jobs.Queue
 	Notify    *notify.Service
+	Reports   *report.Service
+	Stats     *stats.Service
 	Server    *web.Server
 	Metrics   *web.Metrics
 	mapURL    string
@@ -103,6 +111,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	}
 	a := &App{Config: cfg, Log: log, DB: d, Clock: clk}
 	a.Blobs = blob.Local{Dir: filepath.Join(cfg.DataDir, "files")}
+	if cfg.S3.Bucket != "" {
+		if a.Blobs, err = blob.NewS3(cfg.S3); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
 	if err := blob.Ping(ctx, a.Blobs); err != nil {
 		d.Close()
 		return nil, err
@@ -145,6 +159,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		_, err := a.Jobs.Prune(ctx, now.AddDate(0, 0, -30))
 		return err
 	})
+	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
+		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
+	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports}
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err
@@ -182,6 +199,12 @@ func (a *App) buildServer() error {
 	if err := r.Add("notify", notify.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("report", report.Templates); err != nil {
+		return err
+	}
+	if err := r.Add("stats", stats.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	a.Metrics = web.NewMetrics()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
@@ -200,10 +223,12 @@ func (a *App) buildServer() error {
 		LoginLimiter:    web.NewLimiter(20, time.Minute),
 		RegisterLimiter: web.NewLimiter(10, time.Hour),
 	}).Routes(mux)
-	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
+	(&report.Handlers{Service: a.Reports, Server: s}).Routes(mux)
+	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
+	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
@@ -49,6 +50,9 @@ type Options struct {
 	DataDir string
 	// Configure changes the configuration before the app opens (mail, SMS).
 	Configure func(*app.Config)
+	// S3 keeps files in a bucket instead of on local disk when its Bucket
+	// is set.
+	S3 blob.S3Config
 }
 
 // New starts sciweek with the demo loaded, on SQLite.
@@ -58,7 +62,7 @@ func New(t testing.TB) *Env { return Start(t, Options{}) }
 func Start(t testing.TB, o Options) *Env {
 	t.Helper()
 	clk := clock.NewFixed(Now)
-	cfg := app.Config{DataDir: o.DataDir, DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0", BaseURL: "http://sciweek.test"}
+	cfg := app.Config{DataDir: o.DataDir, DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0", BaseURL: "http://sciweek.test", S3: o.S3}
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
@@ -81,6 +85,11 @@ func Start(t testing.TB, o Options) *Env {
 		}
 		if _, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, filings, clk.Now()); err != nil {
 			t.Fatalf("load demo: %v", err)
+		}
+		if !o.NoDemoFilings {
+			if err := demo.LoadReports(context.Background(), a.Accounts, a.Campaigns, *a.Reports); err != nil {
+				t.Fatalf("load demo reports: %v", err)
+			}
 		}
 	}
 	srv := httptest.NewServer(a.Handler())

@@ -418,17 +418,12 @@ func (s *Service) Problems(ctx context.Context, c campaign.Campaign, f *Filing) 
 // Deadline is when the organisation's filing closes: the campaign's
 // deadline, or a later extension granted to it.
 func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64) (time.Time, error) {
-	var until db.Time
-	err := s.DB.QueryRow(ctx, `SELECT until_at FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, orgID).Scan(&until)
-	if err == nil && until.After(c.FilingDeadline) {
-		return until.In(clock.Zone), nil
-	}
-	return c.FilingDeadline, nil
+	return filingExtensions.Until(ctx, s.DB, c.ID, orgID, c.FilingDeadline), nil
 }
 
-// reviewChain lists, from the nearest up, the organisations that review
+// ReviewChain lists, from the nearest up, the organisations that review
 // the filings of org: every level above it up to the campaign's organiser.
-func reviewChain(org account.Organisation, ownerID int64) []int64 {
+func ReviewChain(org account.Organisation, ownerID int64) []int64 {
 	ids := org.AncestorIDs() // root first
 	var chain []int64
 	for i := len(ids) - 1; i >= 0; i-- {
@@ -495,7 +490,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	} else if n > 0 {
 		return f, errs.New(errs.Invalid, "filing.error.problems", n)
 	}
-	chain := reviewChain(org, c.OwnerOrgID)
+	chain := ReviewChain(org, c.OwnerOrgID)
 	if len(chain) == 0 && org.ID != c.OwnerOrgID {
 		return f, errs.ForbiddenErr()
 	}
@@ -613,7 +608,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 	if err != nil {
 		return err
 	}
-	chain := reviewChain(org, c.OwnerOrgID)
+	chain := ReviewChain(org, c.OwnerOrgID)
 	next := any(nil)
 	for i, oid := range chain {
 		if oid == f.StageOrgID && i+1 < len(chain) {
@@ -810,12 +805,7 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "filing.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "filing.error.extension"}}}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		a := audit.ActorFrom(ctx)
-		if _, err := tx.Exec(ctx, `DELETE FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, org.ID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO filing_extensions (campaign_id, org_id, until_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)`,
-			c.ID, org.ID, db.At(until), nullID(a.ID), s.now()); err != nil {
+		if err := filingExtensions.Grant(ctx, tx, c.ID, org.ID, until, s.now()); err != nil {
 			return err
 		}
 		if err := s.changed(ctx, tx, Change{Action: ChangeExtended, Campaign: c, OrgID: org.ID, Until: until}); err != nil {

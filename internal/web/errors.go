@@ -29,6 +29,8 @@ func Status(code errs.Code) int {
 		return http.StatusTooManyRequests
 	case errs.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
 	}
@@ -106,7 +108,7 @@ func FormErrors(r *http.Request, err error) (fields map[string]string, summary s
 		return nil, "", false
 	}
 	switch e.Code {
-	case errs.Invalid, errs.Conflict, errs.DeadlinePassed, errs.TooLarge:
+	case errs.Invalid, errs.Conflict, errs.DeadlinePassed, errs.TooLarge, errs.Unsupported:
 	default:
 		return nil, "", false
 	}
