@@ -83,10 +83,11 @@ func Start(t testing.TB, o Options) *Env {
 		if o.NoDemoFilings {
 			filings = nil
 		}
-		if _, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, filings, clk.Now()); err != nil {
+		loaded, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, filings, clk.Now())
+		if err != nil {
 			t.Fatalf("load demo: %v", err)
 		}
-		if !o.NoDemoFilings {
+		if loaded && !o.NoDemoFilings {
 			if err := demo.LoadReports(context.Background(), a.Accounts, a.Campaigns, *a.Reports); err != nil {
 				t.Fatalf("load demo reports: %v", err)
 			}
