@@ -335,6 +335,7 @@ func (h *Handlers) upload(w http.ResponseWriter, r *http.Request) {
 		h.uploadFailed(w, r, id, media.TooLarge(r.URL.Query().Get("name"), limit), nil)
 		return
 	}
+	web.AllowSlow(w, time.Hour) // a video from a phone on a slow network
 	r.Body = http.MaxBytesReader(w, r.Body, limit+slack)
 	mr, err := r.MultipartReader()
 	if err != nil {

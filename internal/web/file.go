@@ -73,5 +73,6 @@ func ServeFile(w http.ResponseWriter, r *http.Request, content io.ReadSeeker, mo
 	// A stored file is never a page: even an HTML file a browser was told
 	// to show inline runs nothing.
 	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox")
+	AllowSlow(w, time.Hour) // a video, to a phone on a slow network
 	http.ServeContent(w, r, "", modified, content)
 }
