@@ -180,7 +180,7 @@ func TestUnreachableServer(t *testing.T) {
 // TestRefusedRecipient fails at once, with the server's reason.
 func TestRefusedRecipient(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{})
-	srv.Refuse = func(to string) bool { return to == "gone@example.cn" }
+	srv.Refuse(func(to string) bool { return to == "gone@example.cn" })
 	e := apptest.Start(t, apptest.Options{Configure: withMail(srv.Host, srv.Port)})
 	_, f := waiting(t, e)
 	addClerk(t, e, f.OrgCode, "clerk", "gone@example.cn", "")
@@ -199,6 +199,33 @@ func TestRefusedRecipient(t *testing.T) {
 	}
 	if len(srv.Messages()) != 0 {
 		t.Fatal("the server kept a refused message")
+	}
+
+	// The mailbox is created; the organiser sends the message again.
+	srv.Refuse(nil)
+	var id int64
+	e.App.DB.QueryRow(context.Background(), `SELECT id FROM messages WHERE recipient = 'gone@example.cn'`).Scan(&id)
+	path := "/admin/messages/" + strconv.FormatInt(id, 10) + "/resend"
+	if res := e.As(t, "fengze").PostForm(path, nil); res.Status != http.StatusForbidden {
+		t.Errorf("a coordinator resends: %d", res.Status)
+	}
+	admin := e.As(t, "admin")
+	if res := admin.Get("/admin/messages"); !strings.Contains(res.Body, `action="`+path+`"`) {
+		t.Errorf("no resend button on the failed message:\n%s", res.Body)
+	}
+	if res := admin.PostForm(path, nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("resend: %d\n%s", res.Status, res.Body)
+	}
+	if res := admin.PostForm(path, nil); res.Status != http.StatusConflict {
+		t.Errorf("resending a queued message: %d", res.Status)
+	}
+	runJobs(t, e)
+	if got := srv.Wait(t, 1, 5*time.Second); got[0].To[0] != "gone@example.cn" {
+		t.Fatalf("resent to %v", got[0].To)
+	}
+	e.App.DB.QueryRow(context.Background(), `SELECT state FROM messages WHERE id = ?`, id).Scan(&s)
+	if s != notify.StateSent {
+		t.Errorf("after resending: %s", s)
 	}
 }
 
