@@ -106,3 +106,23 @@ func (s *Service) ReadAll(ctx context.Context) error {
 	_, err = s.DB.Exec(ctx, `UPDATE notifications SET read_at = ? WHERE account_id = ? AND read_at IS NULL`, s.now(), p.ID)
 	return err
 }
+
+// MessageCounts tells how many messages stand in each channel and state,
+// keyed "email/sent" and so on, for monitoring.
+func (s *Service) MessageCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT channel, state, COUNT(*) FROM messages GROUP BY channel, state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var ch, state string
+		var n int
+		if err := rows.Scan(&ch, &state, &n); err != nil {
+			return nil, err
+		}
+		out[ch+"/"+state] = n
+	}
+	return out, rows.Err()
+}

@@ -145,7 +145,10 @@ func TestUnreachableServer(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	e := apptest.Start(t, apptest.Options{Configure: withMail("127.0.0.1", port)})
+	e := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) {
+		withMail("127.0.0.1", port)(c)
+		c.MetricsToken = "metrics-token"
+	}})
 	_, f := waiting(t, e)
 	addClerk(t, e, f.OrgCode, "clerk", "clerk@example.cn", "")
 	returnFiling(t, e, f, "请补充材料")
@@ -174,6 +177,13 @@ func TestUnreachableServer(t *testing.T) {
 	res := e.As(t, "admin").Get("/admin/messages?state=failed")
 	if !strings.Contains(res.Body, "发送失败") || !strings.Contains(res.Body, "connection refused") {
 		t.Errorf("the organiser does not see the failure:\n%s", res.Body)
+	}
+	// Monitoring sees it too.
+	res = e.Client(t).Do("GET", "/metrics", nil, http.Header{"Authorization": {"Bearer metrics-token"}})
+	for _, want := range []string{`sciweek_messages{channel="email",state="failed"} 1`, `sciweek_jobs{state="failed"} 1`, `sciweek_jobs{state="queued"} 0`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 
