@@ -9,6 +9,7 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/validate"
 )
 
 // Notification is a notice in an account's in-app list.
@@ -125,4 +126,38 @@ func (s *Service) MessageCounts(ctx context.Context) (map[string]int, error) {
 		out[ch+"/"+state] = n
 	}
 	return out, rows.Err()
+}
+
+// SMSRetention is how long a text message keeps the visitor's phone
+// number and its text once it is sent or has failed.
+const SMSRetention = 90 * 24 * time.Hour
+
+// ErasePhones masks the phone numbers and clears the texts of text
+// messages finished before before: visitors' personal data is kept no
+// longer than the record needs it. It returns how many it erased.
+func (s *Service) ErasePhones(ctx context.Context, before time.Time) (int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id, recipient FROM messages WHERE channel = 'sms' AND state <> 'queued' AND created_at < ? AND body_text <> ''`, db.At(before))
+	if err != nil {
+		return 0, err
+	}
+	type erase struct {
+		id    int64
+		phone string
+	}
+	var list []erase
+	for rows.Next() {
+		var e erase
+		if err := rows.Scan(&e.id, &e.phone); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, e)
+	}
+	rows.Close()
+	for _, e := range list {
+		if _, err := s.DB.Exec(ctx, `UPDATE messages SET recipient = ?, body_text = '' WHERE id = ?`, validate.MaskPhone(e.phone), e.id); err != nil {
+			return 0, err
+		}
+	}
+	return len(list), nil
 }

@@ -119,6 +119,10 @@ func (s *Service) RegisterJobs() {
 	s.Jobs.Handle(jobEmail, s.deliverEmail)
 	s.Jobs.Handle(jobSMS, s.deliverSMS)
 	s.Jobs.Every("reminders", time.Hour, s.SendDueReminders)
+	s.Jobs.Every("erase-sms-phones", 24*time.Hour, func(ctx context.Context, now time.Time) error {
+		_, err := s.ErasePhones(ctx, now.Add(-SMSRetention))
+		return err
+	})
 }
 
 // LogChannels says in the log which channels send and which only record.
