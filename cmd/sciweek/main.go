@@ -282,7 +282,11 @@ func checkMessaging(cfg *app.Config, smtpPort, smtpTLS string) []string {
 	var problems []string
 	if cfg.BaseURL == "" {
 		_, port, _ := net.SplitHostPort(cfg.Addr)
-		cfg.BaseURL = "http://localhost:" + port
+		scheme := "http://"
+		if cfg.TLSCert != "" {
+			scheme = "https://"
+		}
+		cfg.BaseURL = scheme + "localhost:" + port
 	} else if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		problems = append(problems, fmt.Sprintf("--base-url / SCIWEEK_BASE_URL: %q must be an http:// or https:// address, such as https://kjz.example.cn", cfg.BaseURL))
 	}

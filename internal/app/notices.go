@@ -3,6 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/filing"
@@ -75,4 +79,32 @@ func (a *App) filingOutstanding(ctx context.Context, c campaign.Campaign) ([]not
 		}
 	}
 	return out, nil
+}
+
+// queueCollector reports the job queue and the message record to
+// Prometheus when it scrapes: a growing "queued" or "failed" is the sign
+// of a mail server that does not answer.
+type queueCollector struct{ a *App }
+
+var (
+	jobsDesc     = prometheus.NewDesc("sciweek_jobs", "Background jobs by state.", []string{"state"}, nil)
+	messagesDesc = prometheus.NewDesc("sciweek_messages", "E-mail and text messages recorded, by channel and state.", []string{"channel", "state"}, nil)
+)
+
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc; ch <- messagesDesc }
+
+func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if counts, err := c.a.Jobs.Counts(ctx); err == nil {
+		for state, n := range counts {
+			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), state)
+		}
+	}
+	if counts, err := c.a.Notify.MessageCounts(ctx); err == nil {
+		for key, n := range counts {
+			channel, state, _ := strings.Cut(key, "/")
+			ch <- prometheus.MustNewConstMetric(messagesDesc, prometheus.GaugeValue, float64(n), channel, state)
+		}
+	}
 }

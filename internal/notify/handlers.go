@@ -31,6 +31,7 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /notifications/{id}/open", h.open)
 	mux.HandleFunc("POST /notifications/read", h.readAll)
 	mux.HandleFunc("GET /admin/messages", h.messages)
+	mux.HandleFunc("POST /admin/messages/{id}/resend", h.resend)
 	mux.HandleFunc("GET /campaigns/{slug}/reminders", h.reminders)
 	mux.HandleFunc("POST /campaigns/{slug}/reminders", h.saveReminders)
 	mux.HandleFunc("GET /api/v1/notifications", h.apiNotifications)
@@ -204,6 +205,19 @@ func filterOf(r *http.Request) MessageFilter {
 		f.Channel = c
 	}
 	return f
+}
+
+func (h *Handlers) resend(w http.ResponseWriter, r *http.Request) {
+	id, err := idOf(r)
+	if err == nil {
+		err = h.Service.Resend(r.Context(), id)
+	}
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "notify.messages.resent")
+	web.Redirect(w, r, web.SafeNext(r.PostFormValue("next"), "/admin/messages"))
 }
 
 // ruleView is one kind of deadline on the reminder settings page.

@@ -9,6 +9,7 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/validate"
 )
 
 // Notification is a notice in an account's in-app list.
@@ -105,4 +106,58 @@ func (s *Service) ReadAll(ctx context.Context) error {
 	}
 	_, err = s.DB.Exec(ctx, `UPDATE notifications SET read_at = ? WHERE account_id = ? AND read_at IS NULL`, s.now(), p.ID)
 	return err
+}
+
+// MessageCounts tells how many messages stand in each channel and state,
+// keyed "email/sent" and so on, for monitoring.
+func (s *Service) MessageCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT channel, state, COUNT(*) FROM messages GROUP BY channel, state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var ch, state string
+		var n int
+		if err := rows.Scan(&ch, &state, &n); err != nil {
+			return nil, err
+		}
+		out[ch+"/"+state] = n
+	}
+	return out, rows.Err()
+}
+
+// SMSRetention is how long a text message keeps the visitor's phone
+// number and its text once it is sent or has failed.
+const SMSRetention = 90 * 24 * time.Hour
+
+// ErasePhones masks the phone numbers and clears the texts of text
+// messages finished before before: visitors' personal data is kept no
+// longer than the record needs it. It returns how many it erased.
+func (s *Service) ErasePhones(ctx context.Context, before time.Time) (int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id, recipient FROM messages WHERE channel = 'sms' AND state <> 'queued' AND created_at < ? AND body_text <> ''`, db.At(before))
+	if err != nil {
+		return 0, err
+	}
+	type erase struct {
+		id    int64
+		phone string
+	}
+	var list []erase
+	for rows.Next() {
+		var e erase
+		if err := rows.Scan(&e.id, &e.phone); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, e)
+	}
+	rows.Close()
+	for _, e := range list {
+		if _, err := s.DB.Exec(ctx, `UPDATE messages SET recipient = ?, body_text = '' WHERE id = ?`, validate.MaskPhone(e.phone), e.id); err != nil {
+			return 0, err
+		}
+	}
+	return len(list), nil
 }

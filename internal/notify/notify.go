@@ -119,6 +119,10 @@ func (s *Service) RegisterJobs() {
 	s.Jobs.Handle(jobEmail, s.deliverEmail)
 	s.Jobs.Handle(jobSMS, s.deliverSMS)
 	s.Jobs.Every("reminders", time.Hour, s.SendDueReminders)
+	s.Jobs.Every("erase-sms-phones", 24*time.Hour, func(ctx context.Context, now time.Time) error {
+		_, err := s.ErasePhones(ctx, now.Add(-SMSRetention))
+		return err
+	})
 }
 
 // LogChannels says in the log which channels send and which only record.
@@ -353,4 +357,44 @@ func (s *Service) Messages(ctx context.Context, f MessageFilter) ([]Message, int
 		out = append(out, m)
 	}
 	return out, total, rows.Err()
+}
+
+// Resend queues a failed message again, as it was written, for an
+// administrator who has put right what made it fail (a mailbox, the mail
+// server). Errors: Unauthenticated, Forbidden, NotFound, Conflict (not failed).
+func (s *Service) Resend(ctx context.Context, id int64) error {
+	p := account.FromContext(ctx)
+	if p == nil {
+		return errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	if !p.Has(account.RoleAdmin) {
+		return errs.ForbiddenErr()
+	}
+	var orgPath string
+	var ch Channel
+	var state State
+	err := s.DB.QueryRow(ctx, `SELECT COALESCE(o.path, ''), m.channel, m.state FROM messages m LEFT JOIN organisations o ON o.id = m.org_id WHERE m.id = ?`, id).Scan(&orgPath, &ch, &state)
+	if err != nil || (orgPath == "" && p.Org.ParentID != 0) || (orgPath != "" && !strings.HasPrefix(orgPath, p.Org.Path)) {
+		return errs.NotFoundf("message %d", id)
+	}
+	if state != StateFailed {
+		return errs.New(errs.Conflict, "notify.error.not_failed")
+	}
+	job := jobEmail
+	if ch == SMS {
+		job = jobSMS
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE messages SET state = 'queued', attempts = 0, reason = '' WHERE id = ? AND state = 'failed'`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, "notify.error.not_failed")
+		}
+		if _, err := s.Jobs.Enqueue(ctx, tx, job, delivery{Message: id}, jobs.Options{MaxAttempts: 6}); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "notify.resend", "message", id, nil)
+	})
 }

@@ -145,7 +145,10 @@ func TestUnreachableServer(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	e := apptest.Start(t, apptest.Options{Configure: withMail("127.0.0.1", port)})
+	e := apptest.Start(t, apptest.Options{Configure: func(c *app.Config) {
+		withMail("127.0.0.1", port)(c)
+		c.MetricsToken = "metrics-token"
+	}})
 	_, f := waiting(t, e)
 	addClerk(t, e, f.OrgCode, "clerk", "clerk@example.cn", "")
 	returnFiling(t, e, f, "请补充材料")
@@ -175,12 +178,19 @@ func TestUnreachableServer(t *testing.T) {
 	if !strings.Contains(res.Body, "发送失败") || !strings.Contains(res.Body, "connection refused") {
 		t.Errorf("the organiser does not see the failure:\n%s", res.Body)
 	}
+	// Monitoring sees it too.
+	res = e.Client(t).Do("GET", "/metrics", nil, http.Header{"Authorization": {"Bearer metrics-token"}})
+	for _, want := range []string{`sciweek_messages{channel="email",state="failed"} 1`, `sciweek_jobs{state="failed"} 1`, `sciweek_jobs{state="queued"} 0`} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
 
 // TestRefusedRecipient fails at once, with the server's reason.
 func TestRefusedRecipient(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{})
-	srv.Refuse = func(to string) bool { return to == "gone@example.cn" }
+	srv.Refuse(func(to string) bool { return to == "gone@example.cn" })
 	e := apptest.Start(t, apptest.Options{Configure: withMail(srv.Host, srv.Port)})
 	_, f := waiting(t, e)
 	addClerk(t, e, f.OrgCode, "clerk", "gone@example.cn", "")
@@ -199,6 +209,33 @@ func TestRefusedRecipient(t *testing.T) {
 	}
 	if len(srv.Messages()) != 0 {
 		t.Fatal("the server kept a refused message")
+	}
+
+	// The mailbox is created; the organiser sends the message again.
+	srv.Refuse(nil)
+	var id int64
+	e.App.DB.QueryRow(context.Background(), `SELECT id FROM messages WHERE recipient = 'gone@example.cn'`).Scan(&id)
+	path := "/admin/messages/" + strconv.FormatInt(id, 10) + "/resend"
+	if res := e.As(t, "fengze").PostForm(path, nil); res.Status != http.StatusForbidden {
+		t.Errorf("a coordinator resends: %d", res.Status)
+	}
+	admin := e.As(t, "admin")
+	if res := admin.Get("/admin/messages"); !strings.Contains(res.Body, `action="`+path+`"`) {
+		t.Errorf("no resend button on the failed message:\n%s", res.Body)
+	}
+	if res := admin.PostForm(path, nil); res.Status != http.StatusSeeOther {
+		t.Fatalf("resend: %d\n%s", res.Status, res.Body)
+	}
+	if res := admin.PostForm(path, nil); res.Status != http.StatusConflict {
+		t.Errorf("resending a queued message: %d", res.Status)
+	}
+	runJobs(t, e)
+	if got := srv.Wait(t, 1, 5*time.Second); got[0].To[0] != "gone@example.cn" {
+		t.Fatalf("resent to %v", got[0].To)
+	}
+	e.App.DB.QueryRow(context.Background(), `SELECT state FROM messages WHERE id = ?`, id).Scan(&s)
+	if s != notify.StateSent {
+		t.Errorf("after resending: %s", s)
 	}
 }
 

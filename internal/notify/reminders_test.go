@@ -234,6 +234,15 @@ func TestTextMessages(t *testing.T) {
 		if len(list.Items) != 1 || list.Items[0].State != notify.StateSent || list.Items[0].Recipient != "138****5678" {
 			t.Fatalf("message log: %+v", list.Items)
 		}
+
+		// After the retention, the daily task keeps only the masked number.
+		e.Clock.Advance(notify.SMSRetention + 24*time.Hour)
+		tick(t, e)
+		var phone, text string
+		e.App.DB.QueryRow(context.Background(), `SELECT recipient, body_text FROM messages WHERE channel = 'sms'`).Scan(&phone, &text)
+		if phone != "138****5678" || text != "" {
+			t.Errorf("after the retention: %q %q", phone, text)
+		}
 	})
 }
 

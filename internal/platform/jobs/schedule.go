@@ -73,3 +73,22 @@ func (q *Queue) Prune(ctx context.Context, before time.Time) (int64, error) {
 	}
 	return res.RowsAffected()
 }
+
+// Counts tells how many jobs stand in each state.
+func (q *Queue) Counts(ctx context.Context) (map[string]int, error) {
+	rows, err := q.DB.Query(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{"queued": 0, "running": 0, "done": 0, "failed": 0}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}

@@ -76,7 +76,7 @@ func TestSend(t *testing.T) {
 
 	t.Run("refused recipient", func(t *testing.T) {
 		srv := mailtest.Start(t, mailtest.Options{})
-		srv.Refuse = func(to string) bool { return strings.HasPrefix(to, "nobody@") }
+		srv.Refuse(func(to string) bool { return strings.HasPrefix(to, "nobody@") })
 		cfg := mail.Config{Host: srv.Host, Port: srv.Port, From: "noreply@qzkj.example.cn", Security: mail.None}
 		m := msg
 		m.To = "nobody@example.cn"

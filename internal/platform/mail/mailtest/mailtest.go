@@ -45,12 +45,11 @@ type Server struct {
 	Port int
 	// CertPool trusts the server's certificate (STARTTLS).
 	CertPool *x509.CertPool
-	// Refuse, when it returns true for a recipient, answers 550.
-	Refuse func(to string) bool
 	// Username and Password, when set, are required (AUTH PLAIN).
 	Username, Password string
 
 	mu       sync.Mutex
+	refuse   func(to string) bool
 	received []Received
 	arrived  chan struct{}
 }
@@ -91,6 +90,14 @@ func Start(t testing.TB, o Options) *Server {
 	s.Host = "localhost"
 	s.Port = ln.Addr().(*net.TCPAddr).Port // a TLS listener keeps the TCP address
 	return s
+}
+
+// Refuse makes the server answer 550 to the recipients for which f
+// returns true; nil accepts everyone.
+func (s *Server) Refuse(f func(to string) bool) {
+	s.mu.Lock()
+	s.refuse = f
+	s.mu.Unlock()
 }
 
 // Messages returns what has arrived so far.
@@ -149,7 +156,10 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if ss.s.Refuse != nil && ss.s.Refuse(to) {
+	ss.s.mu.Lock()
+	refuse := ss.s.refuse
+	ss.s.mu.Unlock()
+	if refuse != nil && refuse(to) {
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox " + to + " does not exist"}
 	}
 	ss.to = append(ss.to, to)
