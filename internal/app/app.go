@@ -151,6 +151,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Filings.OnChange = a.filingChanged
 	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding,
 		Due: func(c campaign.Campaign) time.Time { return c.FilingDeadline }})
+	a.Notify.AddDeadline(notify.Deadline{Kind: "summary", Outstanding: a.reportOutstanding,
+		Due: func(c campaign.Campaign) time.Time { return c.SummaryDeadline }})
 	a.Notify.RegisterJobs()
 	// Scheduled work registers here with a.Jobs.Every: each period's run
 	// happens once across servers, is retried like any job, and survives

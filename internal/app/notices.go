@@ -13,6 +13,7 @@ import (
 	"github.com/sciweek/sciweek/internal/notify"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/report"
 )
 
 // filingChanged tells the filing organisation of a review decision,
@@ -76,6 +77,23 @@ func (a *App) filingOutstanding(ctx context.Context, c campaign.Campaign) ([]not
 		}
 		if len(what) > 0 {
 			out = append(out, notify.Outstanding{OrgID: r.Org.ID, Due: r.Deadline, What: what})
+		}
+	}
+	return out, nil
+}
+
+// reportOutstanding lists the units whose summary report is not yet in
+// review or approved.
+func (a *App) reportOutstanding(ctx context.Context, c campaign.Campaign) ([]notify.Outstanding, error) {
+	rows, err := a.Reports.WholeBoard(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var out []notify.Outstanding
+	for _, r := range rows {
+		switch r.State {
+		case report.StateNotStarted, report.StateDraft, report.StateReturned:
+			out = append(out, notify.Outstanding{OrgID: r.Org.ID, Due: r.Deadline, What: []string{"总结报告"}})
 		}
 	}
 	return out, nil

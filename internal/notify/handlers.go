@@ -296,8 +296,12 @@ func (h *Handlers) saveReminders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typed := map[string]string{}
+	r.ParseForm()
 	for _, d := range h.Service.Deadlines() {
 		kind := d.Kind
+		if _, posted := r.PostForm["days_"+kind]; !posted {
+			continue // a form of before this kind of deadline existed
+		}
 		typed[kind] = r.PostFormValue("days_" + kind)
 		if err = h.Service.SetRules(r.Context(), c, kind, typed[kind]); err != nil {
 			break

@@ -107,6 +107,9 @@ func (s *Service) SetRules(ctx context.Context, c campaign.Campaign, kind, days 
 	if !ok {
 		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "notify.error.days"}, Fields: map[string]errs.Msg{"days_" + kind: {Key: "notify.error.days"}}}
 	}
+	if current, err := s.Rules(ctx, c, kind); err == nil && formatDays(current) == formatDays(list) {
+		return nil // unchanged: nothing to record
+	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM reminder_rules WHERE campaign_id = ? AND deadline = ?`, c.ID, kind); err != nil {
 			return err

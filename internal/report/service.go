@@ -554,10 +554,27 @@ type BoardRow struct {
 // Errors: Forbidden.
 func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
 	p := account.FromContext(ctx)
-	if !p.IsManager() {
+	if p == nil || !p.IsManager() {
 		return nil, errs.ForbiddenErr()
 	}
-	orgs, err := s.Accounts.Subtree(ctx, p.Org)
+	return s.board(ctx, c, p.Org)
+}
+
+// WholeBoard is the board of every organisation of the campaign, for the
+// system's own work (reminders); it refuses anyone else.
+func (s *Service) WholeBoard(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
+	if !account.IsSystem(ctx) {
+		return nil, errs.ForbiddenErr()
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.board(ctx, c, owner)
+}
+
+func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {
+	orgs, err := s.Accounts.Subtree(ctx, root)
 	if err != nil {
 		return nil, err
 	}
