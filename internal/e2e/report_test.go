@@ -1,7 +1,9 @@
 package e2e_test
 
 import (
+	"net/url"
 	"os"
+	"regexp"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,6 +59,7 @@ func TestBrowserReport(t *testing.T) {
 	b.shows("[data-upload-results]", "活动视频.mp4 ✓ 已上传")
 
 	b.setValue("#upload-kind", "photo")
+	b.do("agree to show the photos", chromedp.Click(chromedp.CSS(`input[name="public"]`)))
 	b.do("choose the photos", chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), photos))
 	b.do("upload the photos", chromedp.Click(chromedp.CSS(`form[data-upload] button[type=submit]`)))
 	mid, err := chromedp.Run(b.ctx, chromedp.Poll[float64](`(() => { const p = document.querySelector("#upload-progress"); return p.value > 5 && p.value < 95 ? p.value : 0; })()`, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
@@ -79,6 +82,26 @@ func TestBrowserReport(t *testing.T) {
 	b.shows(".flash", "总结已报送")
 	b.shows("main", "审核中", "等待丰泽区工业信息化和科技局审核")
 	b.capture("report-submitted")
+
+	// Once the district and the city approve, the public sees the photos.
+	for _, who := range []string{"fengze", "admin"} {
+		c := env.As(t, who)
+		page := c.Get("/campaigns/2026/reports/hqu").Body
+		m := regexp.MustCompile(`action="(/reports/\d+)/approve"[\s\S]*?name="version" value="(\d+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("%s cannot approve the report", who)
+		}
+		if res := c.PostForm(m[1]+"/approve", url.Values{"version": {m[2]}}); res.Status != 303 {
+			t.Fatalf("%s approves: %d", who, res.Status)
+		}
+	}
+	b.logout()
+	b.open("/campaigns/2026", ".hero")
+	b.click(`a[href="/campaigns/2026/gallery"]`, ".gallery img")
+	if n := strings.Count(b.text("main"), "华侨大学"); n != 2 {
+		t.Errorf("the gallery shows %d photos of 华侨大学, want 2", n)
+	}
+	b.capture("gallery")
 }
 
 // throttle limits how fast the tab uploads (bytes a second; -1: no limit).

@@ -24,6 +24,8 @@ var Templates embed.FS
 type Handlers struct {
 	Service *Service
 	Server  *web.Server
+	// Limiter bounds how often one address reads the public gallery.
+	Limiter *web.Limiter
 }
 
 // Routes registers the pages and the API.
@@ -37,6 +39,9 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports/{id}/media/{mid}", h.file)
 	mux.HandleFunc("GET /reports/{id}/media/{mid}/thumb", h.file)
 	mux.HandleFunc("POST /reports/{id}/{action}", h.act)
+	mux.HandleFunc("GET /campaigns/{slug}/gallery", h.gallery)
+	mux.HandleFunc("GET /campaigns/{slug}/gallery/{mid}", h.galleryFile)
+	mux.HandleFunc("GET /campaigns/{slug}/gallery/{mid}/thumb", h.galleryFile)
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign}/reports", h.apiList)
 	mux.HandleFunc("POST /api/v1/reports/{id}/media", h.upload)
 }
@@ -87,6 +92,7 @@ type showPage struct {
 	CanSubmit  bool
 	Review     bool
 	CanPaper   bool
+	Owner      bool // the unit's own filer: may mark media public
 	Sections   []sectionView
 	Figures    []figureView
 	Activities []Activity
@@ -136,6 +142,7 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 	page.Late = h.Service.Clock.Now().After(page.Deadline)
 	page.CanWrite = canWrite(ctx, org) && rep.Editable() && !page.Late
 	page.CanSubmit = page.CanWrite && rep.ID != 0
+	page.Owner = canWrite(ctx, org) && rep.ID != 0
 	page.Review = CanReview(ctx, rep)
 	page.CanPaper = rep.ID != 0 && rep.State != StateDraft && h.Service.Campaigns.CanEdit(ctx, c)
 	if problem != nil {
@@ -439,6 +446,12 @@ func (h *Handlers) mediaAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		web.SetFlash(w, "report.media_deleted")
+	case "public", "private":
+		if err := h.Service.SetPublic(r.Context(), id, mid, r.PathValue("action") == "public"); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+		web.SetFlash(w, "report.media_visibility")
 	default:
 		h.Server.Error(w, r, errs.NotFoundf("media action %s", r.PathValue("action")))
 		return

@@ -447,3 +447,68 @@ func TestDeadline(t *testing.T) {
 		t.Errorf("upload within the extension: %d %s", res.Status, res.Body)
 	}
 }
+
+func TestPublicGallery(t *testing.T) {
+	e := apptest.New(t)
+	hqu := e.As(t, "hqu")
+	hqu.Header = http.Header{"Accept": {"application/json"}}
+	id := reportID(t, hqu)
+	var m struct {
+		ID  int64  `json:"id"`
+		URL string `json:"url"`
+	}
+	for i, public := range []bool{true, false} {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("kind", "photo")
+		if public {
+			w.WriteField("public", "1")
+		}
+		fw, _ := w.CreateFormFile("file", fmt.Sprintf("photo%d.jpg", i))
+		fw.Write(mediatest.JPEGOfSize(t, int64(1100+300*i)<<10, 92))
+		w.Close()
+		res := hqu.Do("POST", "/api/v1/reports/"+id+"/media", &buf, http.Header{"Content-Type": {w.FormDataContentType()}})
+		if res.Status != 201 {
+			t.Fatalf("upload: %d %s", res.Status, res.Body)
+		}
+		if public {
+			res.JSON(t, &m)
+		}
+	}
+	public := e.Client(t)
+	path := fmt.Sprintf("/campaigns/2026/gallery/%d", m.ID)
+	if res := public.Get(path); res.Status != 404 {
+		t.Errorf("a photo of a draft report is public: %d", res.Status)
+	}
+	hqu.Header = http.Header{}
+	form := url.Values{"implementation": {"组织"}, "content": {"内容"}, "results": {"成效"}, "cases": {"案例"}}
+	hqu.PostForm("/campaigns/2026/reports/hqu", form)
+	for _, who := range []string{"hqu", "fengze", "admin"} {
+		c := e.As(t, who)
+		action := "approve"
+		if who == "hqu" {
+			action = "submit"
+		}
+		version := versionRe.FindStringSubmatch(c.Get("/campaigns/2026/reports/hqu").Body)[1]
+		if res := c.PostForm("/reports/"+id+"/"+action, url.Values{"version": {version}}); res.Status != 303 {
+			t.Fatalf("%s %s: %d %s", who, action, res.Status, res.Body)
+		}
+	}
+	page := public.Get("/campaigns/2026/gallery")
+	if page.Status != 200 || !strings.Contains(page.Body, path+"/thumb") || strings.Count(page.Body, `<img src=`) != 1 {
+		t.Fatalf("gallery: %d\n%s", page.Status, page.Body)
+	}
+	if res := public.Get(path); res.Status != 200 || res.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("public photo: %d", res.Status)
+	}
+	if res := public.Get(fmt.Sprintf("/campaigns/2026/gallery/%d", m.ID+1)); res.Status != 404 {
+		t.Errorf("a photo not marked public is served: %d", res.Status)
+	}
+	// The unit withdraws its consent.
+	if res := hqu.PostForm(fmt.Sprintf("/reports/%s/media/%d/private", id, m.ID), url.Values{}); res.Status != 303 {
+		t.Fatalf("withdraw: %d", res.Status)
+	}
+	if res := public.Get(path); res.Status != 404 {
+		t.Errorf("a withdrawn photo is still public: %d", res.Status)
+	}
+}
