@@ -3,8 +3,8 @@ package e2e_test
 import (
 	"net/url"
 	"os"
-	"regexp"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"

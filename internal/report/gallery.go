@@ -109,12 +109,17 @@ type galleryPage struct {
 	Videos []GalleryItem
 }
 
-func (h *Handlers) gallery(w http.ResponseWriter, r *http.Request) {
+// publicCampaign is the campaign of a public gallery request, within the
+// address's rate limit.
+func (h *Handlers) publicCampaign(r *http.Request) (campaign.Campaign, error) {
 	if err := h.Limiter.Allow(web.ClientIP(r.Context())); err != nil {
-		h.Server.Error(w, r, err)
-		return
+		return campaign.Campaign{}, err
 	}
-	c, err := h.Service.Campaigns.Get(r.Context(), r.PathValue("slug"))
+	return h.Service.Campaigns.Get(r.Context(), r.PathValue("slug"))
+}
+
+func (h *Handlers) gallery(w http.ResponseWriter, r *http.Request) {
+	c, err := h.publicCampaign(r)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -136,25 +141,12 @@ func (h *Handlers) gallery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) galleryFile(w http.ResponseWriter, r *http.Request) {
-	if err := h.Limiter.Allow(web.ClientIP(r.Context())); err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	c, err := h.Service.Campaigns.Get(r.Context(), r.PathValue("slug"))
+	c, err := h.publicCampaign(r)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
 	thumb := strings.HasSuffix(r.URL.Path, "/thumb")
 	m, obj, err := h.Service.OpenPublic(r.Context(), c, pathID(r, "mid"), thumb)
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	defer obj.Close()
-	name, ctype := m.Filename, m.ContentType
-	if thumb {
-		name, ctype = "thumb-"+name+".jpg", "image/jpeg"
-	}
-	web.ServeFile(w, r, obj, m.CreatedAt, name, ctype, true)
+	h.serveMedia(w, r, m, obj, thumb, err)
 }

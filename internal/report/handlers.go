@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -464,8 +465,14 @@ func (h *Handlers) file(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	thumb := len(r.URL.Path) > 6 && r.URL.Path[len(r.URL.Path)-6:] == "/thumb"
+	thumb := strings.HasSuffix(r.URL.Path, "/thumb")
 	m, obj, err := h.Service.OpenMedia(r.Context(), pathID(r, "id"), pathID(r, "mid"), thumb)
+	h.serveMedia(w, r, m, obj, thumb, err)
+}
+
+// serveMedia answers with an opened file or its thumbnail; documents
+// other than PDF are downloaded rather than shown.
+func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request, m Media, obj io.ReadSeekCloser, thumb bool, err error) {
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
