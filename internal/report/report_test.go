@@ -512,3 +512,25 @@ func TestPublicGallery(t *testing.T) {
 		t.Errorf("a withdrawn photo is still public: %d", res.Status)
 	}
 }
+
+// TestUploadWithoutScript posts the upload form as a browser without
+// JavaScript does: the page comes back with the reason beside the file
+// field and the re-encoded photo offered with its preview.
+func TestUploadWithoutScript(t *testing.T) {
+	e := apptest.New(t)
+	hqu := e.As(t, "hqu")
+	id := reportID(t, hqu)
+	body, ctype := multipartBody(t, "photo", "大合影.jpg", mediatest.JPEGOfSize(t, 2400<<10, 95))
+	res := hqu.Do("POST", "/reports/"+id+"/media", body, http.Header{"Content-Type": {ctype}})
+	if res.Status != 422 || !strings.Contains(res.Body, `<p class="error" id="upload-error" data-upload-error aria-live="assertive">大合影.jpg：2.3 MB，超过2 MB`) ||
+		!strings.Contains(res.Body, `id="offer"`) || !regexp.MustCompile(`<img src="/reports/\d+/media/\d+/thumb" alt="压缩后照片的预览"`).MatchString(res.Body) {
+		t.Fatalf("too-large photo without script: %d\n%s", res.Status, res.Body)
+	}
+	accept := regexp.MustCompile(`action="(/reports/\d+/media/\d+/accept)"`).FindStringSubmatch(res.Body)[1]
+	if res := hqu.PostForm(accept, url.Values{}); res.Status != 303 || !strings.HasSuffix(res.Location(), "/campaigns/2026/reports/hqu#media") {
+		t.Fatalf("accept: %d %s", res.Status, res.Location())
+	}
+	if page := hqu.Get("/campaigns/2026/reports/hqu"); !strings.Contains(page.Body, "照片 <span class=\"muted\">(1)</span>") {
+		t.Errorf("the accepted photo is not listed")
+	}
+}
