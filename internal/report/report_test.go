@@ -420,6 +420,10 @@ func TestReportReview(t *testing.T) {
 		if len(list.Items) < 10 || approved < len(list.Items)-1 {
 			t.Errorf("2020 demo reports: %d, %d approved", len(list.Items), approved)
 		}
+		old := admin.Get("/campaigns/2020/reports/hqu")
+		if !regexp.MustCompile(`<dt>新冠病毒检测技术科普展</dt><dd>\d+ <span class="muted">\(预计：600\)</span>`).MatchString(old.Body) || !strings.Contains(old.Body, "纸质件已于2020年9月3日收到（黄剑毅）") {
+			t.Errorf("hqu's 2020 report lacks its participants or paper copy:\n%s", old.Body)
+		}
 		if res := e.As(t, "qztc").Get("/campaigns/2026/reports/hqu"); res.Status != 404 {
 			t.Errorf("another unit reads hqu's report: %d", res.Status)
 		}
