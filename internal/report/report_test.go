@@ -537,4 +537,20 @@ func TestUploadWithoutScript(t *testing.T) {
 	if page := hqu.Get("/campaigns/2026/reports/hqu"); !strings.Contains(page.Body, "照片 <span class=\"muted\">(1)</span>") {
 		t.Errorf("the accepted photo is not listed")
 	}
+
+	// An offer not taken goes when the report is submitted.
+	body, ctype = multipartBody(t, "photo", "又一张.jpg", mediatest.JPEGOfSize(t, 2400<<10, 95))
+	res = hqu.Do("POST", "/reports/"+id+"/media", body, http.Header{"Content-Type": {ctype}})
+	preview := regexp.MustCompile(`<img src="(/reports/\d+/media/\d+/thumb)" alt="压缩后照片的预览"`).FindStringSubmatch(res.Body)
+	if preview == nil {
+		t.Fatalf("no second offer: %d", res.Status)
+	}
+	hqu.PostForm("/campaigns/2026/reports/hqu", url.Values{"implementation": {"组织"}, "content": {"内容"}, "results": {"成效"}, "cases": {"案例"}})
+	version := versionRe.FindStringSubmatch(hqu.Get("/campaigns/2026/reports/hqu").Body)[1]
+	if res := hqu.PostForm("/reports/"+id+"/submit", url.Values{"version": {version}}); res.Status != 303 {
+		t.Fatalf("submit: %d", res.Status)
+	}
+	if res := hqu.Get(preview[1]); res.Status != 404 {
+		t.Errorf("an offer not taken outlived the submission: %d", res.Status)
+	}
 }

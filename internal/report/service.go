@@ -366,7 +366,25 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Report, er
 	if err != nil {
 		return r, err
 	}
+	s.dropOffers(ctx, r.ID)
 	return s.Get(ctx, r.ID)
+}
+
+// dropOffers removes re-encoded photos the unit did not take.
+func (s *Service) dropOffers(ctx context.Context, reportID int64) {
+	offers, err := loadMedia(ctx, s.DB, "report_id = ? AND offer = 1", reportID)
+	if err != nil {
+		return
+	}
+	for _, m := range offers {
+		if _, err := s.DB.Exec(ctx, `DELETE FROM report_media WHERE id = ? AND offer = 1`, m.ID); err != nil {
+			continue
+		}
+		s.Blobs.Delete(ctx, m.Key)
+		if m.ThumbKey != "" {
+			s.Blobs.Delete(ctx, m.ThumbKey)
+		}
+	}
 }
 
 // move changes a report's columns if it is still at version.
