@@ -22,7 +22,8 @@ import (
 // with its reason; then the report submitted to the district.
 func TestBrowserReport(t *testing.T) {
 	dir := t.TempDir()
-	video := mediatest.Clip(t, dir, "活动视频.mp4", 30*time.Second)
+	// H.264, so the browser can play it.
+	video := mediatest.Clip(t, dir, "活动视频.mp4", 30*time.Second, "-c:v", "libx264", "-pix_fmt", "yuv420p")
 	photos := []string{filepath.Join(dir, "开幕式.jpg"), filepath.Join(dir, "体验区.jpg"), filepath.Join(dir, "small.jpg")}
 	for i, size := range []int64{1300 << 10, 1700 << 10, 600 << 10} {
 		if err := os.WriteFile(photos[i], mediatest.JPEGOfSize(t, size, 92), 0o644); err != nil {
@@ -76,7 +77,13 @@ func TestBrowserReport(t *testing.T) {
 	if n := strings.Count(b.text("#media"), "KB"); n != 3 {
 		t.Errorf("the report lists %d files, want 3:\n%s", n, b.text("#media"))
 	}
-	b.do("the video's poster", chromedp.WaitVisible(chromedp.CSS(`#media img[alt="活动视频.mp4 的缩略图"]`)))
+	b.do("the video with its poster", chromedp.WaitVisible(chromedp.CSS(`#media video[aria-label="活动视频.mp4"][poster$="/thumb"]`)))
+	// The browser seeks in the video with range requests.
+	dur, err := chromedp.Run(b.ctx, chromedp.Poll[float64](`(() => { const v = document.querySelector("#media video"); if (v.preload !== "auto") { v.preload = "auto"; v.load(); } return v.duration > 0 ? v.duration : 0; })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || dur < 29 || dur > 31 {
+		t.Errorf("the browser reads the video as %v s (%v)", dur, err)
+	}
 	b.capture("report-media")
 	b.click(`form[action$="/submit"] button`, ".flash")
 	b.shows(".flash", "总结已报送")

@@ -480,7 +480,7 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request, m Media, o
 	defer obj.Close()
 	name, ctype := m.Filename, m.ContentType
 	if thumb {
-		name, ctype = "thumb-"+name+".jpg", "image/jpeg"
+		name, ctype = "thumb-"+strings.TrimSuffix(name, extension(name))+".jpg", "image/jpeg"
 	}
 	inline := m.Kind != media.Document || ctype == "application/pdf"
 	web.ServeFile(w, r, obj, m.CreatedAt, name, ctype, inline)
