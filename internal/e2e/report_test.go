@@ -128,6 +128,8 @@ func TestBrowserStatistics(t *testing.T) {
 	b := newBrowser(t, env.URL)
 	b.login("admin")
 	b.open("/campaigns/2020/reports", "table.board")
+	b.shows("#report-hqu", "已通过")
+	b.capture("reports-board")
 	b.click(`a[href="/campaigns/2020/stats"]`, "svg.bars")
 	b.shows("table.stats-districts tfoot", "合计", "35")
 	b.capture("stats")
