@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,10 @@ const usage = `sciweek — Science and Technology Activity Week platform
 Usage:
   sciweek serve [--demo] [--addr :8080] [--data ./data]   run the web server
   sciweek migrate [--status]                              apply (or show) database migrations
+  sciweek backup --out FILE                               archive the database and files, while serving
+  sciweek restore [--force] FILE                          restore an archive into an empty data directory
+  sciweek org add --code CODE --name NAME [--parent CODE] [--kind bureau]
+                                                          create an organisation (the first one is the organiser)
   sciweek user add --org CODE --username NAME [--roles filer] [--name NAME] [--password PW]
                                                           create an account
   sciweek token add USERNAME [--name LABEL]               print a new API token for an account
@@ -50,6 +55,15 @@ Configuration (flags win over the environment):
   --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false)
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
+  --read-timeout  SCIWEEK_READ_TIMEOUT   time to read a request (default 60s)
+  --write-timeout SCIWEEK_WRITE_TIMEOUT  time to write an answer (default 120s)
+  --tls-cert      SCIWEEK_TLS_CERT       serve HTTPS with this certificate (PEM) ...
+  --tls-key       SCIWEEK_TLS_KEY        ... and this key (default: plain HTTP, e.g. behind nginx)
+  --metrics-addr  SCIWEEK_METRICS_ADDR   serve Prometheus /metrics on this address (e.g. 127.0.0.1:9090)
+  --metrics-token SCIWEEK_METRICS_TOKEN  or on the main address to requests with this bearer token
+  --backup-dir    SCIWEEK_BACKUP_DIR     serve: take scheduled backups into this directory (default off)
+  --backup-every  SCIWEEK_BACKUP_EVERY   serve: time between scheduled backups (default 24h)
+  --backup-keep   SCIWEEK_BACKUP_KEEP    serve: scheduled backups to keep (default 7)
 
 File storage on S3-compatible object storage instead of --data/files (set the bucket to use it):
   --s3-endpoint   SCIWEEK_S3_ENDPOINT    e.g. https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000
@@ -78,11 +92,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "user":
 		if len(args) < 2 || args[1] != "add" {
 			return errors.New("usage: sciweek user add --org CODE --username NAME [--roles ROLES] [--password PW]")
 		}
 		return userAdd(ctx, args[2:], stdout, stderr)
+	case "org":
+		if len(args) < 2 || args[1] != "add" {
+			return errors.New("usage: sciweek org add --code CODE --name NAME [--parent CODE] [--kind bureau|unit]")
+		}
+		return orgAdd(ctx, args[2:], stdout, stderr)
 	case "token":
 		if len(args) < 2 || args[1] != "add" {
 			return errors.New("usage: sciweek token add USERNAME [--name LABEL]")
@@ -144,6 +167,12 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	secure := fs.String("secure-cookies", env("SCIWEEK_SECURE_COOKIES", "false"), "Secure cookies")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("SCIWEEK_LOG_FORMAT", "text"), "text or json")
 	level := fs.String("log-level", env("SCIWEEK_LOG_LEVEL", "info"), "log level")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("SCIWEEK_METRICS_TOKEN", ""), "bearer token that opens /metrics on the main address")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("SCIWEEK_METRICS_ADDR", ""), "serve /metrics on this address of its own")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", env("SCIWEEK_TLS_CERT", ""), "TLS certificate file (PEM)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", env("SCIWEEK_TLS_KEY", ""), "TLS key file (PEM)")
+	readTimeout := fs.String("read-timeout", env("SCIWEEK_READ_TIMEOUT", "60s"), "time to read a request")
+	writeTimeout := fs.String("write-timeout", env("SCIWEEK_WRITE_TIMEOUT", "120s"), "time to write an answer")
 	fs.StringVar(&cfg.S3.Endpoint, "s3-endpoint", env("SCIWEEK_S3_ENDPOINT", ""), "S3 endpoint URL")
 	fs.StringVar(&cfg.S3.Bucket, "s3-bucket", env("SCIWEEK_S3_BUCKET", ""), "S3 bucket")
 	fs.StringVar(&cfg.S3.Region, "s3-region", env("SCIWEEK_S3_REGION", "us-east-1"), "S3 region")
@@ -169,6 +198,28 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 			problems = append(problems, fmt.Sprintf("--idle-timeout / SCIWEEK_IDLE_TIMEOUT: %q must be a duration from 1m to 720h, such as 30m", *idle))
 		}
 		cfg.IdleTimeout = d
+		for _, t := range []struct {
+			name, v string
+			dst     *time.Duration
+		}{{"--read-timeout / SCIWEEK_READ_TIMEOUT", *readTimeout, &cfg.ReadTimeout}, {"--write-timeout / SCIWEEK_WRITE_TIMEOUT", *writeTimeout, &cfg.WriteTimeout}} {
+			d, err := time.ParseDuration(t.v)
+			if err != nil || d < time.Second || d > 24*time.Hour {
+				problems = append(problems, fmt.Sprintf("%s: %q must be a duration from 1s to 24h, such as 60s", t.name, t.v))
+			}
+			*t.dst = d
+		}
+		if a := cfg.MetricsAddr; a != "" {
+			if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+				problems = append(problems, fmt.Sprintf("--metrics-addr / SCIWEEK_METRICS_ADDR: %q is not host:port (e.g. 127.0.0.1:9090)", a))
+			}
+		}
+		if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+			problems = append(problems, "--tls-cert / --tls-key: give both the certificate and the key, or neither")
+		} else if cfg.TLSCert != "" {
+			if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+				problems = append(problems, fmt.Sprintf("--tls-cert / --tls-key: %v", err))
+			}
+		}
 		for _, b := range []struct {
 			name string
 			v    *string
@@ -251,13 +302,19 @@ func open(ctx context.Context, name string, args []string, stderr io.Writer, ext
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	started := time.Now()
 	var withDemo bool
+	var backups backupFlags
 	a, _, err := open(ctx, "serve", args, stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&withDemo, "demo", false, "load the 2020 Quanzhou demo into an empty database")
+		backups.register(fs)
 	})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	schedule, err := backups.schedule(&a.Config, a)
+	if err != nil {
+		return err
+	}
 	if withDemo {
 		loaded, err := demo.Load(ctx, a.Accounts, a.Campaigns, a.Filings, a.Clock.Now())
 		if err != nil {
@@ -275,12 +332,35 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler: a.Handler(),
+		// A client gets 10 s for its headers (a slow-loris client is cut
+		// off), the read timeout for its body and the write timeout for
+		// the answer; handlers that stream large uploads or exports extend
+		// their own deadlines.
+		ReadHeaderTimeout: min(10*time.Second, a.Config.ReadTimeout),
+		ReadTimeout:       a.Config.ReadTimeout,
+		WriteTimeout:      a.Config.WriteTimeout,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	url := "http://" + displayAddr(ln.Addr())
+	scheme := "http://"
+	if a.Config.TLSCert != "" {
+		scheme = "https://"
+	}
+	url := scheme + displayAddr(ln.Addr())
+	errc := make(chan error, 2)
+	if a.Config.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", a.Config.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s for metrics: %w", a.Config.MetricsAddr, err)
+		}
+		msrv := &http.Server{Handler: a.Metrics.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		defer msrv.Close()
+		go func() { errc <- msrv.Serve(mln) }()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", displayAddr(mln.Addr()))
+	}
 	fmt.Fprintf(stdout, "sciweek %s listening on %s (database: %s)\n", versionString(), url, a.DB.Dialect)
 	if withDemo {
 		fmt.Fprintf(stdout, "Demo accounts (password %q):\n", demo.Password)
@@ -292,8 +372,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if schedule != nil {
+		go schedule.Run(ctx)
+		a.Log.Info("scheduled backups on", "dir", schedule.Dir, "every", schedule.Every, "keep", schedule.Keep)
+	}
+	go func() {
+		if a.Config.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, a.Config.TLSCert, a.Config.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -334,7 +423,10 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "database: %s\napplied: %v\n", d.Dialect, st.Applied)
+		fmt.Fprintf(stdout, "database: %s\nschema: %d (this sciweek knows up to %d)\napplied: %v\n", d.Dialect, st.Current(), st.Latest, st.Applied)
+		if len(st.Unknown) > 0 {
+			fmt.Fprintf(stdout, "newer than this sciweek: %v\n", st.Unknown)
+		}
 		if len(st.Pending) == 0 {
 			fmt.Fprintln(stdout, "pending: none")
 		}
@@ -348,6 +440,29 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "applied %d migration(s)\n", n)
+	return nil
+}
+
+func orgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var in account.OrgInput
+	var kind string
+	a, _, err := open(ctx, "org add", args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&in.Code, "code", "", "short unique code used in URLs and the API (required)")
+		fs.StringVar(&in.Name, "name", "", "name, e.g. 泉州市科学技术局 (required)")
+		fs.StringVar(&in.NameEn, "name-en", "", "English name")
+		fs.StringVar(&in.ParentCode, "parent", "", "code of the organisation above (none for the top)")
+		fs.StringVar(&kind, "kind", "bureau", "bureau or unit")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	in.Kind = account.Kind(kind)
+	org, err := a.Accounts.CreateOrg(account.AsSystem(ctx), in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "created organisation %s (%s)\n", org.Code, org.Name)
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +206,37 @@ func BenchmarkColdStart(b *testing.B) {
 		b.StopTimer()
 		stop()
 		b.StartTimer()
+	}
+}
+
+// TestFirstInstall sets up a bureau from the shell on an empty database, as
+// docs/deploy.md tells an administrator to, and logs in.
+func TestFirstInstall(t *testing.T) {
+	dir := t.TempDir()
+	out, err := cli(t, "org", "add", "--data", dir, "--code", "qzkjj", "--name", "泉州市科学技术局")
+	if err != nil || !strings.Contains(out, "created organisation qzkjj") {
+		t.Fatalf("org add: %v\n%s", err, out)
+	}
+	if out, err := cli(t, "org", "add", "--data", dir, "--code", "fengze", "--name", "丰泽区工业信息化和科技局", "--parent", "nowhere"); err == nil {
+		t.Errorf("org under a missing parent: %s", out)
+	}
+	if _, err := cli(t, "org", "add", "--data", dir, "--code", "qzkjj", "--name", "again"); err == nil {
+		t.Errorf("a duplicate code was taken")
+	}
+	if _, err := cli(t, "user", "add", "--data", dir, "--org", "qzkjj", "--username", "admin", "--roles", "admin", "--password", "first-install-pw"); err != nil {
+		t.Fatal(err)
+	}
+	base, _, stop := startServe(t, "--data", dir)
+	defer stop()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {"first-install-pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "泉州市科学技术局") {
+		t.Errorf("the first organiser after login: %d\n%s", res.StatusCode, body)
 	}
 }

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -39,6 +40,15 @@ type Config struct {
 	// S3 stores files in a bucket instead of DataDir/files when its Bucket
 	// is set.
 	S3 blob.S3Config
+	// MetricsToken, when set, opens /metrics on the main address to
+	// requests bearing it; MetricsAddr serves /metrics on an address of
+	// its own (a private interface) without a token.
+	MetricsToken string
+	MetricsAddr  string
+	// TLSCert and TLSKey, when set, make the server speak HTTPS itself.
+	TLSCert, TLSKey string
+	// ReadTimeout and WriteTimeout bound a request's body and answer.
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 // App is a running sciweek: its services and its HTTP handler.
@@ -55,6 +65,7 @@ type App struct {
 	Reports   *report.Service
 	Stats     *stats.Service
 	Server    *web.Server
+	Metrics   *web.Metrics
 }
 
 // Open connects to the database, applies pending migrations and builds the
@@ -78,6 +89,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 			d.Close()
 			return nil, err
 		}
+	}
+	if err := blob.Ping(ctx, a.Blobs); err != nil {
+		d.Close()
+		return nil, err
 	}
 	a.Audit = &audit.Log{DB: d, Now: clk.Now}
 	accCfg := account.DefaultConfig
@@ -121,7 +136,8 @@ func (a *App) buildServer() error {
 		return err
 	}
 	mux := http.NewServeMux()
-	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
+	a.Metrics = web.NewMetrics()
+	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
 		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
 	}
@@ -130,6 +146,8 @@ func (a *App) buildServer() error {
 
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.HandleFunc("GET /metrics", a.metrics)
 	(&account.Handlers{Service: a.Accounts, Server: s, Audit: a.Audit,
 		LoginLimiter:    web.NewLimiter(20, time.Minute),
 		RegisterLimiter: web.NewLimiter(10, time.Hour),
@@ -158,6 +176,41 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	fmt.Fprint(w, "ok")
+}
+
+// readyz answers 200 when the database and the file storage both answer,
+// so a load balancer sends requests only to a server that can serve them.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	var problems []string
+	if err := a.DB.Ping(ctx); err != nil {
+		a.Log.Error("readiness: database", "err", err)
+		problems = append(problems, "database unavailable")
+	}
+	if err := blob.Ping(ctx, a.Blobs); err != nil {
+		a.Log.Error("readiness: storage", "err", err)
+		problems = append(problems, "storage unavailable")
+	}
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, strings.Join(problems, "\n"))
+		return
+	}
+	fmt.Fprint(w, "ready")
+}
+
+// metrics serves /metrics on the main address to a request that bears the
+// configured token; without a token configured it is not there.
+func (a *App) metrics(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if a.Config.MetricsToken == "" || !ok || subtle.ConstantTimeCompare([]byte(token), []byte(a.Config.MetricsToken)) != 1 {
+		a.Server.Error(w, r, errs.NotFoundf("metrics"))
+		return
+	}
+	a.Metrics.Handler().ServeHTTP(w, r)
 }
 
 // nav builds the main menu for the signed-in person.

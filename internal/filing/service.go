@@ -79,6 +79,9 @@ func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Templ
 		if !validType(fd.Type) {
 			f.Add("fields."+itoa(i)+".type", "filing.error.field_type")
 		}
+		if (fd.Type == TypeChoice || fd.Type == TypeMulti) && fd.ChoicesFrom == "" && !fd.Retired && len(fd.Choices) == 0 {
+			f.Add("fields."+itoa(i)+".choices", "filing.error.field_choices")
+		}
 	}
 	for _, fd := range old.Fields {
 		if !seen[fd.Key] {
@@ -297,6 +300,7 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 			_, err = tx.Exec(ctx, `INSERT INTO filing_items (filing_id, uid, position, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 				f.ID, item.UID, item.Position, marshal(values), now, now)
 		} else {
+			keepUnasked(t, f.Items, uid, values)
 			res, e := tx.Exec(ctx, `UPDATE filing_items SET data = ?, updated_at = ? WHERE filing_id = ? AND uid = ?`, marshal(values), now, f.ID, uid)
 			if e == nil {
 				if n, _ := res.RowsAffected(); n == 0 {
@@ -316,6 +320,24 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 	}
 	f, err = findFiling(ctx, s.DB, "f.id = ?", f.ID)
 	return f, item, problems, err
+}
+
+// keepUnasked copies into values what the stored item holds for fields the
+// form no longer asks for (retired, or dropped from the template), so a
+// re-saved item never loses what was filed before the template changed.
+func keepUnasked(t Template, items []Item, uid string, values Values) {
+	for _, it := range items {
+		if it.UID != uid {
+			continue
+		}
+		for k, v := range it.Values {
+			if f, ok := t.Field(k); (!ok || f.Retired) && v != "" {
+				if _, given := values[k]; !given {
+					values[k] = v
+				}
+			}
+		}
+	}
 }
 
 // problemValues returns, for each field with a problem, the value as typed.

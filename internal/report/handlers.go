@@ -310,6 +310,10 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, URL(c.Slug, rep.OrgCode))
 }
 
+// UploadTimeout is how long one upload may take to arrive, whatever the
+// server's read timeout.
+const UploadTimeout = 2 * time.Hour
+
 // uploadAnswer is the API's answer to a refused photo that can be
 // re-encoded into the bounds.
 type uploadAnswer struct {
@@ -343,6 +347,11 @@ func (h *Handlers) upload(w http.ResponseWriter, r *http.Request) {
 		h.uploadFailed(w, r, id, media.TooLarge(r.URL.Query().Get("name"), limit), nil)
 		return
 	}
+	// A large video on a slow line takes longer than the server's usual
+	// read and write timeouts: give this request the time it needs.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(UploadTimeout))
+	rc.SetWriteDeadline(time.Now().Add(UploadTimeout + time.Minute))
 	r.Body = http.MaxBytesReader(w, r.Body, limit+slack)
 	mr, err := r.MultipartReader()
 	if err != nil {

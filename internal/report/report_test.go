@@ -554,3 +554,40 @@ func TestUploadWithoutScript(t *testing.T) {
 		t.Errorf("an offer not taken outlived the submission: %d", res.Status)
 	}
 }
+
+// TestSlowUpload sends a photo more slowly than the server's read timeout
+// allows other requests.
+func TestSlowUpload(t *testing.T) {
+	e := apptest.New(t)
+	srv := httptest.NewUnstartedServer(e.App.Handler())
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	hqu := e.As(t, "hqu")
+	id := reportID(t, hqu)
+	body, ctype := multipartBody(t, "photo", "slow.jpg", mediatest.JPEGOfSize(t, 1200<<10, 92))
+	pr, pw := io.Pipe()
+	go func() {
+		b := body.Bytes()
+		for i := 0; i < 10; i++ {
+			pw.Write(b[i*len(b)/10 : (i+1)*len(b)/10])
+			time.Sleep(100 * time.Millisecond)
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/reports/"+id+"/media", pr)
+	req.Header.Set("Content-Type", ctype)
+	u, _ := url.Parse(e.URL)
+	for _, c := range hqu.HTTP.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("a 1 s upload against a 0.3 s read timeout: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Errorf("slow upload: %d", res.StatusCode)
+	}
+}
