@@ -17,9 +17,15 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
-// backupSource is what a backup of the configured sciweek copies.
+// backupSource is what a backup of the configured sciweek copies. Files
+// kept in an S3 bucket are the bucket's to keep (versioning, replication),
+// so only local files go into the archive.
 func backupSource(cfg *app.Config, d *db.DB) backup.Source {
-	return backup.Source{DB: d, DatabaseURL: cfg.DatabaseURL, FilesDir: filepath.Join(cfg.DataDir, "files"), Version: versionString()}
+	files := filepath.Join(cfg.DataDir, "files")
+	if cfg.S3.Bucket != "" {
+		files = ""
+	}
+	return backup.Source{DB: d, DatabaseURL: cfg.DatabaseURL, FilesDir: files, Version: versionString()}
 }
 
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

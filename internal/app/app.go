@@ -230,7 +230,7 @@ func (a *App) buildServer() error {
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
-	(&report.Handlers{Service: a.Reports, Server: s}).Routes(mux)
+	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute)}).Routes(mux)
 	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))

@@ -1,8 +1,10 @@
 package e2e_test
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,8 @@ import (
 // with its reason; then the report submitted to the district.
 func TestBrowserReport(t *testing.T) {
 	dir := t.TempDir()
-	video := mediatest.Clip(t, dir, "活动视频.mp4", 30*time.Second)
+	// H.264, so the browser can play it.
+	video := mediatest.Clip(t, dir, "活动视频.mp4", 30*time.Second, "-c:v", "libx264", "-pix_fmt", "yuv420p")
 	photos := []string{filepath.Join(dir, "开幕式.jpg"), filepath.Join(dir, "体验区.jpg"), filepath.Join(dir, "small.jpg")}
 	for i, size := range []int64{1300 << 10, 1700 << 10, 600 << 10} {
 		if err := os.WriteFile(photos[i], mediatest.JPEGOfSize(t, size, 92), 0o644); err != nil {
@@ -57,6 +60,7 @@ func TestBrowserReport(t *testing.T) {
 	b.shows("[data-upload-results]", "活动视频.mp4 ✓ 已上传")
 
 	b.setValue("#upload-kind", "photo")
+	b.do("agree to show the photos", chromedp.Click(chromedp.CSS(`input[name="public"]`)))
 	b.do("choose the photos", chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), photos))
 	b.do("upload the photos", chromedp.Click(chromedp.CSS(`form[data-upload] button[type=submit]`)))
 	mid, err := chromedp.Run(b.ctx, chromedp.Poll[float64](`(() => { const p = document.querySelector("#upload-progress"); return p.value > 5 && p.value < 95 ? p.value : 0; })()`, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
@@ -73,12 +77,38 @@ func TestBrowserReport(t *testing.T) {
 	if n := strings.Count(b.text("#media"), "KB"); n != 3 {
 		t.Errorf("the report lists %d files, want 3:\n%s", n, b.text("#media"))
 	}
-	b.do("the video's poster", chromedp.WaitVisible(chromedp.CSS(`#media img[alt="活动视频.mp4 的缩略图"]`)))
+	b.do("the video with its poster", chromedp.WaitVisible(chromedp.CSS(`#media video[aria-label="活动视频.mp4"][poster$="/thumb"]`)))
+	// The browser seeks in the video with range requests.
+	dur, err := chromedp.Run(b.ctx, chromedp.Poll[float64](`(() => { const v = document.querySelector("#media video"); if (v.preload !== "auto") { v.preload = "auto"; v.load(); } return v.duration > 0 ? v.duration : 0; })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || dur < 29 || dur > 31 {
+		t.Errorf("the browser reads the video as %v s (%v)", dur, err)
+	}
 	b.capture("report-media")
 	b.click(`form[action$="/submit"] button`, ".flash")
 	b.shows(".flash", "总结已报送")
 	b.shows("main", "审核中", "等待丰泽区工业信息化和科技局审核")
 	b.capture("report-submitted")
+
+	// Once the district and the city approve, the public sees the photos.
+	for _, who := range []string{"fengze", "admin"} {
+		c := env.As(t, who)
+		page := c.Get("/campaigns/2026/reports/hqu").Body
+		m := regexp.MustCompile(`action="(/reports/\d+)/approve"[\s\S]*?name="version" value="(\d+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("%s cannot approve the report", who)
+		}
+		if res := c.PostForm(m[1]+"/approve", url.Values{"version": {m[2]}}); res.Status != 303 {
+			t.Fatalf("%s approves: %d", who, res.Status)
+		}
+	}
+	b.logout()
+	b.open("/campaigns/2026", ".hero")
+	b.click(`a[href="/campaigns/2026/gallery"]`, ".gallery img")
+	if n := strings.Count(b.text("main"), "华侨大学"); n != 2 {
+		t.Errorf("the gallery shows %d photos of 华侨大学, want 2", n)
+	}
+	b.capture("gallery")
 }
 
 // throttle limits how fast the tab uploads (bytes a second; -1: no limit).
@@ -98,6 +128,8 @@ func TestBrowserStatistics(t *testing.T) {
 	b := newBrowser(t, env.URL)
 	b.login("admin")
 	b.open("/campaigns/2020/reports", "table.board")
+	b.shows("#report-hqu", "已通过")
+	b.capture("reports-board")
 	b.click(`a[href="/campaigns/2020/stats"]`, "svg.bars")
 	b.shows("table.stats-districts tfoot", "合计", "35")
 	b.capture("stats")

@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,5 +255,24 @@ func TestLength(t *testing.T) {
 		if got := media.Length(d).Localize(i18n.For("zh-CN")); got != want {
 			t.Errorf("Length(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestWebP(t *testing.T) {
+	ff := mediatest.FFmpeg(t)
+	path := filepath.Join(t.TempDir(), "海报.webp")
+	if b, err := exec.Command(ff, "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240", "-frames:v", "1", path).CombinedOutput(); err != nil {
+		t.Skipf("this ffmpeg writes no WebP: %v %s", err, b)
+	}
+	f, size := open(t, path)
+	lim := media.DefaultLimits
+	lim.PhotoMin = 0
+	c, err := media.CheckPhoto("海报.webp", f, size, lim)
+	if err != nil || c.ContentType != "image/webp" || c.Width != 320 || c.Height != 240 {
+		t.Fatalf("WebP: %+v %v", c, err)
+	}
+	f.Seek(0, 0)
+	if img, err := media.DecodePhoto(c, f); err != nil || img.Bounds().Dx() != 320 {
+		t.Fatalf("decode WebP: %v", err)
 	}
 }

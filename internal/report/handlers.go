@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -24,6 +25,8 @@ var Templates embed.FS
 type Handlers struct {
 	Service *Service
 	Server  *web.Server
+	// Limiter bounds how often one address reads the public gallery.
+	Limiter *web.Limiter
 }
 
 // Routes registers the pages and the API.
@@ -37,6 +40,9 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports/{id}/media/{mid}", h.file)
 	mux.HandleFunc("GET /reports/{id}/media/{mid}/thumb", h.file)
 	mux.HandleFunc("POST /reports/{id}/{action}", h.act)
+	mux.HandleFunc("GET /campaigns/{slug}/gallery", h.gallery)
+	mux.HandleFunc("GET /campaigns/{slug}/gallery/{mid}", h.galleryFile)
+	mux.HandleFunc("GET /campaigns/{slug}/gallery/{mid}/thumb", h.galleryFile)
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign}/reports", h.apiList)
 	mux.HandleFunc("POST /api/v1/reports/{id}/media", h.upload)
 }
@@ -87,6 +93,7 @@ type showPage struct {
 	CanSubmit  bool
 	Review     bool
 	CanPaper   bool
+	Owner      bool // the unit's own filer: may mark media public
 	Sections   []sectionView
 	Figures    []figureView
 	Activities []Activity
@@ -136,6 +143,7 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 	page.Late = h.Service.Clock.Now().After(page.Deadline)
 	page.CanWrite = canWrite(ctx, org) && rep.Editable() && !page.Late
 	page.CanSubmit = page.CanWrite && rep.ID != 0
+	page.Owner = canWrite(ctx, org) && rep.ID != 0
 	page.Review = CanReview(ctx, rep)
 	page.CanPaper = rep.ID != 0 && rep.State != StateDraft && h.Service.Campaigns.CanEdit(ctx, c)
 	if problem != nil {
@@ -302,6 +310,10 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, URL(c.Slug, rep.OrgCode))
 }
 
+// UploadTimeout is how long one upload may take to arrive, whatever the
+// server's read timeout.
+const UploadTimeout = 2 * time.Hour
+
 // uploadAnswer is the API's answer to a refused photo that can be
 // re-encoded into the bounds.
 type uploadAnswer struct {
@@ -335,7 +347,11 @@ func (h *Handlers) upload(w http.ResponseWriter, r *http.Request) {
 		h.uploadFailed(w, r, id, media.TooLarge(r.URL.Query().Get("name"), limit), nil)
 		return
 	}
-	web.AllowSlow(w, time.Hour) // a video from a phone on a slow network
+	// A large video on a slow line takes longer than the server's usual
+	// read and write timeouts: give this request the time it needs.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(UploadTimeout))
+	rc.SetWriteDeadline(time.Now().Add(UploadTimeout + time.Minute))
 	r.Body = http.MaxBytesReader(w, r.Body, limit+slack)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -440,6 +456,12 @@ func (h *Handlers) mediaAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		web.SetFlash(w, "report.media_deleted")
+	case "public", "private":
+		if err := h.Service.SetPublic(r.Context(), id, mid, r.PathValue("action") == "public"); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+		web.SetFlash(w, "report.media_visibility")
 	default:
 		h.Server.Error(w, r, errs.NotFoundf("media action %s", r.PathValue("action")))
 		return
@@ -452,8 +474,14 @@ func (h *Handlers) file(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	thumb := len(r.URL.Path) > 6 && r.URL.Path[len(r.URL.Path)-6:] == "/thumb"
+	thumb := strings.HasSuffix(r.URL.Path, "/thumb")
 	m, obj, err := h.Service.OpenMedia(r.Context(), pathID(r, "id"), pathID(r, "mid"), thumb)
+	h.serveMedia(w, r, m, obj, thumb, err)
+}
+
+// serveMedia answers with an opened file or its thumbnail; documents
+// other than PDF are downloaded rather than shown.
+func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request, m Media, obj io.ReadSeekCloser, thumb bool, err error) {
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -461,7 +489,7 @@ func (h *Handlers) file(w http.ResponseWriter, r *http.Request) {
 	defer obj.Close()
 	name, ctype := m.Filename, m.ContentType
 	if thumb {
-		name, ctype = "thumb-"+name+".jpg", "image/jpeg"
+		name, ctype = "thumb-"+strings.TrimSuffix(name, extension(name))+".jpg", "image/jpeg"
 	}
 	inline := m.Kind != media.Document || ctype == "application/pdf"
 	web.ServeFile(w, r, obj, m.CreatedAt, name, ctype, inline)

@@ -420,6 +420,10 @@ func TestReportReview(t *testing.T) {
 		if len(list.Items) < 10 || approved < len(list.Items)-1 {
 			t.Errorf("2020 demo reports: %d, %d approved", len(list.Items), approved)
 		}
+		old := admin.Get("/campaigns/2020/reports/hqu")
+		if !regexp.MustCompile(`<dt>新冠病毒检测技术科普展</dt><dd>\d+ <span class="muted">\(预计：600\)</span>`).MatchString(old.Body) || !strings.Contains(old.Body, "纸质件已于2020年9月3日收到（黄剑毅）") {
+			t.Errorf("hqu's 2020 report lacks its participants or paper copy:\n%s", old.Body)
+		}
 		if res := e.As(t, "qztc").Get("/campaigns/2026/reports/hqu"); res.Status != 404 {
 			t.Errorf("another unit reads hqu's report: %d", res.Status)
 		}
@@ -445,5 +449,145 @@ func TestDeadline(t *testing.T) {
 	res = upload(t, hqu, id, "photo", "a.jpg", []byte("x"))
 	if res.Status != 422 {
 		t.Errorf("upload within the extension: %d %s", res.Status, res.Body)
+	}
+}
+
+func TestPublicGallery(t *testing.T) {
+	e := apptest.New(t)
+	hqu := e.As(t, "hqu")
+	hqu.Header = http.Header{"Accept": {"application/json"}}
+	id := reportID(t, hqu)
+	var m struct {
+		ID  int64  `json:"id"`
+		URL string `json:"url"`
+	}
+	for i, public := range []bool{true, false} {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("kind", "photo")
+		if public {
+			w.WriteField("public", "1")
+		}
+		fw, _ := w.CreateFormFile("file", fmt.Sprintf("photo%d.jpg", i))
+		fw.Write(mediatest.JPEGOfSize(t, int64(1100+300*i)<<10, 92))
+		w.Close()
+		res := hqu.Do("POST", "/api/v1/reports/"+id+"/media", &buf, http.Header{"Content-Type": {w.FormDataContentType()}})
+		if res.Status != 201 {
+			t.Fatalf("upload: %d %s", res.Status, res.Body)
+		}
+		if public {
+			res.JSON(t, &m)
+		}
+	}
+	public := e.Client(t)
+	path := fmt.Sprintf("/campaigns/2026/gallery/%d", m.ID)
+	if res := public.Get(path); res.Status != 404 {
+		t.Errorf("a photo of a draft report is public: %d", res.Status)
+	}
+	hqu.Header = http.Header{}
+	form := url.Values{"implementation": {"组织"}, "content": {"内容"}, "results": {"成效"}, "cases": {"案例"}}
+	hqu.PostForm("/campaigns/2026/reports/hqu", form)
+	for _, who := range []string{"hqu", "fengze", "admin"} {
+		c := e.As(t, who)
+		action := "approve"
+		if who == "hqu" {
+			action = "submit"
+		}
+		version := versionRe.FindStringSubmatch(c.Get("/campaigns/2026/reports/hqu").Body)[1]
+		if res := c.PostForm("/reports/"+id+"/"+action, url.Values{"version": {version}}); res.Status != 303 {
+			t.Fatalf("%s %s: %d %s", who, action, res.Status, res.Body)
+		}
+	}
+	page := public.Get("/campaigns/2026/gallery")
+	if page.Status != 200 || !strings.Contains(page.Body, path+"/thumb") || strings.Count(page.Body, `<img src=`) != 1 {
+		t.Fatalf("gallery: %d\n%s", page.Status, page.Body)
+	}
+	if res := public.Get(path); res.Status != 200 || res.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("public photo: %d", res.Status)
+	}
+	if res := public.Get(fmt.Sprintf("/campaigns/2026/gallery/%d", m.ID+1)); res.Status != 404 {
+		t.Errorf("a photo not marked public is served: %d", res.Status)
+	}
+	// The unit withdraws its consent.
+	if res := hqu.PostForm(fmt.Sprintf("/reports/%s/media/%d/private", id, m.ID), url.Values{}); res.Status != 303 {
+		t.Fatalf("withdraw: %d", res.Status)
+	}
+	if res := public.Get(path); res.Status != 404 {
+		t.Errorf("a withdrawn photo is still public: %d", res.Status)
+	}
+}
+
+// TestUploadWithoutScript posts the upload form as a browser without
+// JavaScript does: the page comes back with the reason beside the file
+// field and the re-encoded photo offered with its preview.
+func TestUploadWithoutScript(t *testing.T) {
+	e := apptest.New(t)
+	hqu := e.As(t, "hqu")
+	id := reportID(t, hqu)
+	body, ctype := multipartBody(t, "photo", "大合影.jpg", mediatest.JPEGOfSize(t, 2400<<10, 95))
+	res := hqu.Do("POST", "/reports/"+id+"/media", body, http.Header{"Content-Type": {ctype}})
+	if res.Status != 422 || !strings.Contains(res.Body, `<p class="error" id="upload-error" data-upload-error aria-live="assertive">大合影.jpg：2.3 MB，超过2 MB`) ||
+		!strings.Contains(res.Body, `id="offer"`) || !regexp.MustCompile(`<img src="/reports/\d+/media/\d+/thumb" alt="压缩后照片的预览"`).MatchString(res.Body) {
+		t.Fatalf("too-large photo without script: %d\n%s", res.Status, res.Body)
+	}
+	accept := regexp.MustCompile(`action="(/reports/\d+/media/\d+/accept)"`).FindStringSubmatch(res.Body)[1]
+	if res := hqu.PostForm(accept, url.Values{}); res.Status != 303 || !strings.HasSuffix(res.Location(), "/campaigns/2026/reports/hqu#media") {
+		t.Fatalf("accept: %d %s", res.Status, res.Location())
+	}
+	if page := hqu.Get("/campaigns/2026/reports/hqu"); !strings.Contains(page.Body, "照片 <span class=\"muted\">(1)</span>") {
+		t.Errorf("the accepted photo is not listed")
+	}
+
+	// An offer not taken goes when the report is submitted.
+	body, ctype = multipartBody(t, "photo", "又一张.jpg", mediatest.JPEGOfSize(t, 2400<<10, 95))
+	res = hqu.Do("POST", "/reports/"+id+"/media", body, http.Header{"Content-Type": {ctype}})
+	preview := regexp.MustCompile(`<img src="(/reports/\d+/media/\d+/thumb)" alt="压缩后照片的预览"`).FindStringSubmatch(res.Body)
+	if preview == nil {
+		t.Fatalf("no second offer: %d", res.Status)
+	}
+	hqu.PostForm("/campaigns/2026/reports/hqu", url.Values{"implementation": {"组织"}, "content": {"内容"}, "results": {"成效"}, "cases": {"案例"}})
+	version := versionRe.FindStringSubmatch(hqu.Get("/campaigns/2026/reports/hqu").Body)[1]
+	if res := hqu.PostForm("/reports/"+id+"/submit", url.Values{"version": {version}}); res.Status != 303 {
+		t.Fatalf("submit: %d", res.Status)
+	}
+	if res := hqu.Get(preview[1]); res.Status != 404 {
+		t.Errorf("an offer not taken outlived the submission: %d", res.Status)
+	}
+}
+
+// TestSlowUpload sends a photo more slowly than the server's read timeout
+// allows other requests.
+func TestSlowUpload(t *testing.T) {
+	e := apptest.New(t)
+	srv := httptest.NewUnstartedServer(e.App.Handler())
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	hqu := e.As(t, "hqu")
+	id := reportID(t, hqu)
+	body, ctype := multipartBody(t, "photo", "slow.jpg", mediatest.JPEGOfSize(t, 1200<<10, 92))
+	pr, pw := io.Pipe()
+	go func() {
+		b := body.Bytes()
+		for i := 0; i < 10; i++ {
+			pw.Write(b[i*len(b)/10 : (i+1)*len(b)/10])
+			time.Sleep(100 * time.Millisecond)
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/reports/"+id+"/media", pr)
+	req.Header.Set("Content-Type", ctype)
+	u, _ := url.Parse(e.URL)
+	for _, c := range hqu.HTTP.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("a 1 s upload against a 0.3 s read timeout: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Errorf("slow upload: %d", res.StatusCode)
 	}
 }

@@ -122,18 +122,18 @@ type Activity struct {
 	Actual   int
 }
 
-// Activities lists the unit's approved projects of the campaign.
+// Activities lists the unit's projects of the campaign as last approved.
 func (s *Service) Activities(ctx context.Context, c campaign.Campaign, r Report) ([]Activity, error) {
 	if s.Filings == nil {
 		return nil, nil
 	}
-	fs, err := s.Filings.List(account.AsSystem(ctx), c, filing.ListFilter{Unit: r.OrgCode, Table: 1, State: filing.StateApproved})
+	items, err := s.Filings.ApprovedItems(account.AsSystem(ctx), c, 1, "")
 	if err != nil {
 		return nil, err
 	}
 	var out []Activity
-	for _, f := range fs {
-		for _, it := range f.Items {
+	for _, it := range items {
+		if it.OrgCode == r.OrgCode {
 			out = append(out, Activity{UID: it.UID, Title: it.Values[filing.KeyTitle], Expected: it.Values[filing.KeyExpected], Actual: r.Participants[it.UID]})
 		}
 	}
@@ -366,7 +366,25 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Report, er
 	if err != nil {
 		return r, err
 	}
+	s.dropOffers(ctx, r.ID)
 	return s.Get(ctx, r.ID)
+}
+
+// dropOffers removes re-encoded photos the unit did not take.
+func (s *Service) dropOffers(ctx context.Context, reportID int64) {
+	offers, err := loadMedia(ctx, s.DB, "report_id = ? AND offer = 1", reportID)
+	if err != nil {
+		return
+	}
+	for _, m := range offers {
+		if _, err := s.DB.Exec(ctx, `DELETE FROM report_media WHERE id = ? AND offer = 1`, m.ID); err != nil {
+			continue
+		}
+		s.Blobs.Delete(ctx, m.Key)
+		if m.ThumbKey != "" {
+			s.Blobs.Delete(ctx, m.ThumbKey)
+		}
+	}
 }
 
 // move changes a report's columns if it is still at version.

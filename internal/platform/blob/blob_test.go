@@ -180,3 +180,14 @@ func TestPutFile(t *testing.T) {
 		}
 	}
 }
+
+func TestS3Ping(t *testing.T) {
+	s := stores(t)["s3"].(*S3)
+	if err := Ping(context.Background(), s); err != nil {
+		t.Fatalf("ping: %v", err)
+	}
+	s.bucket = "missing"
+	if err := Ping(context.Background(), s); err == nil || !strings.Contains(err.Error(), `bucket "missing"`) {
+		t.Fatalf("ping of a missing bucket: %v", err)
+	}
+}

@@ -240,3 +240,13 @@ func (o *s3Object) Close() error {
 	}
 	return nil
 }
+
+// Ping checks that the bucket answers with these credentials.
+func (s *S3) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if _, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &s.bucket}); err != nil {
+		return fmt.Errorf("object storage bucket %q does not answer: %w", s.bucket, err)
+	}
+	return nil
+}
