@@ -22,6 +22,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/app"
+	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/db"
 	"github.com/sciweek/sciweek/internal/program"
@@ -50,6 +51,7 @@ Configuration (flags win over the environment):
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
   --map-url       SCIWEEK_MAP_URL        where addresses open: amap, baidu, osm or a URL with {address} (default amap)
+                  SCIWEEK_SECRET_KEY     key that seals bookers' phone numbers and signs tickets (default: a key file in the data directory)
 `
 
 func main() {
@@ -136,6 +138,7 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	fs.StringVar(&cfg.LogFormat, "log-format", env("SCIWEEK_LOG_FORMAT", "text"), "text or json")
 	level := fs.String("log-level", env("SCIWEEK_LOG_LEVEL", "info"), "log level")
 	fs.StringVar(&cfg.MapURL, "map-url", env("SCIWEEK_MAP_URL", "amap"), "map link: amap, baidu, osm or a URL with {address}")
+	cfg.SecretKey = os.Getenv("SCIWEEK_SECRET_KEY")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -223,6 +226,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("load demo: %w", err)
 		}
 		if loaded {
+			if err := booking.LoadDemo(ctx, a.Booking); err != nil {
+				return fmt.Errorf("load demo bookings: %w", err)
+			}
 			a.Log.Info("demo data loaded")
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/audit"
+	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
@@ -38,6 +39,15 @@ type Config struct {
 	// MapURL is how an activity's address opens in a map: amap, baidu,
 	// osm, or an http(s) URL holding {address}. Empty means amap.
 	MapURL string
+	// SecretKey seals bookers' personal data and signs tickets; empty
+	// means a key file created in DataDir.
+	SecretKey string
+	// EraseBookingsAfter is how long after a campaign's week its bookers'
+	// personal data is kept; zero means 30 days.
+	EraseBookingsAfter time.Duration
+	// BookingsPerClient is how many booking attempts one client address
+	// may make per minute; zero means 30.
+	BookingsPerClient int
 }
 
 // App is a running sciweek: its services and its HTTP handler.
@@ -52,6 +62,7 @@ type App struct {
 	Campaigns *campaign.Service
 	Filings   *filing.Service
 	Program   *program.Service
+	Booking   *booking.Service
 	Server    *web.Server
 	mapURL    string
 }
@@ -83,6 +94,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
 		Cache: program.NewCache(4000, time.Minute)}
 	a.Filings.Changed = a.Program.FilingChanged
+	keys, err := booking.LoadKeys(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("booking keys: %w", err)
+	}
+	a.Booking = &booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
+		Log: log, Notifier: booking.NoNotifier{}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
+	a.Program.Availability = a.Booking
+	a.Program.OnSwitch = a.Booking.CampaignSwitched
 	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("map URL: %w", err)
@@ -118,6 +138,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("program", program.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("booking", booking.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
@@ -136,6 +159,11 @@ func (a *App) buildServer() error {
 	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
+	(&booking.Handlers{Service: a.Booking, Server: s,
+		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),
+		PerPhone:  web.NewLimiter(6, time.Minute),
+		Gate:      booking.NewGate(64, 250*time.Millisecond),
+	}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})
@@ -184,6 +212,9 @@ func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []we
 		links = append(links,
 			web.NavLink{Href: "/admin/orgs", Label: l.T("nav.orgs")},
 			web.NavLink{Href: "/admin/registrations", Label: l.T("nav.registrations")})
+	}
+	if p.Has(account.RoleAdmin) || p.Has(account.RoleFiler) || p.Has(account.RoleCheckin) {
+		links = append(links, web.NavLink{Href: "/booking", Label: l.T("nav.booking")})
 	}
 	if p.Has(account.RoleAdmin) {
 		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")})

@@ -37,6 +37,9 @@ type Service struct {
 	Clock        clock.Clock
 	Log          *slog.Logger
 	Availability Availability
+	// OnSwitch, when set, hears that a campaign's week went online (or
+	// back on site), after the switch is stored.
+	OnSwitch func(ctx context.Context, c campaign.Campaign, online bool)
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
 
@@ -530,6 +533,9 @@ func (s *Service) GoOnline(ctx context.Context, c campaign.Campaign, reason stri
 	})
 	if err == nil {
 		s.Invalidate()
+		if s.OnSwitch != nil {
+			s.OnSwitch(ctx, c, true)
+		}
 	}
 	return err
 }
