@@ -161,7 +161,7 @@ func (a *App) buildServer() error {
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&booking.Handlers{Service: a.Booking, Server: s,
 		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),
-		PerPhone:  web.NewLimiter(6, time.Minute),
+		PerPhone:  web.NewLimiter(10, time.Minute),
 		Gate:      booking.NewGate(64, 250*time.Millisecond),
 	}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
