@@ -28,28 +28,17 @@ const MaxName = 40
 // DeadlinePassed (booking closed), Full, AlreadyBooked (that phone holds a
 // booking in the slot).
 func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, error) {
-	sl, err := s.Slot(ctx, slotID)
+	sl, r, online, err := s.bookingContext(ctx, slotID)
 	if err != nil {
 		return Booking{}, err
-	}
-	a, c, err := s.activity(ctx, sl.ActivityID)
-	if err != nil {
-		return Booking{}, errs.NotFoundf("slot %d: %v", slotID, err)
-	}
-	r, ok, err := s.Rules(ctx, a.ID)
-	if err != nil {
-		return Booking{}, err
-	}
-	if !ok {
-		return Booking{}, errs.NotFoundf("activity %d takes no bookings", a.ID)
 	}
 	now := s.now()
-	if _, online := s.Program.Switched(ctx, c); online || !r.OnlineAt.IsZero() {
+	if online || !r.OnlineAt.IsZero() {
 		return Booking{}, errs.New(errs.Conflict, "booking.error.online")
 	}
 	switch {
 	case now.Before(r.Opens):
-		return Booking{}, errs.New(errs.Conflict, "booking.error.not_open", r.Opens)
+		return Booking{}, errs.New(errs.Conflict, "booking.error.not_open", r.Opens.Format("2006-01-02 15:04"))
 	case !now.Before(r.Closes):
 		return Booking{}, errs.New(errs.DeadlinePassed, "booking.error.closed")
 	case !now.Before(sl.Start):
@@ -79,7 +68,7 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 	if err := f.Err(); err != nil {
 		return Booking{}, err
 	}
-	b := Booking{SlotID: sl.ID, ActivityID: a.ID, CampaignID: c.ID, State: StateActive, Party: in.Party, Children: in.Children,
+	b := Booking{SlotID: sl.ID, ActivityID: sl.ActivityID, CampaignID: sl.CampaignID, State: StateActive, Party: in.Party, Children: in.Children,
 		Name: name, PhoneMasked: MaskPhone(phone), Lang: in.Lang, CreatedAt: now, Slot: sl}
 	if b.Lang != i18n.English {
 		b.Lang = i18n.Chinese
@@ -114,7 +103,7 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 			}
 			_, err = tx.Exec(ctx, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				b.Code, sl.ID, a.ID, c.ID, string(b.State), in.Party, in.Children, nameEnc, phoneEnc, hash, b.PhoneMasked, b.Lang, db.At(now))
+				b.Code, sl.ID, sl.ActivityID, sl.CampaignID, string(b.State), in.Party, in.Children, nameEnc, phoneEnc, hash, b.PhoneMasked, b.Lang, db.At(now))
 			return err
 		})
 		if db.IsUniqueViolation(err) {
@@ -131,8 +120,42 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 	if b.State == StateWaiting {
 		b.Position, err = s.position(ctx, b.Code)
 	}
-	s.Program.Invalidate()
 	return b, err
+}
+
+// bookingContext reads in one query what Book needs to know about a slot:
+// the slot, its activity's rules, and whether its campaign's week is held
+// online. Errors: NotFound (no such slot, its activity is not public, or it
+// takes no bookings).
+func (s *Service) bookingContext(ctx context.Context, slotID int64) (Slot, Rules, bool, error) {
+	var sl Slot
+	var r Rules
+	var start, end, opens, closes, onlineAt db.Time
+	var venueID sql.NullInt64
+	var online int
+	err := s.DB.QueryRow(ctx, `SELECT s.id, s.activity_id, s.campaign_id, s.start_at, s.end_at, s.capacity, s.taken,
+			r.opens_at, r.closes_at, r.max_party, r.online_at, r.venue_id,
+			(SELECT COUNT(*) FROM program_online o WHERE o.campaign_id = s.campaign_id)
+		FROM booking_slots s JOIN booking_rules r ON r.activity_id = s.activity_id
+		JOIN program_activities a ON a.id = s.activity_id JOIN campaigns c ON c.id = s.campaign_id
+		WHERE s.id = ? AND a.listed = TRUE AND c.state <> 'draft'`, slotID).
+		Scan(&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken,
+			&opens, &closes, &r.MaxParty, &onlineAt, &venueID, &online)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sl, r, false, errs.NotFoundf("slot %d", slotID)
+	}
+	if err != nil {
+		return sl, r, false, err
+	}
+	sl.Start, sl.End = start.In(clock.Zone), end.In(clock.Zone)
+	r.ActivityID, r.CampaignID, r.Opens, r.Closes = sl.ActivityID, sl.CampaignID, opens.In(clock.Zone), closes.In(clock.Zone)
+	if !onlineAt.IsZero() {
+		r.OnlineAt = onlineAt.In(clock.Zone)
+	}
+	if venueID.Valid {
+		r.Venue = &Venue{ID: venueID.Int64}
+	}
+	return sl, r, online > 0, nil
 }
 
 // take counts party places out of the slot, and out of its venue when it
@@ -319,7 +342,6 @@ func (s *Service) Cancel(ctx context.Context, ticket string) (Booking, error) {
 		return b, err
 	}
 	b.State, b.CancelledAt = StateCancelled, now
-	s.Program.Invalidate()
 	for _, code := range promoted {
 		s.notify(ctx, code, "booking.sms.promoted")
 	}

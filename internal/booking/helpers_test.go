@@ -29,7 +29,9 @@ type fixture struct {
 	other program.Activity
 }
 
-func setup(t *testing.T, e *apptest.Env) fixture {
+func setup(t *testing.T, e *apptest.Env) fixture { return setupTB(t, e) }
+
+func setupTB(t testing.TB, e *apptest.Env) fixture {
 	t.Helper()
 	ctx := account.AsSystem(context.Background())
 	if err := booking.LoadDemo(ctx, e.App.Booking); err != nil {
@@ -63,6 +65,10 @@ func setup(t *testing.T, e *apptest.Env) fixture {
 // slot adds a slot of capacity places to the activity on its first day at
 // hour and returns its id.
 func (f fixture) slot(t *testing.T, a program.Activity, hour, capacity int) int64 {
+	return f.slotTB(t, a, hour, capacity)
+}
+
+func (f fixture) slotTB(t testing.TB, a program.Activity, hour, capacity int) int64 {
 	t.Helper()
 	ctx := account.AsSystem(context.Background())
 	day := a.Days[0]

@@ -1,0 +1,30 @@
+package booking_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/booking"
+)
+
+// BenchmarkBook measures the service alone taking bookings in parallel on
+// SQLite, without HTTP.
+func BenchmarkBook(b *testing.B) {
+	e := apptest.New(b)
+	f := setupTB(b, e)
+	slot := f.slotTB(b, f.openDay, 8, 100000)
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			if _, err := e.App.Booking.Book(context.Background(), slot, booking.Input{Name: "观众", Phone: fmt.Sprintf("13%09d", i), Party: 1, Consent: true}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
