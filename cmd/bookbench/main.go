@@ -111,7 +111,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	slot := func(hour, capacity int) (int64, error) { return addSlot(admin, bases[0], activity, day, hour, capacity) }
+	slot := func(hour, capacity int) (int64, error) {
+		return addSlot(admin, bases[0], activity, day, hour, capacity)
+	}
 
 	// 1. Sustained bookings per second, closed loop.
 	big, err := slot(9, 100000)
