@@ -28,3 +28,26 @@ func BenchmarkBook(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkBookHTTP measures bookings through the whole HTTP stack.
+func BenchmarkBookHTTP(b *testing.B) {
+	e := apptest.New(b)
+	f := setupTB(b, e)
+	slot := f.slotTB(b, f.openDay, 8, 100000)
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		c := clientFrom()
+		k := 0
+		for pb.Next() {
+			if k++; k%25 == 0 {
+				c = clientFrom()
+			}
+			i := n.Add(1)
+			if status, body := post(b, c, e.URL, slot, bookingJSON("观众", fmt.Sprintf("13%09d", i), 1)); status != 201 {
+				b.Errorf("%d %s", status, body)
+				return
+			}
+		}
+	})
+}

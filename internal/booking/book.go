@@ -101,9 +101,11 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 				}
 				b.State = StateWaiting
 			}
-			_, err = tx.Exec(ctx, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				b.Code, sl.ID, sl.ActivityID, sl.CampaignID, string(b.State), in.Party, in.Children, nameEnc, phoneEnc, hash, b.PhoneMasked, b.Lang, db.At(now))
+			h, err := s.prepared(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecStmt(ctx, h.insert, b.Code, sl.ID, sl.ActivityID, sl.CampaignID, string(b.State), in.Party, in.Children, nameEnc, phoneEnc, hash, b.PhoneMasked, b.Lang, db.At(now))
 			return err
 		})
 		if db.IsUniqueViolation(err) {
@@ -123,6 +125,37 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 	return b, err
 }
 
+// hotStatements are the statements every booking runs, parsed once.
+type hotStatements struct {
+	context, take, insert *db.Stmt
+}
+
+func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
+	s.hotOnce.Do(func() {
+		h := &hotStatements{}
+		for _, p := range []struct {
+			dst **db.Stmt
+			sql string
+		}{
+			{&h.context, `SELECT s.id, s.activity_id, s.campaign_id, s.start_at, s.end_at, s.capacity, s.taken,
+					r.opens_at, r.closes_at, r.max_party, r.online_at, r.venue_id,
+					(SELECT COUNT(*) FROM program_online o WHERE o.campaign_id = s.campaign_id)
+				FROM booking_slots s JOIN booking_rules r ON r.activity_id = s.activity_id
+				JOIN program_activities a ON a.id = s.activity_id JOIN campaigns c ON c.id = s.campaign_id
+				WHERE s.id = ? AND a.listed = TRUE AND c.state <> 'draft'`},
+			{&h.take, `UPDATE booking_slots SET taken = taken + ? WHERE id = ? AND taken + ? <= capacity`},
+			{&h.insert, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		} {
+			if *p.dst, s.hotErr = s.DB.Prepare(context.WithoutCancel(ctx), p.sql); s.hotErr != nil {
+				return
+			}
+		}
+		s.hot = h
+	})
+	return s.hot, s.hotErr
+}
+
 // bookingContext reads in one query what Book needs to know about a slot:
 // the slot, its activity's rules, and whether its campaign's week is held
 // online. Errors: NotFound (no such slot, its activity is not public, or it
@@ -133,12 +166,11 @@ func (s *Service) bookingContext(ctx context.Context, slotID int64) (Slot, Rules
 	var start, end, opens, closes, onlineAt db.Time
 	var venueID sql.NullInt64
 	var online int
-	err := s.DB.QueryRow(ctx, `SELECT s.id, s.activity_id, s.campaign_id, s.start_at, s.end_at, s.capacity, s.taken,
-			r.opens_at, r.closes_at, r.max_party, r.online_at, r.venue_id,
-			(SELECT COUNT(*) FROM program_online o WHERE o.campaign_id = s.campaign_id)
-		FROM booking_slots s JOIN booking_rules r ON r.activity_id = s.activity_id
-		JOIN program_activities a ON a.id = s.activity_id JOIN campaigns c ON c.id = s.campaign_id
-		WHERE s.id = ? AND a.listed = TRUE AND c.state <> 'draft'`, slotID).
+	h, err := s.prepared(ctx)
+	if err != nil {
+		return sl, r, false, err
+	}
+	err = h.context.QueryRow(ctx, slotID).
 		Scan(&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken,
 			&opens, &closes, &r.MaxParty, &onlineAt, &venueID, &online)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -161,7 +193,11 @@ func (s *Service) bookingContext(ctx context.Context, slotID int64) (Slot, Rules
 // take counts party places out of the slot, and out of its venue when it
 // has one, and reports whether there were enough.
 func (s *Service) take(ctx context.Context, tx *db.Tx, sl Slot, r Rules, party int) (bool, error) {
-	res, err := tx.Exec(ctx, `UPDATE booking_slots SET taken = taken + ? WHERE id = ? AND taken + ? <= capacity`, party, sl.ID, party)
+	h, err := s.prepared(ctx)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecStmt(ctx, h.take, party, sl.ID, party)
 	if err != nil {
 		return false, err
 	}

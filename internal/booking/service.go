@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -39,6 +40,10 @@ type Service struct {
 	// racy switches Book to an unsafe read-then-write, for the test that
 	// shows the concurrency test would catch an oversell.
 	racy bool
+
+	hotOnce sync.Once
+	hot     *hotStatements
+	hotErr  error
 }
 
 // DefaultEraseAfter keeps bookers' data for 30 days after the week.

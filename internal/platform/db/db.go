@@ -237,3 +237,36 @@ func IsUniqueViolation(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
+
+// Stmt is a statement parsed once and run many times, for the hot paths
+// where parsing would cost more than running.
+type Stmt struct {
+	read, write *sql.Stmt
+}
+
+// Prepare parses query (with ? placeholders) on both pools.
+func (d *DB) Prepare(ctx context.Context, query string) (*Stmt, error) {
+	q := d.rebind(query)
+	r, err := d.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w := r
+	if d.write != d.read {
+		if w, err = d.write.PrepareContext(ctx, q); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	return &Stmt{read: r, write: w}, nil
+}
+
+// QueryRow runs a prepared read-only query that returns at most one row.
+func (s *Stmt) QueryRow(ctx context.Context, args ...any) *sql.Row {
+	return s.read.QueryRowContext(ctx, args...)
+}
+
+// ExecStmt runs a prepared statement inside the transaction.
+func (t *Tx) ExecStmt(ctx context.Context, s *Stmt, args ...any) (sql.Result, error) {
+	return t.tx.StmtContext(ctx, s.write).ExecContext(ctx, args...)
+}
