@@ -43,6 +43,9 @@ func Terms(q string) []string {
 // with their weight in the ranking: the title counts most, then the unit,
 // then the address, then the content.
 func searchFields(a *Activity) [4]string {
+	if a.folded != nil {
+		return *a.folded
+	}
 	unit := a.UnitName
 	if a.Host != "" && a.Host != a.UnitName {
 		unit += " " + a.Host
@@ -84,17 +87,17 @@ func score(a *Activity, terms []string) int {
 // Rank keeps the activities that hold every term and orders them by score,
 // then start time, then id. It is the one ranking both databases share, so
 // the same data gives the same results on each.
-func Rank(as []Activity, terms []string) []Activity {
+func Rank(as []*Activity, terms []string) []*Activity {
 	if len(terms) == 0 {
 		return as
 	}
 	type scored struct {
-		a Activity
+		a *Activity
 		s int
 	}
-	var keep []scored
+	keep := make([]scored, 0, len(as))
 	for _, a := range as {
-		if s := score(&a, terms); s > 0 {
+		if s := score(a, terms); s > 0 {
 			keep = append(keep, scored{a, s})
 		}
 	}
@@ -107,7 +110,7 @@ func Rank(as []Activity, terms []string) []Activity {
 		}
 		return keep[i].a.ID < keep[j].a.ID
 	})
-	out := make([]Activity, len(keep))
+	out := make([]*Activity, len(keep))
 	for i, k := range keep {
 		out[i] = k.a
 	}

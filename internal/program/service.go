@@ -42,6 +42,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	snapshots map[int64][]Activity
+	overviews map[int64]Overview
 	switches  map[int64]Switch
 	loaded    bool
 }
@@ -50,7 +51,7 @@ type Service struct {
 // memory, after a filing, a campaign's switch or a booking state changed.
 func (s *Service) Invalidate() {
 	s.mu.Lock()
-	s.snapshots = nil
+	s.snapshots, s.overviews = nil, nil
 	s.switches, s.loaded = nil, false
 	s.mu.Unlock()
 	if s.Cache != nil {
@@ -127,6 +128,8 @@ func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activi
 			a.Sessions[i].Start, a.Sessions[i].End = a.Sessions[i].Start.In(clock.Zone), a.Sessions[i].End.In(clock.Zone)
 		}
 		json.Unmarshal([]byte(fields), &a.Fields)
+		f := searchFields(&a)
+		a.folded = &f
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -336,19 +339,22 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign, f Filter) ([]Ac
 			return nil, err
 		}
 	}
-	out := make([]Activity, 0, len(as))
+	picked := make([]*Activity, 0, len(as))
 	for i := range as {
 		a := &as[i]
 		if (found == nil || found[a.ID]) && f.keeps(a) {
-			out = append(out, *a)
+			picked = append(picked, a)
 		}
 	}
 	if f.Day != "" {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].StartOn(f.Day).Before(out[j].StartOn(f.Day)) })
+		sort.SliceStable(picked, func(i, j int) bool { return picked[i].StartOn(f.Day).Before(picked[j].StartOn(f.Day)) })
 	}
-	out = Rank(out, terms)
-	ptrs := make([]*Activity, len(out))
-	for i := range out {
+	picked = Rank(picked, terms)
+	// The snapshot is shared: the answer is a copy.
+	out := make([]Activity, len(picked))
+	ptrs := make([]*Activity, len(picked))
+	for i, a := range picked {
+		out[i] = *a
 		ptrs[i] = &out[i]
 	}
 	if err := s.markBookable(ctx, ptrs); err != nil {
@@ -367,26 +373,42 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign, f Filter) ([]Ac
 }
 
 // candidates asks the database's text index for the activities that may
-// hold every term: the trigram index on SQLite for terms of three
-// characters or more and LIKE for shorter ones, LIKE (served by pg_trgm)
-// on PostgreSQL. Rank then decides, the same way on both.
+// hold every term: on SQLite the trigram index for terms of three
+// characters or more and the table of one- and two-character pieces for
+// shorter ones; on PostgreSQL LIKE, served by pg_trgm. Rank then decides,
+// the same way on both.
 func (s *Service) candidates(ctx context.Context, campaignID int64, terms []string) (map[int64]bool, error) {
-	where := []string{"campaign_id = ?", "listed = TRUE"}
-	args := []any{campaignID}
-	if s.DB.Dialect == db.SQLite {
-		if q := ftsQuery(terms); q != "" {
-			where = append(where, "id IN (SELECT rowid FROM program_search WHERE program_search MATCH ?)")
-			args = append(args, q)
+	if s.DB.Dialect == db.Postgres {
+		where := []string{"campaign_id = ?", "listed = TRUE"}
+		args := []any{campaignID}
+		for _, t := range terms {
+			where = append(where, `search_text LIKE ? ESCAPE '\'`)
+			args = append(args, likePattern(t))
+		}
+		return s.ids(ctx, nil, `SELECT id FROM program_activities WHERE `+strings.Join(where, " AND "), args...)
+	}
+	// SQLite: each index answers on its own and the answers are
+	// intersected; the campaign and the listing are the snapshot's.
+	var found map[int64]bool
+	var err error
+	if q := ftsQuery(terms); q != "" {
+		if found, err = s.ids(ctx, found, `SELECT rowid FROM program_search WHERE program_search MATCH ?`, q); err != nil {
+			return nil, err
 		}
 	}
 	for _, t := range terms {
-		if s.DB.Dialect == db.SQLite && len([]rune(t)) >= trigramRunes {
-			continue
+		if len([]rune(t)) < trigramRunes {
+			if found, err = s.ids(ctx, found, `SELECT activity_id FROM program_grams WHERE gram = ?`, t); err != nil {
+				return nil, err
+			}
 		}
-		where = append(where, `search_text LIKE ? ESCAPE '\'`)
-		args = append(args, likePattern(t))
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id FROM program_activities WHERE `+strings.Join(where, " AND "), args...)
+	return found, nil
+}
+
+// ids runs a query of ids; with within set, it keeps only those in it.
+func (s *Service) ids(ctx context.Context, within map[int64]bool, query string, args ...any) (map[int64]bool, error) {
+	rows, err := s.DB.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +419,9 @@ func (s *Service) candidates(ctx context.Context, campaignID int64, terms []stri
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		out[id] = true
+		if within == nil || within[id] {
+			out[id] = true
+		}
 	}
 	return out, rows.Err()
 }
@@ -426,10 +450,27 @@ type Overview struct {
 
 // Overview counts the campaign's activities by day, unit and district.
 func (s *Service) Overview(ctx context.Context, c campaign.Campaign) (Overview, error) {
+	s.mu.Lock()
+	o, ok := s.overviews[c.ID]
+	s.mu.Unlock()
+	if ok {
+		return o, nil
+	}
 	as, err := s.all(ctx, c.ID)
 	if err != nil {
 		return Overview{}, err
 	}
+	o = count(as)
+	s.mu.Lock()
+	if s.overviews == nil {
+		s.overviews = map[int64]Overview{}
+	}
+	s.overviews[c.ID] = o
+	s.mu.Unlock()
+	return o, nil
+}
+
+func count(as []Activity) Overview {
 	o := Overview{Activities: len(as), PerDay: map[string]int{}}
 	units, districts := map[string]*Unit{}, map[string]*District{}
 	var unitOrder, districtOrder []string
@@ -464,7 +505,7 @@ func (s *Service) Overview(ctx context.Context, c campaign.Campaign) (Overview, 
 	}
 	sort.SliceStable(o.Units, func(i, j int) bool { return o.Units[i].Code < o.Units[j].Code })
 	sort.SliceStable(o.Districts, func(i, j int) bool { return o.Districts[i].Code < o.Districts[j].Code })
-	return o, nil
+	return o
 }
 
 // Switches returns the campaigns now held online, by campaign id.
