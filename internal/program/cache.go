@@ -96,6 +96,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		public := account.FromContext(r.Context()) == nil && r.Header.Get("Authorization") == ""
+		if _, err := r.Cookie("flash"); err == nil {
+			public = false // the page carries a message for this person only
+		}
 		key := web.Lang(r.Context()) + " " + r.URL.RequestURI()
 		var e *cached
 		if public {
@@ -140,7 +143,7 @@ func (e *cached) serve(w http.ResponseWriter, r *http.Request, public bool) {
 	for k, v := range e.header {
 		h[k] = v
 	}
-	h.Add("Vary", "Accept-Encoding")
+	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie, Authorization")
 	if e.status != http.StatusOK {
 		e.write(w, r)
 		return
