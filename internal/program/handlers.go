@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -271,11 +272,7 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func sortByExpected(as []Activity) {
-	for i := 1; i < len(as); i++ {
-		for j := i; j > 0 && as[j].Expected > as[j-1].Expected; j-- {
-			as[j], as[j-1] = as[j-1], as[j]
-		}
-	}
+	sort.SliceStable(as, func(i, j int) bool { return as[i].Expected > as[j].Expected })
 }
 
 // Option is one choice of a filter.

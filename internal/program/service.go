@@ -37,6 +37,9 @@ type Service struct {
 	Clock        clock.Clock
 	Log          *slog.Logger
 	Availability Availability
+	// Moved, when set, is told after the organiser moved a campaign's week
+	// online (or back on site), so the people who booked can be told.
+	Moved func(ctx context.Context, c campaign.Campaign, online bool, reason string)
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
 
@@ -571,6 +574,9 @@ func (s *Service) GoOnline(ctx context.Context, c campaign.Campaign, reason stri
 	})
 	if err == nil {
 		s.Invalidate()
+		if s.Moved != nil {
+			s.Moved(ctx, c, true, reason)
+		}
 	}
 	return err
 }
@@ -592,6 +598,9 @@ func (s *Service) GoOnsite(ctx context.Context, c campaign.Campaign) error {
 	})
 	if err == nil {
 		s.Invalidate()
+		if s.Moved != nil {
+			s.Moved(ctx, c, false, "")
+		}
 	}
 	return err
 }
