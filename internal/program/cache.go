@@ -130,7 +130,7 @@ func finish(rec *recorder) *cached {
 	e.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 	if len(e.body) > 512 && e.header.Get("Content-Encoding") == "" {
 		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
 		zw.Write(e.body)
 		zw.Close()
 		e.gz = b.Bytes()
