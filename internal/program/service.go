@@ -46,6 +46,7 @@ type Service struct {
 	mu        sync.Mutex
 	snapshots map[int64][]Activity
 	overviews map[int64]Overview
+	campaigns map[string]heldCampaign
 	switches  map[int64]Switch
 	loaded    bool
 }
@@ -54,7 +55,7 @@ type Service struct {
 // memory, after a filing, a campaign's switch or a booking state changed.
 func (s *Service) Invalidate() {
 	s.mu.Lock()
-	s.snapshots, s.overviews = nil, nil
+	s.snapshots, s.overviews, s.campaigns = nil, nil, nil
 	s.switches, s.loaded = nil, false
 	s.mu.Unlock()
 	if s.Cache != nil {
@@ -64,7 +65,15 @@ func (s *Service) Invalidate() {
 
 // Campaign returns a campaign whose program is public: published or
 // archived. Errors: NotFound.
+// A campaign is held in memory as long as a cached page, so its edits reach
+// the program as soon as they reach the pages.
 func (s *Service) Campaign(ctx context.Context, slug string) (campaign.Campaign, error) {
+	s.mu.Lock()
+	held, ok := s.campaigns[slug]
+	s.mu.Unlock()
+	if ok && time.Since(held.at) < s.holdFor() {
+		return held.c, nil
+	}
 	c, err := s.Campaigns.Get(account.AsSystem(ctx), slug)
 	if err != nil {
 		return c, err
@@ -72,7 +81,25 @@ func (s *Service) Campaign(ctx context.Context, slug string) (campaign.Campaign,
 	if c.State == campaign.StateDraft {
 		return campaign.Campaign{}, errs.NotFoundf("campaign %s is a draft", slug)
 	}
+	s.mu.Lock()
+	if s.campaigns == nil {
+		s.campaigns = map[string]heldCampaign{}
+	}
+	s.campaigns[slug] = heldCampaign{c, time.Now()}
+	s.mu.Unlock()
 	return c, nil
+}
+
+type heldCampaign struct {
+	c  campaign.Campaign
+	at time.Time
+}
+
+func (s *Service) holdFor() time.Duration {
+	if s.Cache != nil {
+		return s.Cache.TTL
+	}
+	return 0
 }
 
 // all returns the listed activities of a campaign in program order (start,
