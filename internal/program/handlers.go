@@ -284,6 +284,7 @@ type Option struct {
 type listPage struct {
 	base
 	Filter     Filter
+	Applied    int // filters applied besides the query
 	Ignored    []string
 	Days       []Option
 	Districts  []Option
@@ -325,6 +326,10 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := listPage{base: h.base(r, c, "program.title.list", c.Title), Filter: f, Total: len(as), Page: page}
+	p.Applied = len(f.Values())
+	if f.Query != "" {
+		p.Applied--
+	}
 	l := p.Localizer
 	for _, k := range ignored {
 		p.Ignored = append(p.Ignored, l.T("program.filter."+k))
