@@ -1,8 +1,9 @@
 package program
 
 import (
+	"cmp"
 	"html/template"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -101,14 +102,14 @@ func Rank(as []*Activity, terms []string) []*Activity {
 			keep = append(keep, scored{a, s})
 		}
 	}
-	sort.SliceStable(keep, func(i, j int) bool {
-		if keep[i].s != keep[j].s {
-			return keep[i].s > keep[j].s
+	slices.SortStableFunc(keep, func(x, y scored) int {
+		if x.s != y.s {
+			return y.s - x.s
 		}
-		if !keep[i].a.Start.Equal(keep[j].a.Start) {
-			return keep[i].a.Start.Before(keep[j].a.Start)
+		if c := x.a.Start.Compare(y.a.Start); c != 0 {
+			return c
 		}
-		return keep[i].a.ID < keep[j].a.ID
+		return cmp.Compare(x.a.ID, y.a.ID)
 	})
 	out := make([]*Activity, len(keep))
 	for i, k := range keep {
