@@ -94,7 +94,7 @@ type Activity struct {
 	Bookable bool
 
 	// folded holds the searched fields lower-cased, made once per load.
-	folded *[4]string
+	folded *[5]string
 }
 
 // Online reports whether the activity can be followed online.

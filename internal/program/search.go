@@ -42,8 +42,8 @@ func Terms(q string) []string {
 
 // searchFields are the parts of an activity that search reads, lower-cased,
 // with their weight in the ranking: the title counts most, then the unit,
-// then the address, then the content.
-func searchFields(a *Activity) [4]string {
+// then the title's pinyin initials, then the address, then the content.
+func searchFields(a *Activity) [5]string {
 	if a.folded != nil {
 		return *a.folded
 	}
@@ -54,12 +54,12 @@ func searchFields(a *Activity) [4]string {
 	if a.Organizer != "" {
 		unit += " " + a.Organizer
 	}
-	return [4]string{strings.ToLower(a.Title), strings.ToLower(unit), strings.ToLower(a.Address), strings.ToLower(a.Content)}
+	return [5]string{strings.ToLower(a.Title), strings.ToLower(unit), strings.ToLower(a.Address), strings.ToLower(a.Content), Initials(a.Title)}
 }
 
-var fieldWeights = [4]int{8, 4, 2, 1}
+var fieldWeights = [5]int{8, 4, 2, 1, 3}
 
-// searchText is what the database searches: the four fields, one a line,
+// searchText is what the database searches: the five fields, one a line,
 // so a term (which never holds a line break) matches inside one field.
 func searchText(a *Activity) string {
 	f := searchFields(a)

@@ -257,12 +257,12 @@ func reindex(ctx context.Context, tx *db.Tx, ids []int64) error {
 		if !listed {
 			continue
 		}
-		parts := strings.SplitN(text, "\n", 4)
-		for len(parts) < 4 {
+		parts := strings.SplitN(text, "\n", 5)
+		for len(parts) < 5 {
 			parts = append(parts, "")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO program_search (rowid, title, unit, address, content) VALUES (?, ?, ?, ?, ?)`,
-			id, parts[0], parts[1], parts[2], parts[3]); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO program_search (rowid, title, unit, address, content, initials) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, parts[0], parts[1], parts[2], parts[3], parts[4]); err != nil {
 			return err
 		}
 		grams := shortGrams(parts)

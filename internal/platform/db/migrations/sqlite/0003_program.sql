@@ -39,7 +39,7 @@ CREATE INDEX program_activities_unit ON program_activities(campaign_id, unit_cod
 
 -- Search: the trigram index finds terms of three characters or more; every
 -- one- and two-character piece of the searched text finds the shorter ones.
-CREATE VIRTUAL TABLE program_search USING fts5(title, unit, address, content, tokenize = 'trigram');
+CREATE VIRTUAL TABLE program_search USING fts5(title, unit, address, content, initials, tokenize = 'trigram');
 CREATE TABLE program_grams (
     gram TEXT NOT NULL,
     activity_id BIGINT NOT NULL REFERENCES program_activities(id) ON DELETE CASCADE,
