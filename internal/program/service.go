@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -358,15 +359,42 @@ func (f Filter) keeps(a *Activity) bool {
 // how well they match when there is a query, in program order otherwise
 // (on a day, by their start that day).
 func (s *Service) List(ctx context.Context, c campaign.Campaign, f Filter) ([]Activity, error) {
+	out, _, err := s.ListPage(ctx, c, f, 1, 0)
+	return out, err
+}
+
+// ListPage is one page of List, perPage 0 meaning all, with the number of
+// activities on every page together.
+func (s *Service) ListPage(ctx context.Context, c campaign.Campaign, f Filter, page, perPage int) ([]Activity, int, error) {
+	picked, bookable, err := s.pick(ctx, c, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	from, to := 0, len(picked)
+	if perPage > 0 {
+		from, to = min(len(picked), (page-1)*perPage), min(len(picked), page*perPage)
+	}
+	// The snapshot is shared: the answer is a copy.
+	out := make([]Activity, to-from)
+	for i, a := range picked[from:to] {
+		out[i] = *a
+		out[i].Bookable = bookable[a.ID]
+	}
+	return out, len(picked), nil
+}
+
+// pick filters and orders the snapshot, and says which activities are
+// bookable.
+func (s *Service) pick(ctx context.Context, c campaign.Campaign, f Filter) ([]*Activity, map[int64]bool, error) {
 	as, err := s.all(ctx, c.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	terms := f.Terms()
 	var found map[int64]bool
 	if len(terms) > 0 {
 		if found, err = s.candidates(ctx, c.ID, terms); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	picked := make([]*Activity, 0, len(as))
@@ -377,29 +405,29 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign, f Filter) ([]Ac
 		}
 	}
 	if f.Day != "" {
-		sort.SliceStable(picked, func(i, j int) bool { return picked[i].StartOn(f.Day).Before(picked[j].StartOn(f.Day)) })
+		slices.SortStableFunc(picked, func(x, y *Activity) int { return x.StartOn(f.Day).Compare(y.StartOn(f.Day)) })
 	}
 	picked = Rank(picked, terms)
-	// The snapshot is shared: the answer is a copy.
-	out := make([]Activity, len(picked))
-	ptrs := make([]*Activity, len(picked))
-	for i, a := range picked {
-		out[i] = *a
-		ptrs[i] = &out[i]
-	}
-	if err := s.markBookable(ctx, ptrs); err != nil {
-		return nil, err
+	bookable := map[int64]bool{}
+	if s.Availability != nil && len(picked) > 0 {
+		ids := make([]int64, len(picked))
+		for i, a := range picked {
+			ids[i] = a.ID
+		}
+		if bookable, err = s.Availability.Bookable(ctx, ids); err != nil {
+			return nil, nil, err
+		}
 	}
 	if f.Bookable {
-		kept := out[:0]
-		for _, a := range out {
-			if a.Bookable {
+		kept := picked[:0]
+		for _, a := range picked {
+			if bookable[a.ID] {
 				kept = append(kept, a)
 			}
 		}
-		out = kept
+		picked = kept
 	}
-	return out, nil
+	return picked, bookable, nil
 }
 
 // candidates asks the database's text index for the activities that may
