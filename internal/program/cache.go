@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -121,6 +122,12 @@ func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// gzipWriters are reused: each holds about a megabyte of tables.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
 func finish(rec *recorder) *cached {
 	e := &cached{status: rec.status, header: rec.header, body: rec.body.Bytes(), at: time.Now()}
 	if e.status == 0 {
@@ -130,9 +137,11 @@ func finish(rec *recorder) *cached {
 	e.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 	if len(e.body) > 512 && e.header.Get("Content-Encoding") == "" {
 		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&b)
 		zw.Write(e.body)
 		zw.Close()
+		gzipWriters.Put(zw)
 		e.gz = b.Bytes()
 	}
 	return e
