@@ -102,7 +102,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Booking = &booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
 		Log: log, Notifier: booking.NoNotifier{}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
 	a.Program.Availability = a.Booking
-	a.Program.OnSwitch = a.Booking.CampaignSwitched
+	a.Program.Moved = a.Booking.CampaignMoved
 	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("map URL: %w", err)

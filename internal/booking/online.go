@@ -96,10 +96,10 @@ func (s *Service) markOnline(ctx context.Context, where string, arg int64) error
 	return nil
 }
 
-// CampaignSwitched follows the program's online switch: when the whole
-// week goes online, its bookings are marked and their bookers told; new
+// CampaignMoved follows the program's online switch: when the whole week
+// goes online, its bookings are marked and their bookers told; new
 // bookings stop while the switch is on.
-func (s *Service) CampaignSwitched(ctx context.Context, c campaign.Campaign, online bool) {
+func (s *Service) CampaignMoved(ctx context.Context, c campaign.Campaign, online bool, reason string) {
 	if !online {
 		return
 	}

@@ -85,6 +85,8 @@ func openSQLite(path string) (*DB, error) {
 		return nil, err
 	}
 	read.SetMaxOpenConns(8)
+	// Keep them all open: a new SQLite connection reads the schema again.
+	read.SetMaxIdleConns(8)
 	q.Set("_txlock", "immediate")
 	write, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
