@@ -14,6 +14,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/backup"
+	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
@@ -25,7 +26,11 @@ func backupSource(cfg *app.Config, d *db.DB) backup.Source {
 	if cfg.S3.Bucket != "" {
 		files = ""
 	}
-	return backup.Source{DB: d, DatabaseURL: cfg.DatabaseURL, FilesDir: files, Version: versionString()}
+	key := ""
+	if cfg.SecretKey == "" {
+		key = filepath.Join(cfg.DataDir, booking.KeyFile)
+	}
+	return backup.Source{DB: d, DatabaseURL: cfg.DatabaseURL, FilesDir: files, KeyFile: key, Version: versionString()}
 }
 
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {

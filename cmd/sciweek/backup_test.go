@@ -184,6 +184,12 @@ func TestBackupAndRestore(t *testing.T) {
 		if len(want) != 4 || fmt.Sprint(want) != fmt.Sprint(got) {
 			t.Errorf("files differ:\nsource   %v\nrestored %v", want, got)
 		}
+		// The key that seals bookers' phone numbers comes back with them.
+		key, _ := os.ReadFile(filepath.Join(e.App.Config.DataDir, "secret.key"))
+		restoredKey, err := os.ReadFile(filepath.Join(target.DataDir, "secret.key"))
+		if len(key) == 0 || !bytes.Equal(key, restoredKey) {
+			t.Errorf("the key file was not restored: %v", err)
+		}
 
 		// The restored sciweek serves.
 		base, _, stop := startServe(t, dbArgs(target)...)

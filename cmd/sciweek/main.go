@@ -25,6 +25,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/app"
+	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/db"
@@ -87,6 +88,7 @@ File storage on S3-compatible object storage instead of --data/files (set the bu
   --s3-secret-key SCIWEEK_S3_SECRET_KEY  secret access key
   --s3-path-style SCIWEEK_S3_PATH_STYLE  address the bucket as endpoint/bucket, as MinIO needs (default false)
   --s3-part-size  SCIWEEK_S3_PART_SIZE   memory per upload in MiB, 5 to 512 (default 8)
+                  SCIWEEK_SECRET_KEY     key that seals bookers' phone numbers and signs tickets (default: a key file in the data directory)
 `
 
 func main() {
@@ -205,6 +207,7 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	fs.StringVar(&cfg.S3.SecretKey, "s3-secret-key", env("SCIWEEK_S3_SECRET_KEY", ""), "S3 secret access key")
 	pathStyle := fs.String("s3-path-style", env("SCIWEEK_S3_PATH_STYLE", "false"), "path-style bucket addressing")
 	partSize := fs.String("s3-part-size", env("SCIWEEK_S3_PART_SIZE", "8"), "S3 part size in MiB")
+	cfg.SecretKey = os.Getenv("SCIWEEK_SECRET_KEY")
 	check = func() error {
 		var problems []string
 		if _, port, err := net.SplitHostPort(cfg.Addr); err != nil || port == "" {
@@ -403,6 +406,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if loaded {
 			if err := demo.LoadReports(ctx, a.Accounts, a.Campaigns, *a.Reports); err != nil {
 				return fmt.Errorf("load demo reports: %w", err)
+			}
+			if err := booking.LoadDemo(ctx, a.Booking); err != nil {
+				return fmt.Errorf("load demo bookings: %w", err)
 			}
 			a.Log.Info("demo data loaded")
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/audit"
+	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
@@ -65,6 +66,15 @@ type Config struct {
 	// S3 stores files in a bucket instead of DataDir/files when its Bucket
 	// is set.
 	S3 blob.S3Config
+	// SecretKey seals bookers' personal data and signs tickets; empty
+	// means a key file created in DataDir.
+	SecretKey string
+	// EraseBookingsAfter is how long after a campaign's week its bookers'
+	// personal data is kept; zero means 30 days.
+	EraseBookingsAfter time.Duration
+	// BookingsPerClient is how many booking attempts one client address
+	// may make per minute; zero means 30.
+	BookingsPerClient int
 }
 
 // SMSConfig names the SMS provider's HTTP endpoint.
@@ -90,6 +100,7 @@ type App struct {
 	Notify    *notify.Service
 	Reports   *report.Service
 	Stats     *stats.Service
+	Booking   *booking.Service
 	Server    *web.Server
 	Metrics   *web.Metrics
 	mapURL    string
@@ -132,6 +143,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
 		Cache: program.NewCache(4000, time.Minute)}
 	a.Filings.Published = a.Program.FilingChanged
+	keys, err := booking.LoadKeys(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("booking keys: %w", err)
+	}
+	a.Booking = &booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
+		Log: log, Notifier: booking.NoNotifier{}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
+	a.Program.Availability = a.Booking
+	a.Program.Moved = a.Booking.CampaignMoved
 	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("map URL: %w", err)
@@ -142,6 +162,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	}
 	a.Jobs = &jobs.Queue{DB: d, Clock: clk, Log: log}
 	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Audit: a.Audit, Clock: clk, Log: log, BaseURL: cfg.BaseURL}
+	a.Booking.Notifier = bookingTexts{a.Notify}
 	if cfg.SMTP.Host != "" {
 		a.Notify.Mailer = &mail.SMTP{Config: cfg.SMTP}
 	}
@@ -157,6 +178,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	// Scheduled work registers here with a.Jobs.Every: each period's run
 	// happens once across servers, is retried like any job, and survives
 	// a restart.
+	a.Jobs.Every("erase-bookings", 24*time.Hour, func(ctx context.Context, now time.Time) error {
+		n, err := a.Booking.EraseExpired(ctx, now)
+		if n > 0 {
+			log.Info("bookers' personal data erased", "bookings", n)
+		}
+		return err
+	})
 	a.Jobs.Every("prune-jobs", 24*time.Hour, func(ctx context.Context, now time.Time) error {
 		_, err := a.Jobs.Prune(ctx, now.AddDate(0, 0, -30))
 		return err
@@ -207,6 +235,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("stats", stats.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("booking", booking.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	a.Metrics = web.NewMetrics()
 	a.Metrics.Registry.MustRegister(queueCollector{a})
@@ -232,6 +263,11 @@ func (a *App) buildServer() error {
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
 	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute)}).Routes(mux)
 	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)
+	(&booking.Handlers{Service: a.Booking, Server: s,
+		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),
+		PerPhone:  web.NewLimiter(10, time.Minute),
+		Gate:      booking.NewGate(64, 250*time.Millisecond),
+	}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})
@@ -317,6 +353,9 @@ func (a *App) nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavU
 		links = append(links,
 			web.NavLink{Href: "/admin/orgs", Label: l.T("nav.orgs")},
 			web.NavLink{Href: "/admin/registrations", Label: l.T("nav.registrations")})
+	}
+	if p.Has(account.RoleAdmin) || p.Has(account.RoleFiler) || p.Has(account.RoleCheckin) {
+		links = append(links, web.NavLink{Href: "/booking", Label: l.T("nav.booking")})
 	}
 	if p.Has(account.RoleAdmin) {
 		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")},

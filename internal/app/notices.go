@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/notify"
@@ -97,6 +98,15 @@ func (a *App) reportOutstanding(ctx context.Context, c campaign.Campaign) ([]not
 		}
 	}
 	return out, nil
+}
+
+// bookingTexts sends bookers their messages (the online switch, a place
+// from the waiting list) as text messages through the notices.
+type bookingTexts struct{ n *notify.Service }
+
+func (b bookingTexts) Notify(ctx context.Context, m booking.Message) error {
+	topic := notify.Topic(strings.ReplaceAll(strings.TrimPrefix(m.Kind, "booking.sms."), ".", "_"))
+	return b.n.TextWritten(ctx, m.Phone, m.Lang, "booking_"+topic, m.Text)
 }
 
 // queueCollector reports the job queue and the message record to

@@ -6,6 +6,7 @@
 //	database/sciweek.db      SQLite: a consistent copy (VACUUM INTO)
 //	database/postgres.dump   PostgreSQL: pg_dump --format=custom
 //	files/...                the local file store, path for path
+//	secret.key               the key that seals personal data, when kept in the data directory
 //	manifest.json            what the archive holds, with sizes and SHA-256
 //
 // The database is copied first and the files after: files are written once
@@ -44,6 +45,7 @@ const (
 	postgresEntry = "database/postgres.dump"
 	manifestEntry = "manifest.json"
 	filesPrefix   = "files/"
+	keyEntry      = "secret.key"
 )
 
 // Manifest describes an archive.
@@ -72,8 +74,11 @@ type Source struct {
 	// FilesDir is the local file store; "" when files live elsewhere
 	// (S3-compatible storage keeps its own copies).
 	FilesDir string
-	Version  string
-	Now      func() time.Time
+	// KeyFile is the data directory's key file, without which sealed
+	// personal data cannot be read back; "" or a missing file adds nothing.
+	KeyFile string
+	Version string
+	Now     func() time.Time
 }
 
 // Create writes an archive of src to w and returns its manifest. On an
@@ -134,6 +139,13 @@ func Create(ctx context.Context, w io.Writer, src Source) (Manifest, error) {
 		})
 		if err != nil {
 			return m, fmt.Errorf("backup files: %w", err)
+		}
+	}
+	if src.KeyFile != "" {
+		if _, err := os.Stat(src.KeyFile); err == nil {
+			if err := addFile(tw, &m, keyEntry, src.KeyFile); err != nil {
+				return m, err
+			}
 		}
 	}
 	body, err := json.MarshalIndent(m, "", "  ")
@@ -257,6 +269,14 @@ func Restore(ctx context.Context, r io.Reader, t Target) (Manifest, error) {
 			return m, err
 		}
 	}
+	if staged := filepath.Join(stage, keyEntry); exists(staged) {
+		if err := os.Chmod(staged, 0o600); err != nil {
+			return m, err
+		}
+		if err := os.Rename(staged, filepath.Join(t.DataDir, keyEntry)); err != nil {
+			return m, err
+		}
+	}
 	files := filepath.Join(t.DataDir, "files")
 	if err := os.RemoveAll(files); err != nil {
 		return m, err
@@ -337,7 +357,7 @@ func unpack(ctx context.Context, r io.Reader, dir string) (Manifest, error) {
 }
 
 func validName(name string) bool {
-	if name == manifestEntry || name == sqliteEntry || name == postgresEntry {
+	if name == manifestEntry || name == sqliteEntry || name == postgresEntry || name == keyEntry {
 		return true
 	}
 	rest, ok := strings.CutPrefix(name, filesPrefix)

@@ -115,9 +115,13 @@ func (s Schedule) Run(ctx context.Context) {
 // Describe is a one-line account of a manifest for the operator.
 func Describe(m Manifest) string {
 	var size int64
+	files := 0
 	for _, e := range m.Entries {
 		size += e.Size
+		if strings.HasPrefix(e.Path, filesPrefix) {
+			files++
+		}
 	}
-	return fmt.Sprintf("%s database at schema %d, %d files (%d bytes), made by sciweek %s at %s",
-		m.Dialect, m.Schema, len(m.Entries)-1, size, m.Version, m.Created.Format(time.RFC3339))
+	return fmt.Sprintf("%s database at schema %d, %d files, %d bytes in all, made by sciweek %s at %s",
+		m.Dialect, m.Schema, files, size, m.Version, m.Created.Format(time.RFC3339))
 }

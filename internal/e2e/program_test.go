@@ -83,9 +83,11 @@ func TestBrowserProgram(t *testing.T) {
 
 	// Filters: a day and a district; the state lives in the URL.
 	b.click(`.counts a[href="/campaigns/2020/activities"]`, ".program-filters")
+	b.do("open the filters", chromedp.Click(chromedp.CSS(".more-filters summary")), chromedp.WaitVisible(chromedp.CSS("#f-day")))
 	b.setValue("#f-day", "2020-08-24")
 	b.setValue("#f-district", "fengze")
-	b.click(`.program-filters button[type=submit]`, ".acts")
+	b.click(`#apply`, ".acts")
+	b.shows(".more-filters summary", "已选 2 项")
 	u, _ := url.Parse(b.path())
 	if u.Query().Get("day") != "2020-08-24" || u.Query().Get("district") != "fengze" {
 		t.Errorf("the filters are not in the URL: %s", u)
@@ -98,9 +100,10 @@ func TestBrowserProgram(t *testing.T) {
 
 	// A two-character Chinese search.
 	b.fill("#q", "魔术")
+	b.do("open the filters", chromedp.Click(chromedp.CSS(".more-filters summary")), chromedp.WaitVisible(chromedp.CSS("#f-day")))
 	b.setValue("#f-day", "")
 	b.setValue("#f-district", "")
-	b.click(`.program-filters button[type=submit]`, ".acts")
+	b.click(`.search button[type=submit]`, ".acts")
 	b.shows("#result-count", "共 1 项活动")
 	b.shows(".acts mark", "魔术")
 	// Back goes to the filtered list, forward to the search again.

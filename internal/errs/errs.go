@@ -20,6 +20,7 @@ const (
 	Unauthenticated Code = "unauthenticated"
 	Conflict        Code = "conflict"
 	Full            Code = "full"
+	AlreadyBooked   Code = "already_booked"
 	DeadlinePassed  Code = "deadline_passed"
 	RateLimited     Code = "rate_limited"
 	TooLarge        Code = "too_large"

@@ -233,6 +233,16 @@ func (s *Service) Text(ctx context.Context, tx *db.Tx, phone, lang string, n Not
 	return s.record(ctx, tx, SMS, phone, l.Lang, 0, 0, n.Topic, "", body, "", s.Texter != nil, jobSMS)
 }
 
+// TextWritten queues a text message whose words the caller has already
+// written in the recipient's language (a booking's ticket or promotion),
+// recorded like every message, in a transaction of its own.
+func (s *Service) TextWritten(ctx context.Context, phone, lang string, topic Topic, body string) error {
+	l := i18n.For(langOf(lang))
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		return s.record(ctx, tx, SMS, phone, l.Lang, 0, 0, topic, "", l.T("notify.sms_prefix")+body, "", s.Texter != nil, jobSMS)
+	})
+}
+
 func (s *Service) record(ctx context.Context, tx *db.Tx, ch Channel, to, lang string, accountID, orgID int64, topic Topic, subject, text, html string, on bool, job string) error {
 	state, reason := StateQueued, ""
 	if !on {

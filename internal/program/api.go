@@ -87,14 +87,14 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, ignored := h.Service.ParseFilter(r.Context(), c, r.URL.Query())
-	as, err := h.Service.List(r.Context(), c, f)
+	as, total, err := h.Service.ListPage(r.Context(), c, f, page, perPage)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	out := apiListAnswer{List: web.List[ActivityJSON]{Items: []ActivityJSON{}, Total: len(as), Page: page, PerPage: perPage}, Ignored: ignored}
-	for i := (page - 1) * perPage; i < len(as) && i < page*perPage; i++ {
-		out.Items = append(out.Items, as[i].JSON())
+	out := apiListAnswer{List: web.List[ActivityJSON]{Items: []ActivityJSON{}, Total: total, Page: page, PerPage: perPage}, Ignored: ignored}
+	for _, a := range as {
+		out.Items = append(out.Items, a.JSON())
 	}
 	web.JSON(w, r, http.StatusOK, out)
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -96,6 +97,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		public := account.FromContext(r.Context()) == nil && r.Header.Get("Authorization") == ""
+		if _, err := r.Cookie("flash"); err == nil {
+			public = false // the page carries a message for this person only
+		}
 		key := web.Lang(r.Context()) + " " + r.URL.RequestURI()
 		var e *cached
 		if public {
@@ -118,6 +122,12 @@ func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// gzipWriters are reused: each holds about a megabyte of tables.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
+
 func finish(rec *recorder) *cached {
 	e := &cached{status: rec.status, header: rec.header, body: rec.body.Bytes(), at: time.Now()}
 	if e.status == 0 {
@@ -127,9 +137,11 @@ func finish(rec *recorder) *cached {
 	e.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
 	if len(e.body) > 512 && e.header.Get("Content-Encoding") == "" {
 		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&b)
 		zw.Write(e.body)
 		zw.Close()
+		gzipWriters.Put(zw)
 		e.gz = b.Bytes()
 	}
 	return e
@@ -140,7 +152,7 @@ func (e *cached) serve(w http.ResponseWriter, r *http.Request, public bool) {
 	for k, v := range e.header {
 		h[k] = v
 	}
-	h.Add("Vary", "Accept-Encoding")
+	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie, Authorization")
 	if e.status != http.StatusOK {
 		e.write(w, r)
 		return

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -271,11 +272,7 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func sortByExpected(as []Activity) {
-	for i := 1; i < len(as); i++ {
-		for j := i; j > 0 && as[j].Expected > as[j-1].Expected; j-- {
-			as[j], as[j-1] = as[j-1], as[j]
-		}
-	}
+	sort.SliceStable(as, func(i, j int) bool { return as[i].Expected > as[j].Expected })
 }
 
 // Option is one choice of a filter.
@@ -287,6 +284,7 @@ type Option struct {
 type listPage struct {
 	base
 	Filter     Filter
+	Applied    int // filters applied besides the query
 	Ignored    []string
 	Days       []Option
 	Districts  []Option
@@ -317,7 +315,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	if page < 1 {
 		page = 1
 	}
-	as, err := h.Service.List(r.Context(), c, f)
+	items, total, err := h.Service.ListPage(r.Context(), c, f, page, PerPage)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -327,7 +325,11 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := listPage{base: h.base(r, c, "program.title.list", c.Title), Filter: f, Total: len(as), Page: page}
+	p := listPage{base: h.base(r, c, "program.title.list", c.Title), Filter: f, Total: total, Page: page}
+	p.Applied = len(f.Values())
+	if f.Query != "" {
+		p.Applied--
+	}
 	l := p.Localizer
 	for _, k := range ignored {
 		p.Ignored = append(p.Ignored, l.T("program.filter."+k))
@@ -347,10 +349,9 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	for _, m := range Modes {
 		p.ModeOpts = append(p.ModeOpts, Option{string(m), l.T("program.filter_mode." + string(m)), m == f.Mode})
 	}
-	p.Pages = (len(as) + PerPage - 1) / PerPage
-	from := (page - 1) * PerPage
-	if from < len(as) {
-		p.Items = h.cards(p.base, as[from:min(len(as), from+PerPage)], f.Terms())
+	p.Pages = (total + PerPage - 1) / PerPage
+	if len(items) > 0 {
+		p.Items = h.cards(p.base, items, f.Terms())
 	} else if page > 1 {
 		p.PastEnd = true
 	}

@@ -92,6 +92,9 @@ type Activity struct {
 	// Bookable is set when places can be booked now; the booking domain
 	// says so through Service.Availability.
 	Bookable bool
+
+	// folded holds the searched fields lower-cased, made once per load.
+	folded *[5]string
 }
 
 // Online reports whether the activity can be followed online.

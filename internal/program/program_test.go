@@ -149,6 +149,9 @@ func TestChineseSearch(t *testing.T) {
 			{"茶", "", 3},
 			{"vr", "VR看泉州：世界遗产数字化体验", 1},
 			{"科技馆 青少年", "", 1},
+			{"kjhdz", "科技活动周20年回顾展", 1},
+			{"kjz", "", 3},
+			{"rgzn", "人工智能与机器人开放体验", 1},
 		} {
 			got := list(t, c, "q="+url.QueryEscape(q.q))
 			if got.Total < q.min {
@@ -179,7 +182,7 @@ func TestSameResultsOnBothDatabases(t *testing.T) {
 	}
 	lite := apptest.Start(t, apptest.Options{}).Client(t)
 	pg := apptest.Start(t, apptest.Options{DatabaseURL: u}).Client(t)
-	queries := []string{"科技", "人工智能", "泉州师范学院", "茶", "馆", "科技 展", "VR", "ai", "泉州 科技馆 展厅", "防疫物资", "%", `"`, "不存在的词"}
+	queries := []string{"科技", "人工智能", "泉州师范学院", "茶", "馆", "科技 展", "VR", "ai", "kjz", "kj", "泉州 科技馆 展厅", "防疫物资", "%", `"`, "不存在的词"}
 	filters := []string{"", "&day=2020-08-24", "&district=fengze", "&category=cat2", "&audience=aud1", "&mode=online", "&open_day=true"}
 	checked := 0
 	for _, q := range queries {

@@ -1,8 +1,9 @@
 package program
 
 import (
+	"cmp"
 	"html/template"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -41,8 +42,11 @@ func Terms(q string) []string {
 
 // searchFields are the parts of an activity that search reads, lower-cased,
 // with their weight in the ranking: the title counts most, then the unit,
-// then the address, then the content.
-func searchFields(a *Activity) [4]string {
+// then the title's pinyin initials, then the address, then the content.
+func searchFields(a *Activity) [5]string {
+	if a.folded != nil {
+		return *a.folded
+	}
 	unit := a.UnitName
 	if a.Host != "" && a.Host != a.UnitName {
 		unit += " " + a.Host
@@ -50,12 +54,12 @@ func searchFields(a *Activity) [4]string {
 	if a.Organizer != "" {
 		unit += " " + a.Organizer
 	}
-	return [4]string{strings.ToLower(a.Title), strings.ToLower(unit), strings.ToLower(a.Address), strings.ToLower(a.Content)}
+	return [5]string{strings.ToLower(a.Title), strings.ToLower(unit), strings.ToLower(a.Address), strings.ToLower(a.Content), Initials(a.Title)}
 }
 
-var fieldWeights = [4]int{8, 4, 2, 1}
+var fieldWeights = [5]int{8, 4, 2, 1, 3}
 
-// searchText is what the database searches: the four fields, one a line,
+// searchText is what the database searches: the five fields, one a line,
 // so a term (which never holds a line break) matches inside one field.
 func searchText(a *Activity) string {
 	f := searchFields(a)
@@ -84,30 +88,30 @@ func score(a *Activity, terms []string) int {
 // Rank keeps the activities that hold every term and orders them by score,
 // then start time, then id. It is the one ranking both databases share, so
 // the same data gives the same results on each.
-func Rank(as []Activity, terms []string) []Activity {
+func Rank(as []*Activity, terms []string) []*Activity {
 	if len(terms) == 0 {
 		return as
 	}
 	type scored struct {
-		a Activity
+		a *Activity
 		s int
 	}
-	var keep []scored
+	keep := make([]scored, 0, len(as))
 	for _, a := range as {
-		if s := score(&a, terms); s > 0 {
+		if s := score(a, terms); s > 0 {
 			keep = append(keep, scored{a, s})
 		}
 	}
-	sort.SliceStable(keep, func(i, j int) bool {
-		if keep[i].s != keep[j].s {
-			return keep[i].s > keep[j].s
+	slices.SortStableFunc(keep, func(x, y scored) int {
+		if x.s != y.s {
+			return y.s - x.s
 		}
-		if !keep[i].a.Start.Equal(keep[j].a.Start) {
-			return keep[i].a.Start.Before(keep[j].a.Start)
+		if c := x.a.Start.Compare(y.a.Start); c != 0 {
+			return c
 		}
-		return keep[i].a.ID < keep[j].a.ID
+		return cmp.Compare(x.a.ID, y.a.ID)
 	})
-	out := make([]Activity, len(keep))
+	out := make([]*Activity, len(keep))
 	for i, k := range keep {
 		out[i] = k.a
 	}

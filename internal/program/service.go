@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,11 +38,16 @@ type Service struct {
 	Clock        clock.Clock
 	Log          *slog.Logger
 	Availability Availability
+	// Moved, when set, is told after the organiser moved a campaign's week
+	// online (or back on site), so the people who booked can be told.
+	Moved func(ctx context.Context, c campaign.Campaign, online bool, reason string)
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
 
 	mu        sync.Mutex
 	snapshots map[int64][]Activity
+	overviews map[int64]Overview
+	campaigns map[string]heldCampaign
 	switches  map[int64]Switch
 	loaded    bool
 }
@@ -50,7 +56,7 @@ type Service struct {
 // memory, after a filing, a campaign's switch or a booking state changed.
 func (s *Service) Invalidate() {
 	s.mu.Lock()
-	s.snapshots = nil
+	s.snapshots, s.overviews, s.campaigns = nil, nil, nil
 	s.switches, s.loaded = nil, false
 	s.mu.Unlock()
 	if s.Cache != nil {
@@ -60,7 +66,15 @@ func (s *Service) Invalidate() {
 
 // Campaign returns a campaign whose program is public: published or
 // archived. Errors: NotFound.
+// A campaign is held in memory as long as a cached page, so its edits reach
+// the program as soon as they reach the pages.
 func (s *Service) Campaign(ctx context.Context, slug string) (campaign.Campaign, error) {
+	s.mu.Lock()
+	held, ok := s.campaigns[slug]
+	s.mu.Unlock()
+	if ok && time.Since(held.at) < s.holdFor() {
+		return held.c, nil
+	}
 	c, err := s.Campaigns.Get(account.AsSystem(ctx), slug)
 	if err != nil {
 		return c, err
@@ -68,7 +82,25 @@ func (s *Service) Campaign(ctx context.Context, slug string) (campaign.Campaign,
 	if c.State == campaign.StateDraft {
 		return campaign.Campaign{}, errs.NotFoundf("campaign %s is a draft", slug)
 	}
+	s.mu.Lock()
+	if s.campaigns == nil {
+		s.campaigns = map[string]heldCampaign{}
+	}
+	s.campaigns[slug] = heldCampaign{c, time.Now()}
+	s.mu.Unlock()
 	return c, nil
+}
+
+type heldCampaign struct {
+	c  campaign.Campaign
+	at time.Time
+}
+
+func (s *Service) holdFor() time.Duration {
+	if s.Cache != nil {
+		return s.Cache.TTL
+	}
+	return 0
 }
 
 // all returns the listed activities of a campaign in program order (start,
@@ -127,6 +159,8 @@ func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activi
 			a.Sessions[i].Start, a.Sessions[i].End = a.Sessions[i].Start.In(clock.Zone), a.Sessions[i].End.In(clock.Zone)
 		}
 		json.Unmarshal([]byte(fields), &a.Fields)
+		f := searchFields(&a)
+		a.folded = &f
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -325,68 +359,114 @@ func (f Filter) keeps(a *Activity) bool {
 // how well they match when there is a query, in program order otherwise
 // (on a day, by their start that day).
 func (s *Service) List(ctx context.Context, c campaign.Campaign, f Filter) ([]Activity, error) {
+	out, _, err := s.ListPage(ctx, c, f, 1, 0)
+	return out, err
+}
+
+// ListPage is one page of List, perPage 0 meaning all, with the number of
+// activities on every page together.
+func (s *Service) ListPage(ctx context.Context, c campaign.Campaign, f Filter, page, perPage int) ([]Activity, int, error) {
+	picked, bookable, err := s.pick(ctx, c, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	from, to := 0, len(picked)
+	if perPage > 0 {
+		from, to = min(len(picked), (page-1)*perPage), min(len(picked), page*perPage)
+	}
+	// The snapshot is shared: the answer is a copy.
+	out := make([]Activity, to-from)
+	for i, a := range picked[from:to] {
+		out[i] = *a
+		out[i].Bookable = bookable[a.ID]
+	}
+	return out, len(picked), nil
+}
+
+// pick filters and orders the snapshot, and says which activities are
+// bookable.
+func (s *Service) pick(ctx context.Context, c campaign.Campaign, f Filter) ([]*Activity, map[int64]bool, error) {
 	as, err := s.all(ctx, c.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	terms := f.Terms()
 	var found map[int64]bool
 	if len(terms) > 0 {
 		if found, err = s.candidates(ctx, c.ID, terms); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	out := make([]Activity, 0, len(as))
+	picked := make([]*Activity, 0, len(as))
 	for i := range as {
 		a := &as[i]
 		if (found == nil || found[a.ID]) && f.keeps(a) {
-			out = append(out, *a)
+			picked = append(picked, a)
 		}
 	}
 	if f.Day != "" {
-		sort.SliceStable(out, func(i, j int) bool { return out[i].StartOn(f.Day).Before(out[j].StartOn(f.Day)) })
+		slices.SortStableFunc(picked, func(x, y *Activity) int { return x.StartOn(f.Day).Compare(y.StartOn(f.Day)) })
 	}
-	out = Rank(out, terms)
-	ptrs := make([]*Activity, len(out))
-	for i := range out {
-		ptrs[i] = &out[i]
-	}
-	if err := s.markBookable(ctx, ptrs); err != nil {
-		return nil, err
+	picked = Rank(picked, terms)
+	bookable := map[int64]bool{}
+	if s.Availability != nil && len(picked) > 0 {
+		ids := make([]int64, len(picked))
+		for i, a := range picked {
+			ids[i] = a.ID
+		}
+		if bookable, err = s.Availability.Bookable(ctx, ids); err != nil {
+			return nil, nil, err
+		}
 	}
 	if f.Bookable {
-		kept := out[:0]
-		for _, a := range out {
-			if a.Bookable {
+		kept := picked[:0]
+		for _, a := range picked {
+			if bookable[a.ID] {
 				kept = append(kept, a)
 			}
 		}
-		out = kept
+		picked = kept
 	}
-	return out, nil
+	return picked, bookable, nil
 }
 
 // candidates asks the database's text index for the activities that may
-// hold every term: the trigram index on SQLite for terms of three
-// characters or more and LIKE for shorter ones, LIKE (served by pg_trgm)
-// on PostgreSQL. Rank then decides, the same way on both.
+// hold every term: on SQLite the trigram index for terms of three
+// characters or more and the table of one- and two-character pieces for
+// shorter ones; on PostgreSQL LIKE, served by pg_trgm. Rank then decides,
+// the same way on both.
 func (s *Service) candidates(ctx context.Context, campaignID int64, terms []string) (map[int64]bool, error) {
-	where := []string{"campaign_id = ?", "listed = TRUE"}
-	args := []any{campaignID}
-	if s.DB.Dialect == db.SQLite {
-		if q := ftsQuery(terms); q != "" {
-			where = append(where, "id IN (SELECT rowid FROM program_search WHERE program_search MATCH ?)")
-			args = append(args, q)
+	if s.DB.Dialect == db.Postgres {
+		where := []string{"campaign_id = ?", "listed = TRUE"}
+		args := []any{campaignID}
+		for _, t := range terms {
+			where = append(where, `search_text LIKE ? ESCAPE '\'`)
+			args = append(args, likePattern(t))
+		}
+		return s.ids(ctx, nil, `SELECT id FROM program_activities WHERE `+strings.Join(where, " AND "), args...)
+	}
+	// SQLite: each index answers on its own and the answers are
+	// intersected; the campaign and the listing are the snapshot's.
+	var found map[int64]bool
+	var err error
+	if q := ftsQuery(terms); q != "" {
+		if found, err = s.ids(ctx, found, `SELECT rowid FROM program_search WHERE program_search MATCH ?`, q); err != nil {
+			return nil, err
 		}
 	}
 	for _, t := range terms {
-		if s.DB.Dialect == db.SQLite && len([]rune(t)) >= trigramRunes {
-			continue
+		if len([]rune(t)) < trigramRunes {
+			if found, err = s.ids(ctx, found, `SELECT activity_id FROM program_grams WHERE gram = ?`, t); err != nil {
+				return nil, err
+			}
 		}
-		where = append(where, `search_text LIKE ? ESCAPE '\'`)
-		args = append(args, likePattern(t))
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id FROM program_activities WHERE `+strings.Join(where, " AND "), args...)
+	return found, nil
+}
+
+// ids runs a query of ids; with within set, it keeps only those in it.
+func (s *Service) ids(ctx context.Context, within map[int64]bool, query string, args ...any) (map[int64]bool, error) {
+	rows, err := s.DB.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -397,7 +477,9 @@ func (s *Service) candidates(ctx context.Context, campaignID int64, terms []stri
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		out[id] = true
+		if within == nil || within[id] {
+			out[id] = true
+		}
 	}
 	return out, rows.Err()
 }
@@ -426,10 +508,27 @@ type Overview struct {
 
 // Overview counts the campaign's activities by day, unit and district.
 func (s *Service) Overview(ctx context.Context, c campaign.Campaign) (Overview, error) {
+	s.mu.Lock()
+	o, ok := s.overviews[c.ID]
+	s.mu.Unlock()
+	if ok {
+		return o, nil
+	}
 	as, err := s.all(ctx, c.ID)
 	if err != nil {
 		return Overview{}, err
 	}
+	o = count(as)
+	s.mu.Lock()
+	if s.overviews == nil {
+		s.overviews = map[int64]Overview{}
+	}
+	s.overviews[c.ID] = o
+	s.mu.Unlock()
+	return o, nil
+}
+
+func count(as []Activity) Overview {
 	o := Overview{Activities: len(as), PerDay: map[string]int{}}
 	units, districts := map[string]*Unit{}, map[string]*District{}
 	var unitOrder, districtOrder []string
@@ -464,7 +563,7 @@ func (s *Service) Overview(ctx context.Context, c campaign.Campaign) (Overview, 
 	}
 	sort.SliceStable(o.Units, func(i, j int) bool { return o.Units[i].Code < o.Units[j].Code })
 	sort.SliceStable(o.Districts, func(i, j int) bool { return o.Districts[i].Code < o.Districts[j].Code })
-	return o, nil
+	return o
 }
 
 // Switches returns the campaigns now held online, by campaign id.
@@ -530,6 +629,9 @@ func (s *Service) GoOnline(ctx context.Context, c campaign.Campaign, reason stri
 	})
 	if err == nil {
 		s.Invalidate()
+		if s.Moved != nil {
+			s.Moved(ctx, c, true, reason)
+		}
 	}
 	return err
 }
@@ -551,6 +653,9 @@ func (s *Service) GoOnsite(ctx context.Context, c campaign.Campaign) error {
 	})
 	if err == nil {
 		s.Invalidate()
+		if s.Moved != nil {
+			s.Moved(ctx, c, false, "")
+		}
 	}
 	return err
 }

@@ -2,6 +2,8 @@ package program
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -130,19 +132,70 @@ func (s *Service) syncFiling(ctx context.Context, filingID int64) error {
 	}
 	now := db.At(s.Clock.Now())
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE program_activities SET listed = FALSE, updated_at = ? WHERE filing_id = ? AND listed = TRUE`, now, f.ID); err != nil {
+		old, err := stored(ctx, tx, f.ID)
+		if err != nil {
 			return err
 		}
+		var changed []int64
+		keep := map[string]bool{}
 		for _, a := range acts {
-			if err := upsert(ctx, tx, &a, now); err != nil {
+			keep[a.ItemUID] = true
+			d := digest(&a)
+			if o, ok := old[a.ItemUID]; ok && o.listed && o.digest == d {
+				continue // unchanged: its updated_at and ETags stay
+			}
+			id, err := upsert(ctx, tx, &a, d, now)
+			if err != nil {
 				return err
+			}
+			changed = append(changed, id)
+		}
+		for uid, o := range old {
+			if o.listed && !keep[uid] {
+				if _, err := tx.Exec(ctx, `UPDATE program_activities SET listed = FALSE, updated_at = ? WHERE id = ?`, now, o.id); err != nil {
+					return err
+				}
+				changed = append(changed, o.id)
 			}
 		}
 		if tx.Dialect() == db.SQLite {
-			return reindexFiling(ctx, tx, f.ID)
+			return reindex(ctx, tx, changed)
 		}
 		return nil
 	})
+}
+
+type storedRow struct {
+	id     int64
+	digest string
+	listed bool
+}
+
+// stored returns the filing's activities as stored, by item uid.
+func stored(ctx context.Context, tx *db.Tx, filingID int64) (map[string]storedRow, error) {
+	rows, err := tx.Query(ctx, `SELECT id, item_uid, digest, listed FROM program_activities WHERE filing_id = ?`, filingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]storedRow{}
+	for rows.Next() {
+		var r storedRow
+		var uid string
+		if err := rows.Scan(&r.id, &uid, &r.digest, &r.listed); err != nil {
+			return nil, err
+		}
+		out[uid] = r
+	}
+	return out, rows.Err()
+}
+
+// digest sums what the program shows of an activity, so an unchanged one
+// is left alone.
+func digest(a *Activity) string {
+	b, _ := json.Marshal(a)
+	sum := sha256.Sum256(append(b, searchText(a)...))
+	return hex.EncodeToString(sum[:16])
 }
 
 // districtOf is the organisation one level below the organiser on org's
@@ -159,13 +212,13 @@ func (s *Service) districtOf(ctx context.Context, org account.Organisation, owne
 	return account.Organisation{}
 }
 
-func upsert(ctx context.Context, tx *db.Tx, a *Activity, now db.Time) error {
+func upsert(ctx context.Context, tx *db.Tx, a *Activity, digest string, now db.Time) (int64, error) {
 	sessions, _ := json.Marshal(a.Sessions)
 	fields, _ := json.Marshal(a.Fields)
 	_, err := tx.Exec(ctx, `INSERT INTO program_activities (campaign_id, filing_id, item_uid, table_no, listed, position, title, unit_code, unit_name,
 		district_code, district_name, host, organizer, category_code, category_name, audience_codes, audience_names, mode, start_at, end_at, days,
-		sessions, address, content, online_url, capacity, expected, fields, search_text, updated_at)
-		VALUES (?, ?, ?, ?, TRUE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		sessions, address, content, online_url, capacity, expected, fields, search_text, digest, updated_at)
+		VALUES (?, ?, ?, ?, TRUE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (filing_id, item_uid) DO UPDATE SET listed = TRUE, position = excluded.position, title = excluded.title,
 		unit_code = excluded.unit_code, unit_name = excluded.unit_name, district_code = excluded.district_code,
 		district_name = excluded.district_name, host = excluded.host, organizer = excluded.organizer,
@@ -173,49 +226,80 @@ func upsert(ctx context.Context, tx *db.Tx, a *Activity, now db.Time) error {
 		audience_names = excluded.audience_names, mode = excluded.mode, start_at = excluded.start_at, end_at = excluded.end_at,
 		days = excluded.days, sessions = excluded.sessions, address = excluded.address, content = excluded.content,
 		online_url = excluded.online_url, capacity = excluded.capacity, expected = excluded.expected, fields = excluded.fields,
-		search_text = excluded.search_text, updated_at = excluded.updated_at`,
+		search_text = excluded.search_text, digest = excluded.digest, updated_at = excluded.updated_at`,
 		a.CampaignID, a.FilingID, a.ItemUID, tableOf(a.Kind), a.Position, a.Title, a.UnitCode, a.UnitName,
 		a.DistrictCode, a.DistrictName, a.Host, a.Organizer, a.CategoryCode, a.CategoryName, joinList(a.AudienceCodes), joinList(a.AudienceNames),
 		string(a.Mode), db.At(a.Start), db.At(a.End), joinList(a.Days), string(sessions), a.Address, a.Content, a.OnlineURL,
-		a.Capacity, a.Expected, string(fields), searchText(a), now)
-	return err
+		a.Capacity, a.Expected, string(fields), searchText(a), digest, now)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `SELECT id FROM program_activities WHERE filing_id = ? AND item_uid = ?`, a.FilingID, a.ItemUID).Scan(&id)
+	return id, err
 }
 
-// reindexFiling replaces the filing's rows in the SQLite trigram index
-// with its listed activities.
-func reindexFiling(ctx context.Context, tx *db.Tx, filingID int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM program_search WHERE rowid IN (SELECT id FROM program_activities WHERE filing_id = ?)`, filingID); err != nil {
-		return err
-	}
-	rows, err := tx.Query(ctx, `SELECT id, search_text FROM program_activities WHERE filing_id = ? AND listed = TRUE`, filingID)
-	if err != nil {
-		return err
-	}
-	type rec struct {
-		id   int64
-		text string
-	}
-	var recs []rec
-	for rows.Next() {
-		var r rec
-		if err := rows.Scan(&r.id, &r.text); err != nil {
-			rows.Close()
+// reindex brings the SQLite search tables in line with the activities:
+// their trigram index rows, and their one- and two-character pieces.
+func reindex(ctx context.Context, tx *db.Tx, ids []int64) error {
+	for _, id := range ids {
+		if _, err := tx.Exec(ctx, `DELETE FROM program_search WHERE rowid = ?`, id); err != nil {
 			return err
 		}
-		recs = append(recs, r)
-	}
-	rows.Close()
-	for _, r := range recs {
-		parts := strings.SplitN(r.text, "\n", 4)
-		for len(parts) < 4 {
+		if _, err := tx.Exec(ctx, `DELETE FROM program_grams WHERE activity_id = ?`, id); err != nil {
+			return err
+		}
+		var text string
+		var listed bool
+		if err := tx.QueryRow(ctx, `SELECT search_text, listed FROM program_activities WHERE id = ?`, id).Scan(&text, &listed); err != nil {
+			return err
+		}
+		if !listed {
+			continue
+		}
+		parts := strings.SplitN(text, "\n", 5)
+		for len(parts) < 5 {
 			parts = append(parts, "")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO program_search (rowid, title, unit, address, content) VALUES (?, ?, ?, ?, ?)`,
-			r.id, parts[0], parts[1], parts[2], parts[3]); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO program_search (rowid, title, unit, address, content, initials) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, parts[0], parts[1], parts[2], parts[3], parts[4]); err != nil {
 			return err
+		}
+		grams := shortGrams(parts)
+		for len(grams) > 0 {
+			n := min(len(grams), 200)
+			args := make([]any, 0, 2*n)
+			for _, g := range grams[:n] {
+				args = append(args, g, id)
+			}
+			q := `INSERT INTO program_grams (gram, activity_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
+				return err
+			}
+			grams = grams[n:]
 		}
 	}
 	return nil
+}
+
+// shortGrams lists, once each, every piece of one or two characters of the
+// fields, the pieces a one- or two-character term can be.
+func shortGrams(fields []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range fields {
+		r := []rune(f)
+		for i := range r {
+			for n := 1; n <= 2 && i+n <= len(r); n++ {
+				g := string(r[i : i+n])
+				if !seen[g] && strings.TrimSpace(g) == g {
+					seen[g] = true
+					out = append(out, g)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func tableOf(k Kind) int {

@@ -23,7 +23,7 @@ func Status(code errs.Code) int {
 		return http.StatusForbidden
 	case errs.Unauthenticated:
 		return http.StatusUnauthorized
-	case errs.Conflict, errs.Full, errs.DeadlinePassed:
+	case errs.Conflict, errs.Full, errs.AlreadyBooked, errs.DeadlinePassed:
 		return http.StatusConflict
 	case errs.RateLimited:
 		return http.StatusTooManyRequests

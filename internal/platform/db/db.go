@@ -90,6 +90,8 @@ func openSQLite(path string) (*DB, error) {
 		return nil, err
 	}
 	read.SetMaxOpenConns(8)
+	// Keep them all open: a new SQLite connection reads the schema again.
+	read.SetMaxIdleConns(8)
 	q.Set("_txlock", "immediate")
 	write, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
@@ -297,4 +299,37 @@ func IsUnavailable(err error) bool {
 	}
 	var ne net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// Stmt is a statement parsed once and run many times, for the hot paths
+// where parsing would cost more than running.
+type Stmt struct {
+	read, write *sql.Stmt
+}
+
+// Prepare parses query (with ? placeholders) on both pools.
+func (d *DB) Prepare(ctx context.Context, query string) (*Stmt, error) {
+	q := d.rebind(query)
+	r, err := d.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w := r
+	if d.write != d.read {
+		if w, err = d.write.PrepareContext(ctx, q); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	return &Stmt{read: r, write: w}, nil
+}
+
+// QueryRow runs a prepared read-only query that returns at most one row.
+func (s *Stmt) QueryRow(ctx context.Context, args ...any) *sql.Row {
+	return s.read.QueryRowContext(ctx, args...)
+}
+
+// ExecStmt runs a prepared statement inside the transaction.
+func (t *Tx) ExecStmt(ctx context.Context, s *Stmt, args ...any) (sql.Result, error) {
+	return t.tx.StmtContext(ctx, s.write).ExecContext(ctx, args...)
 }

@@ -30,6 +30,7 @@ CREATE TABLE program_activities (
     expected INTEGER NOT NULL DEFAULT 0,
     fields TEXT NOT NULL DEFAULT '[]',
     search_text TEXT NOT NULL DEFAULT '',
+    digest TEXT NOT NULL DEFAULT '',
     updated_at TIMESTAMPTZ NOT NULL,
     UNIQUE (filing_id, item_uid)
 );

@@ -30,13 +30,22 @@ CREATE TABLE program_activities (
     expected INTEGER NOT NULL DEFAULT 0,
     fields TEXT NOT NULL DEFAULT '[]',
     search_text TEXT NOT NULL DEFAULT '',
+    digest TEXT NOT NULL DEFAULT '',
     updated_at TEXT NOT NULL,
     UNIQUE (filing_id, item_uid)
 );
 CREATE INDEX program_activities_list ON program_activities(campaign_id, listed, start_at);
 CREATE INDEX program_activities_unit ON program_activities(campaign_id, unit_code);
 
-CREATE VIRTUAL TABLE program_search USING fts5(title, unit, address, content, tokenize = 'trigram');
+-- Search: the trigram index finds terms of three characters or more; every
+-- one- and two-character piece of the searched text finds the shorter ones.
+CREATE VIRTUAL TABLE program_search USING fts5(title, unit, address, content, initials, tokenize = 'trigram');
+CREATE TABLE program_grams (
+    gram TEXT NOT NULL,
+    activity_id BIGINT NOT NULL REFERENCES program_activities(id) ON DELETE CASCADE,
+    PRIMARY KEY (gram, activity_id)
+) WITHOUT ROWID;
+CREATE INDEX program_grams_activity ON program_grams(activity_id);
 
 CREATE TABLE program_online (
     campaign_id BIGINT PRIMARY KEY REFERENCES campaigns(id) ON DELETE CASCADE,

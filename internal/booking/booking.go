@@ -1,0 +1,182 @@
+// Package booking takes bookings for the places of capacity-limited
+// activities: time slots with their rules, bookings with a QR ticket and a
+// waiting list, check-in at the door, live occupancy, and the personal data
+// of the bookers, kept encrypted and erased after the week.
+package booking
+
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// State is where a booking stands.
+type State string
+
+// The states of a booking.
+const (
+	StateActive    State = "active"
+	StateWaiting   State = "waiting"
+	StateCancelled State = "cancelled"
+	StateCheckedIn State = "checked_in"
+)
+
+// Rules say how an activity takes bookings.
+type Rules struct {
+	ActivityID int64
+	CampaignID int64
+	Opens      time.Time
+	Closes     time.Time
+	// MaxParty is the most people one booking may bring.
+	MaxParty int
+	// Venue, when set, caps the places of every activity held there at
+	// the same time.
+	Venue *Venue
+	// OnlineAt is when the activity moved online; zero while it is on site.
+	OnlineAt time.Time
+}
+
+// Venue is a place whose capacity activities held there share.
+type Venue struct {
+	ID       int64
+	Name     string
+	Capacity int
+}
+
+// Slot is a time window of a bookable activity.
+type Slot struct {
+	ID         int64
+	ActivityID int64
+	CampaignID int64
+	Start, End time.Time
+	Capacity   int
+	Taken      int
+	CheckedIn  int
+	// Waiting counts the parties on the waiting list, filled by listings.
+	Waiting int
+}
+
+// Available is how many places are left.
+func (s Slot) Available() int { return max(0, s.Capacity-s.Taken) }
+
+// Booking is a visitor's places in a slot, or their place on its waiting
+// list.
+type Booking struct {
+	ID         int64
+	Code       string
+	SlotID     int64
+	ActivityID int64
+	CampaignID int64
+	State      State
+	Party      int
+	Children   bool
+	Name       string
+	// PhoneMasked is the phone as listings show it: 138****1234.
+	PhoneMasked string
+	Lang        string
+	CreatedAt   time.Time
+	PromotedAt  time.Time
+	CancelledAt time.Time
+	CheckedInAt time.Time
+	OnlineAt    time.Time
+	// Position is the place in the waiting list, 1 for the first in line.
+	Position int
+	Slot     Slot
+}
+
+// Input is what a visitor gives to book.
+type Input struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Party int    `json:"party_size"`
+	// Consent agrees to the personal-data notice.
+	Consent bool `json:"consent"`
+	// Children says the party holds children under 14; Guardian that an
+	// adult of the party answers for them.
+	Children bool `json:"children"`
+	Guardian bool `json:"guardian"`
+	// Waitlist joins the waiting list when the slot is full.
+	Waitlist bool   `json:"waitlist"`
+	Lang     string `json:"-"`
+}
+
+// NormalizePhone returns the eleven digits of a mainland mobile number,
+// accepting spaces, dashes and a +86 or 86 prefix; ok is false for
+// anything else.
+func NormalizePhone(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + (r - '０'))
+		case r == ' ' || r == '-' || r == '+' || r == '　':
+		default:
+			return "", false
+		}
+	}
+	d := b.String()
+	if len(d) == 13 && strings.HasPrefix(d, "86") {
+		d = d[2:]
+	}
+	if len(d) != 11 || d[0] != '1' || d[1] < '3' || d[1] > '9' {
+		return "", false
+	}
+	return d, true
+}
+
+// MaskPhone hides the middle of a mobile number: 138****1234.
+func MaskPhone(phone string) string {
+	if len(phone) != 11 {
+		return "****"
+	}
+	return phone[:3] + "****" + phone[7:]
+}
+
+// codeAlphabet leaves out letters and digits that read alike.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// CodeLength is the length of a booking code.
+const CodeLength = 8
+
+func newCode() string {
+	b := make([]byte, CodeLength)
+	rand.Read(b)
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b)
+}
+
+// NormalizeCode reads a typed booking code: case, spaces and dashes do not
+// matter.
+func NormalizeCode(s string) string {
+	return strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '　' {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+func validCode(s string) bool {
+	if len(s) != CodeLength {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune(codeAlphabet, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func cleanName(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if !utf8.ValidString(s) {
+		return ""
+	}
+	return s
+}

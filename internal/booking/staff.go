@@ -1,0 +1,320 @@
+package booking
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/program"
+	"github.com/sciweek/sciweek/internal/web"
+)
+
+type staffEntry struct {
+	A         program.Activity
+	C         campaign.Campaign
+	Manage    bool
+	HasRules  bool
+	SlotCount int
+}
+
+type staffPage struct {
+	web.Page
+	Items []staffEntry
+}
+
+// staffHome lists the activities the signed-in person manages or checks
+// visitors in for.
+func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if account.FromContext(ctx) == nil {
+		h.Server.Error(w, r, errs.New(errs.Unauthenticated, "error.unauthenticated"))
+		return
+	}
+	if !isStaff(ctx) {
+		h.Server.Error(w, r, errs.ForbiddenErr())
+		return
+	}
+	cs, err := h.Service.Campaigns.List(ctx, campaign.Filter{})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p := staffPage{Page: web.PageFor(r, "booking.title.staff")}
+	for _, c := range cs {
+		if c.State != campaign.StatePublished {
+			continue
+		}
+		as, err := h.Service.Program.List(ctx, c, program.Filter{})
+		if err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+		for _, a := range as {
+			if !a.Onsite() || !h.Service.CanCheckIn(ctx, a, c) {
+				continue
+			}
+			e := staffEntry{A: a, C: c, Manage: h.Service.CanManage(ctx, a, c)}
+			_, e.HasRules, _ = h.Service.Rules(ctx, a.ID)
+			if !e.HasRules && !e.Manage {
+				continue
+			}
+			p.Items = append(p.Items, e)
+		}
+	}
+	h.render(w, r, http.StatusOK, "staff.html", p)
+}
+
+type managePage struct {
+	pageBase
+	HasRules    bool
+	Rules       Rules
+	RulesIn     RulesInput
+	SlotsIn     SlotsInput
+	Days        []string
+	Slots       []SlotView
+	Occ         Occupancy
+	Bookings    []Booking
+	Organiser   bool
+	RulesErrors map[string]string
+	SlotsErrors map[string]string
+	Error       string
+}
+
+func (h *Handlers) manageData(r *http.Request) (managePage, error) {
+	ctx := r.Context()
+	id, err := pathID(r, "id")
+	if err != nil {
+		return managePage{}, err
+	}
+	a, c, err := h.Service.managed(ctx, id)
+	if err != nil {
+		return managePage{}, err
+	}
+	p := managePage{pageBase: pageBase{Page: web.PageFor(r, "booking.title.manage", a.Title), A: a, C: c}, Organiser: h.Service.Campaigns.CanEdit(ctx, c)}
+	p.Wide = true
+	if p.Rules, p.HasRules, err = h.Service.Rules(ctx, a.ID); err != nil {
+		return p, err
+	}
+	if p.HasRules {
+		p.RulesIn = InputOf(p.Rules)
+	} else {
+		now := h.Service.now()
+		p.RulesIn = RulesInput{Opens: now.Format(localLayout), Closes: a.End.Format(localLayout), MaxParty: "5"}
+	}
+	for _, d := range c.Days() {
+		p.Days = append(p.Days, d.Format("2006-01-02"))
+	}
+	p.SlotsIn = SlotsInput{Days: a.Days, From: "09:00", To: "17:00", Every: "60", Capacity: strconv.Itoa(max(a.Capacity, 30))}
+	if p.Occ, err = h.Service.Occupancy(ctx, a.ID); err != nil {
+		return p, err
+	}
+	p.Slots = p.views(p.Occ.Slots, h.Service.now())
+	if p.Bookings, err = h.Service.Bookings(ctx, a.ID); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func (h *Handlers) manage(w http.ResponseWriter, r *http.Request) {
+	p, err := h.manageData(r)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "manage.html", p)
+}
+
+// formFailed re-renders the manage page with the errors of a form, or
+// answers with the error when it is not one the form can show.
+func (h *Handlers) formFailed(w http.ResponseWriter, r *http.Request, err error, fill func(p *managePage, fields map[string]string)) {
+	fields, summary, ok := web.FormErrors(r, err)
+	if !ok {
+		h.Server.Error(w, r, err)
+		return
+	}
+	p, perr := h.manageData(r)
+	if perr != nil {
+		h.Server.Error(w, r, perr)
+		return
+	}
+	p.Error = summary
+	fill(&p, fields)
+	e, _ := errs.As(err)
+	h.render(w, r, web.Status(e.Code), "manage.html", p)
+}
+
+func (h *Handlers) rulesPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	in := RulesInput{Opens: r.PostFormValue("opens"), Closes: r.PostFormValue("closes"), MaxParty: r.PostFormValue("max_party"),
+		Venue: r.PostFormValue("venue"), VenueCapacity: r.PostFormValue("venue_capacity")}
+	if err := h.Service.SetRules(r.Context(), id, in); err != nil {
+		h.formFailed(w, r, err, func(p *managePage, f map[string]string) { p.RulesIn, p.RulesErrors = in, f })
+		return
+	}
+	web.SetFlash(w, "booking.flash.rules")
+	web.Redirect(w, r, "/activities/"+strconv.FormatInt(id, 10)+"/booking")
+}
+
+func (h *Handlers) slotsPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	r.ParseForm()
+	in := SlotsInput{Days: r.PostForm["days"], From: r.PostFormValue("from"), To: r.PostFormValue("to"), Every: r.PostFormValue("every"), Capacity: r.PostFormValue("capacity")}
+	if _, err := h.Service.AddSlots(r.Context(), id, in); err != nil {
+		h.formFailed(w, r, err, func(p *managePage, f map[string]string) { p.SlotsIn, p.SlotsErrors = in, f })
+		return
+	}
+	web.SetFlash(w, "booking.flash.slots")
+	web.Redirect(w, r, "/activities/"+strconv.FormatInt(id, 10)+"/booking")
+}
+
+func (h *Handlers) slotDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	slotID, err := pathID(r, "slot")
+	if err == nil {
+		var sl Slot
+		if sl, err = h.Service.Slot(r.Context(), slotID); err == nil && sl.ActivityID != id {
+			err = errs.NotFoundf("slot %d is not of activity %d", slotID, id)
+		}
+	}
+	if err == nil {
+		err = h.Service.DeleteSlot(r.Context(), slotID)
+	}
+	if err != nil {
+		h.formFailed(w, r, err, func(*managePage, map[string]string) {})
+		return
+	}
+	web.SetFlash(w, "booking.flash.slot_deleted")
+	web.Redirect(w, r, "/activities/"+strconv.FormatInt(id, 10)+"/booking")
+}
+
+func (h *Handlers) onlinePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	if err := h.Service.SetOnline(r.Context(), id, r.PostFormValue("online") == "yes"); err != nil {
+		h.formFailed(w, r, err, func(*managePage, map[string]string) {})
+		return
+	}
+	web.SetFlash(w, "booking.flash.online")
+	web.Redirect(w, r, "/activities/"+strconv.FormatInt(id, 10)+"/booking")
+}
+
+func (h *Handlers) export(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	rows, err := h.Service.Export(r.Context(), id)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	l := web.L(r.Context())
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="bookings-`+strconv.FormatInt(id, 10)+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte("\ufeff"))
+	cw := csv.NewWriter(w)
+	cw.Write([]string{l.T("booking.code"), l.T("booking.slot"), l.T("booking.name"), l.T("booking.phone"), l.T("booking.party_size"), l.T("booking.state")})
+	for _, b := range rows {
+		cw.Write([]string{b.Code, b.Slot.Start.Format("2006-01-02 15:04"), safeCell(b.Name), b.Phone, strconv.Itoa(b.Party), l.T("booking.state." + string(b.State))})
+	}
+	cw.Flush()
+}
+
+// safeCell keeps a spreadsheet from reading a cell as a formula.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+type checkinPage struct {
+	pageBase
+	Occ     Occupancy
+	Slots   []SlotView
+	Result  *Booking
+	Label   string
+	Error   string
+	Already bool
+	Entry   string
+}
+
+func (h *Handlers) checkinData(r *http.Request) (checkinPage, error) {
+	ctx := r.Context()
+	id, err := pathID(r, "id")
+	if err != nil {
+		return checkinPage{}, err
+	}
+	a, c, err := h.Service.activity(ctx, id)
+	if err != nil {
+		return checkinPage{}, err
+	}
+	p := checkinPage{pageBase: pageBase{Page: web.PageFor(r, "booking.title.checkin", a.Title), A: a, C: c}}
+	if p.Occ, err = h.Service.Occupancy(ctx, id); err != nil {
+		return p, err
+	}
+	p.Slots = p.views(p.Occ.Slots, h.Service.now())
+	return p, nil
+}
+
+func (h *Handlers) checkinForm(w http.ResponseWriter, r *http.Request) {
+	p, err := h.checkinData(r)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "checkin.html", p)
+}
+
+func (h *Handlers) checkinPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	entry := r.PostFormValue("entry")
+	b, cerr := h.Service.CheckIn(r.Context(), id, entry)
+	if e, ok := errs.As(cerr); cerr != nil && (!ok || e.Code == errs.Forbidden || e.Code == errs.Unauthenticated) {
+		h.Server.Error(w, r, cerr)
+		return
+	}
+	p, err := h.checkinData(r)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if cerr != nil {
+		e, _ := errs.As(cerr)
+		status = web.Status(e.Code)
+		p.Error = web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...)
+		p.Already = b.State == StateCheckedIn
+		p.Entry = entry
+	}
+	if b.Code != "" {
+		p.Result = &b
+		p.Label = p.slotLabel(b.Slot)
+	}
+	h.render(w, r, status, "checkin.html", p)
+}
