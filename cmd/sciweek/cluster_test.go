@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -147,6 +148,25 @@ func TestTwoServers(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	// B has the program page in its cache; the organiser moves the week
+	// online through A, and B shows the banner without waiting out its
+	// cache, told through PostgreSQL.
+	if page := getWith(t, http.DefaultClient, b+"/campaigns/2026/program"); strings.Contains(page, "疫情防控需要") {
+		t.Fatal("a banner before the switch")
+	}
+	res, err = c.PostForm(a+"/admin/campaigns/2026/online", url.Values{"reason": {"疫情防控需要"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(getWith(t, http.DefaultClient, b+"/campaigns/2026/program"), "疫情防控需要") {
+		if time.Now().After(deadline) {
+			t.Fatal("the other server still shows the program from before the switch")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

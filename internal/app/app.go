@@ -151,6 +151,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Booking = &booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
 		Log: log, Notifier: booking.NoNotifier{}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
 	a.Program.Availability = a.Booking
+	a.Program.Broadcast = func() {
+		if err := d.Broadcast(context.Background(), programChannel); err != nil {
+			log.Warn("telling other servers the program changed", "err", err)
+		}
+	}
 	a.Program.Moved = a.Booking.CampaignMoved
 	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
 		d.Close()
@@ -199,12 +204,18 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	return a, nil
 }
 
+// programChannel carries, between servers on one PostgreSQL database, the
+// news that the public program changed.
+const programChannel = "sciweek_program"
+
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
 // RunJobs works the job queue — e-mail, text messages, reminders and other
 // scheduled work — until ctx ends, then lets the jobs in hand finish.
 func (a *App) RunJobs(ctx context.Context) {
+	// Another server's change to the program empties this one's cache.
+	go a.DB.Listen(ctx, programChannel, a.Log, a.Program.InvalidateLocal)
 	a.Notify.LogChannels()
 	a.Jobs.Run(ctx)
 }

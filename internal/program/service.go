@@ -41,6 +41,9 @@ type Service struct {
 	// Moved, when set, is told after the organiser moved a campaign's week
 	// online (or back on site), so the people who booked can be told.
 	Moved func(ctx context.Context, c campaign.Campaign, online bool, reason string)
+	// Broadcast, when set, tells the other servers sharing the database to
+	// invalidate too.
+	Broadcast func()
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
 
@@ -55,6 +58,15 @@ type Service struct {
 // Invalidate forgets every activity list and rendered answer held in
 // memory, after a filing, a campaign's switch or a booking state changed.
 func (s *Service) Invalidate() {
+	s.InvalidateLocal()
+	if s.Broadcast != nil {
+		s.Broadcast()
+	}
+}
+
+// InvalidateLocal is Invalidate for this process only: what another
+// server's Broadcast calls.
+func (s *Service) InvalidateLocal() {
 	s.mu.Lock()
 	s.snapshots, s.overviews, s.campaigns = nil, nil, nil
 	s.switches, s.loaded = nil, false

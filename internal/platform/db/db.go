@@ -37,6 +37,7 @@ const (
 // writers queue in Go instead of failing with SQLITE_BUSY.
 type DB struct {
 	Dialect Dialect
+	url     string // PostgreSQL's, for connections of its own (Listen)
 	read    *sql.DB
 	write   *sql.DB
 }
@@ -111,7 +112,7 @@ func openPostgres(u string) (*DB, error) {
 	pool.SetMaxOpenConns(20)
 	pool.SetMaxIdleConns(10)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{Dialect: Postgres, read: pool, write: pool}, nil
+	return &DB{Dialect: Postgres, read: pool, write: pool, url: u}, nil
 }
 
 // redact hides a password in a database URL for messages.
