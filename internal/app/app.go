@@ -196,7 +196,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	})
 	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
 		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
-	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports}
+	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports, Bookings: a.Booking}
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err

@@ -219,3 +219,25 @@ type scanPrefix struct {
 }
 
 func (p scanPrefix) Scan(dest ...any) error { return p.sc.Scan(append([]any{p.first}, dest...)...) }
+
+// Totals are, per unit code, the places booked at the campaign's activities
+// and the people checked in at the door, for the statistics.
+func (s *Service) Totals(ctx context.Context, campaignID int64) (map[string][2]int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT a.unit_code, COALESCE(SUM(sl.taken), 0), COALESCE(SUM(sl.checked_in), 0)
+		FROM booking_slots sl JOIN program_activities a ON a.id = sl.activity_id
+		WHERE sl.campaign_id = ? GROUP BY a.unit_code`, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][2]int{}
+	for rows.Next() {
+		var code string
+		var booked, in int
+		if err := rows.Scan(&code, &booked, &in); err != nil {
+			return nil, err
+		}
+		out[code] = [2]int{booked, in}
+	}
+	return out, rows.Err()
+}

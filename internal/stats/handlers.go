@@ -94,7 +94,7 @@ func (h *Handlers) xlsx(w http.ResponseWriter, r *http.Request) {
 	}
 	var rows [][]any
 	for _, d := range append(s.Districts, withLabel(s.Totals, l.T("stats.total"))) {
-		rows = append(rows, []any{d.District, d.Activities, d.Expected, d.Reported, d.OnSite, d.Online, d.MediaReports, d.Reports})
+		rows = append(rows, []any{d.District, d.Activities, d.Expected, d.Reported, d.Booked, d.CheckedIn, d.OnSite, d.Online, d.MediaReports, d.Reports})
 	}
 	sheet(l.T("stats.sheet.district"), districtHeader(l), rows)
 	rows = nil
@@ -124,7 +124,7 @@ func withLabel(d DistrictRow, label string) DistrictRow {
 
 func districtHeader(l i18n.Localizer) []string {
 	var out []string
-	for _, k := range []string{"district", "activities", "expected", "reported", "on_site", "online", "media", "reports"} {
+	for _, k := range []string{"district", "activities", "expected", "reported", "booked", "checked_in", "on_site", "online", "media", "reports"} {
 		out = append(out, l.T("stats.col."+k))
 	}
 	return out

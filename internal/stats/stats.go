@@ -27,6 +27,11 @@ type Service struct {
 	Campaigns *campaign.Service
 	Filings   *filing.Service
 	Reports   *report.Service
+	// Bookings, when set, gives the places booked and people checked in
+	// per unit (by code).
+	Bookings interface {
+		Totals(ctx context.Context, campaignID int64) (map[string][2]int, error)
+	}
 }
 
 // Bar is one labelled number of a chart.
@@ -86,6 +91,8 @@ type DistrictRow struct {
 	Activities   int
 	Expected     int
 	Reported     int // participants reported per activity
+	Booked       int // places booked at its bookable activities
+	CheckedIn    int // of those, people checked in at the door
 	OnSite       int
 	Online       int
 	MediaReports int
@@ -222,6 +229,19 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 			}
 		}
 	}
+	if s.Bookings != nil {
+		totals, err := s.Bookings.Totals(ctx, c.ID)
+		if err != nil {
+			return sum, err
+		}
+		for code, n := range totals {
+			if o, ok := byCode[code]; ok {
+				r := row(district(o))
+				r.Booked += n[0]
+				r.CheckedIn += n[1]
+			}
+		}
+	}
 	filingTimes := map[string]int{}
 	fs, err := s.Filings.List(ctx, c, filing.ListFilter{})
 	if err != nil {
@@ -259,6 +279,8 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 		sum.Totals.Activities += r.Activities
 		sum.Totals.Expected += r.Expected
 		sum.Totals.Reported += r.Reported
+		sum.Totals.Booked += r.Booked
+		sum.Totals.CheckedIn += r.CheckedIn
 		sum.Totals.OnSite += r.OnSite
 		sum.Totals.Online += r.Online
 		sum.Totals.MediaReports += r.MediaReports

@@ -2,13 +2,17 @@ package stats_test
 
 import (
 	"bytes"
+	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/booking"
 )
 
 func TestStatistics(t *testing.T) {
@@ -65,4 +69,33 @@ func TestStatistics(t *testing.T) {
 			t.Errorf("a unit reads the statistics: %d", res.Status)
 		}
 	})
+}
+
+// TestBookedAndCheckedIn puts the places booked and the people checked in
+// beside the participants reported.
+func TestBookedAndCheckedIn(t *testing.T) {
+	e := apptest.New(t)
+	ctx := account.AsSystem(context.Background())
+	if err := booking.LoadDemo(ctx, e.App.Booking); err != nil {
+		t.Fatal(err)
+	}
+	var booked, checkedIn int
+	if err := e.App.DB.QueryRow(ctx, `SELECT COALESCE(SUM(taken), 0), COALESCE(SUM(checked_in), 0) FROM booking_slots`).Scan(&booked, &checkedIn); err != nil {
+		t.Fatal(err)
+	}
+	if booked == 0 {
+		t.Fatal("the demo booked nothing")
+	}
+	page := e.As(t, "admin").Get("/campaigns/2026/stats")
+	if !strings.Contains(page.Body, "预约（人次）") || !strings.Contains(page.Body, "签到入场（人次）") {
+		t.Fatalf("the district table lacks the booking columns:\n%s", page.Body)
+	}
+	cells := regexp.MustCompile(`(?s)<tfoot><tr><th scope="row">合计</th>((?:<td>\d+</td>)+)`).FindStringSubmatch(page.Body)
+	if cells == nil {
+		t.Fatal("no total row")
+	}
+	nums := regexp.MustCompile(`\d+`).FindAllString(cells[1], -1)
+	if len(nums) < 5 || nums[3] != strconv.Itoa(booked) || nums[4] != strconv.Itoa(checkedIn) {
+		t.Errorf("totals %v, want booked %d and checked in %d", nums, booked, checkedIn)
+	}
 }
