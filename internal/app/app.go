@@ -190,6 +190,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		}
 		return err
 	})
+	a.Jobs.Every("sweep-uploads", time.Hour, func(ctx context.Context, now time.Time) error {
+		n, err := blob.Sweep(a.Blobs, time.Hour, now)
+		if n > 0 {
+			log.Info("abandoned uploads removed", "files", n)
+		}
+		return err
+	})
 	a.Jobs.Every("prune-jobs", 24*time.Hour, func(ctx context.Context, now time.Time) error {
 		_, err := a.Jobs.Prune(ctx, now.AddDate(0, 0, -30))
 		return err

@@ -2,8 +2,13 @@ package blob
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 )
 
 // Pinger is a Store that can tell whether it is reachable and writable.
@@ -33,4 +38,36 @@ func (l Local) Ping(context.Context) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// Sweep removes the temporary files of uploads that a crash or a cut
+// connection left behind (a finished upload renames its temporary file
+// into place) when they are older than age, and reports how many it
+// removed. Stores without such files remove nothing.
+func Sweep(s Store, age time.Duration, now time.Time) (int, error) {
+	l, ok := s.(Local)
+	if !ok {
+		return 0, nil
+	}
+	removed := 0
+	err := filepath.WalkDir(l.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasPrefix(d.Name(), ".upload-") && !strings.Contains(p, string(filepath.Separator)+".spool"+string(filepath.Separator)) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil || now.Sub(info.ModTime()) < age {
+			return nil
+		}
+		if err := os.Remove(p); err == nil {
+			removed++
+		}
+		return nil
+	})
+	return removed, err
 }
