@@ -105,6 +105,9 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"serve"}, map[string]string{"SCIWEEK_IDLE_TIMEOUT": "forever"}, "SCIWEEK_IDLE_TIMEOUT"},
 		{[]string{"serve"}, map[string]string{"SCIWEEK_DATABASE_URL": "mysql://x"}, "must start with postgres://"},
 		{[]string{"serve", "--log-format", "xml"}, nil, "text or json"},
+		{[]string{"serve", "--map-url", "google"}, nil, "--map-url / SCIWEEK_MAP_URL"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_MAP_URL": "https://maps.example.org/?q=x"}, "{address}"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_MAP_URL": "javascript:alert({address})"}, "SCIWEEK_MAP_URL"},
 		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
