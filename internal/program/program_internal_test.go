@@ -19,9 +19,9 @@ func TestInitials(t *testing.T) {
 
 func TestMapPattern(t *testing.T) {
 	for in, want := range map[string]string{
-		"amap":  "https://uri.amap.com/search?keyword={address}",
-		"OSM":   "https://www.openstreetmap.org/search?query={address}",
-		"baidu": "https://api.map.baidu.com/geocoder?address={address}&output=html&src=sciweek",
+		"amap":                                  "https://uri.amap.com/search?keyword={address}",
+		"OSM":                                   "https://www.openstreetmap.org/search?query={address}",
+		"baidu":                                 "https://api.map.baidu.com/geocoder?address={address}&output=html&src=sciweek",
 		"https://maps.example.org/?q={address}": "https://maps.example.org/?q={address}",
 	} {
 		if got, err := MapPattern(in); err != nil || got != want {
