@@ -10,4 +10,7 @@
   // users land where the problem is.
   var bad = document.querySelector(".field.invalid input, .field.invalid textarea, .field.invalid select");
   if (bad) { bad.focus(); }
+  // Bring the chosen day into view in a row of day tabs wider than the phone.
+  var day = document.querySelector(".daytabs [aria-current=page]");
+  if (day && day.scrollIntoView) { day.scrollIntoView({inline: "center", block: "nearest"}); }
 })();
