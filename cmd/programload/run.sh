@@ -26,6 +26,8 @@ echo "== wrk: program list page"
 wrk -t2 -c32 -d10s "$list" | grep -E "Requests/sec|Latency"
 echo "== wrk: static file"
 wrk -t2 -c32 -d10s http://127.0.0.1:18183/file | grep -E "Requests/sec|Latency"
+echo "== warm-up: uncached search, 50 requests/s for 5 s (not counted)"
+"$dir/programload" rate --url "$list" --rate 50 --duration 5s --search
 echo "== uncached search, 200 requests/s for 10 s"
 before=$(cpu)
 "$dir/programload" rate --url "$list" --rate 200 --duration 10s --search
