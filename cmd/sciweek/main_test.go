@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +83,7 @@ func TestServeDemo(t *testing.T) {
 		t.Fatalf("graceful stop: %v", err)
 	}
 	out := printed.String()
-	for _, want := range []string{"admin", "fengze", "hqu", "sciweek-demo"} {
+	for _, want := range []string{"admin", "fengze", "hqu", "sciweek-demo", "E-mail is off", "SCIWEEK_SMTP_HOST"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("start-up banner lacks %q:\n%s", want, out)
 		}
@@ -108,6 +110,19 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"serve", "--map-url", "google"}, nil, "--map-url / SCIWEEK_MAP_URL"},
 		{[]string{"serve"}, map[string]string{"SCIWEEK_MAP_URL": "https://maps.example.org/?q=x"}, "{address}"},
 		{[]string{"serve"}, map[string]string{"SCIWEEK_MAP_URL": "javascript:alert({address})"}, "SCIWEEK_MAP_URL"},
+		{[]string{"serve", "--base-url", "kjz.example.cn"}, nil, "--base-url / SCIWEEK_BASE_URL"},
+		{[]string{"serve", "--smtp-host", "smtp.example.cn"}, nil, "--smtp-from / SCIWEEK_SMTP_FROM"},
+		{[]string{"serve", "--smtp-host", "smtp.example.cn", "--smtp-from", "a@b.cn", "--smtp-tls", "ssl"}, nil, "must be starttls, tls or none"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_SMTP_PORT": "smtp"}, "SCIWEEK_SMTP_PORT"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_SMTP_HOST": "smtp.example.cn", "SCIWEEK_SMTP_FROM": "a@b.cn", "SCIWEEK_SMTP_USERNAME": "kjj"}, "SCIWEEK_SMTP_PASSWORD"},
+		{[]string{"serve", "--smtp-host", "smtp.example.cn", "--smtp-from", "a@b.cn", "--smtp-tls", "none", "--smtp-username", "kjj"}, map[string]string{"SCIWEEK_SMTP_PASSWORD": "x"}, "unencrypted"},
+		{[]string{"serve", "--sms-url", "ftp://sms.example.cn"}, map[string]string{"SCIWEEK_SMS_SECRET": "s"}, "--sms-url / SCIWEEK_SMS_URL"},
+		{[]string{"serve", "--sms-url", "https://sms.example.cn/send"}, nil, "SCIWEEK_SMS_SECRET"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_ENDPOINT": "http://127.0.0.1:9000"}, "SCIWEEK_S3_BUCKET: must be set"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_ENDPOINT": "127.0.0.1:9000"}, "must be an http:// or https:// URL"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_ACCESS_KEY": "k"}, "set both or neither"},
+		{[]string{"serve"}, map[string]string{"SCIWEEK_S3_BUCKET": "b", "SCIWEEK_S3_PATH_STYLE": "yes please"}, "SCIWEEK_S3_PATH_STYLE"},
+		{[]string{"serve", "--s3-part-size", "1"}, nil, "from 5 to 512"},
 		{[]string{"frobnicate"}, nil, `unknown command "frobnicate"`},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -202,5 +217,37 @@ func BenchmarkColdStart(b *testing.B) {
 		b.StopTimer()
 		stop()
 		b.StartTimer()
+	}
+}
+
+// TestFirstInstall sets up a bureau from the shell on an empty database, as
+// docs/deploy.md tells an administrator to, and logs in.
+func TestFirstInstall(t *testing.T) {
+	dir := t.TempDir()
+	out, err := cli(t, "org", "add", "--data", dir, "--code", "qzkjj", "--name", "泉州市科学技术局")
+	if err != nil || !strings.Contains(out, "created organisation qzkjj") {
+		t.Fatalf("org add: %v\n%s", err, out)
+	}
+	if out, err := cli(t, "org", "add", "--data", dir, "--code", "fengze", "--name", "丰泽区工业信息化和科技局", "--parent", "nowhere"); err == nil {
+		t.Errorf("org under a missing parent: %s", out)
+	}
+	if _, err := cli(t, "org", "add", "--data", dir, "--code", "qzkjj", "--name", "again"); err == nil {
+		t.Errorf("a duplicate code was taken")
+	}
+	if _, err := cli(t, "user", "add", "--data", dir, "--org", "qzkjj", "--username", "admin", "--roles", "admin", "--password", "first-install-pw"); err != nil {
+		t.Fatal(err)
+	}
+	base, _, stop := startServe(t, "--data", dir)
+	defer stop()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {"first-install-pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "泉州市科学技术局") {
+		t.Errorf("the first organiser after login: %d\n%s", res.StatusCode, body)
 	}
 }

@@ -191,6 +191,17 @@ func (s *Service) TokenPrincipal(ctx context.Context, token string) (*Principal,
 	return s.principal(ctx, accountID)
 }
 
+// SetLocale remembers the signed-in account's language, for its pages at
+// the next login and for the e-mail it is sent; the public has none.
+func (s *Service) SetLocale(ctx context.Context, lang string) error {
+	p := FromContext(ctx)
+	if p == nil || p.Locale == lang {
+		return nil
+	}
+	_, err := s.DB.Exec(ctx, `UPDATE accounts SET locale = ?, updated_at = ? WHERE id = ?`, lang, s.now(), p.ID)
+	return err
+}
+
 // ChangePassword sets a new password after checking the current one, and
 // ends the account's other sessions. Errors: Invalid.
 func (s *Service) ChangePassword(ctx context.Context, current, next, confirm string) error {

@@ -161,6 +161,11 @@ func (h *Handlers) switchLanguage(w http.ResponseWriter, r *http.Request) {
 		lang = "zh-CN"
 	}
 	http.SetCookie(w, &http.Cookie{Name: web.LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
+	// A signed-in person's choice also sets the language of their e-mail.
+	if err := h.Service.SetLocale(r.Context(), lang); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
 	web.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/"))
 }
 

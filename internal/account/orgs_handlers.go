@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/i18n"
@@ -605,6 +606,7 @@ func (h *Handlers) importPost(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
+	web.AllowSlow(w, 15*time.Minute)
 	r.Body = http.MaxBytesReader(w, r.Body, MaxWorkbookBytes+1<<20)
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 		if err := r.ParseMultipartForm(1 << 20); err != nil {

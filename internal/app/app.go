@@ -5,6 +5,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,10 +19,17 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/media"
+	"github.com/sciweek/sciweek/internal/notify"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/platform/jobs"
+	"github.com/sciweek/sciweek/internal/platform/mail"
+	"github.com/sciweek/sciweek/internal/platform/sms"
 	"github.com/sciweek/sciweek/internal/program"
+	"github.com/sciweek/sciweek/internal/report"
+	"github.com/sciweek/sciweek/internal/stats"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -35,9 +43,35 @@ type Config struct {
 	SecureCookies bool
 	LogFormat     string
 	LogLevel      slog.Level
+	// MetricsToken, when set, opens /metrics on the main address to
+	// requests bearing it; MetricsAddr serves /metrics on an address of
+	// its own (a private interface) without a token.
+	MetricsToken string
+	MetricsAddr  string
+	// TLSCert and TLSKey, when set, make the server speak HTTPS itself.
+	TLSCert, TLSKey string
+	// ReadTimeout and WriteTimeout bound a request's body and answer.
+	ReadTimeout, WriteTimeout time.Duration
 	// MapURL is how an activity's address opens in a map: amap, baidu,
 	// osm, or an http(s) URL holding {address}. Empty means amap.
 	MapURL string
+	// BaseURL is the address people reach the site at, for links in
+	// e-mail and text messages.
+	BaseURL string
+	// SMTP sends e-mail; an empty Host leaves mail off.
+	SMTP mail.Config
+	// SMS sends text messages; an empty URL leaves SMS off.
+	SMS SMSConfig
+	// S3 stores files in a bucket instead of DataDir/files when its Bucket
+	// is set.
+	S3 blob.S3Config
+}
+
+// SMSConfig names the SMS provider's HTTP endpoint.
+type SMSConfig struct {
+	URL    string
+	Secret string
+	Header string
 }
 
 // App is a running sciweek: its services and its HTTP handler.
@@ -52,7 +86,12 @@ type App struct {
 	Campaigns *campaign.Service
 	Filings   *filing.Service
 	Program   *program.Service
+	Jobs      *jobs.Queue
+	Notify    *notify.Service
+	Reports   *report.Service
+	Stats     *stats.Service
 	Server    *web.Server
+	Metrics   *web.Metrics
 	mapURL    string
 }
 
@@ -72,6 +111,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	}
 	a := &App{Config: cfg, Log: log, DB: d, Clock: clk}
 	a.Blobs = blob.Local{Dir: filepath.Join(cfg.DataDir, "files")}
+	if cfg.S3.Bucket != "" {
+		if a.Blobs, err = blob.NewS3(cfg.S3); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	if err := blob.Ping(ctx, a.Blobs); err != nil {
+		d.Close()
+		return nil, err
+	}
 	a.Audit = &audit.Log{DB: d, Now: clk.Now}
 	accCfg := account.DefaultConfig
 	if cfg.IdleTimeout > 0 {
@@ -82,7 +131,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
 		Cache: program.NewCache(4000, time.Minute)}
-	a.Filings.Changed = a.Program.FilingChanged
+	a.Filings.Published = a.Program.FilingChanged
 	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("map URL: %w", err)
@@ -91,6 +140,30 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		d.Close()
 		return nil, fmt.Errorf("build the public program: %w", err)
 	}
+	a.Jobs = &jobs.Queue{DB: d, Clock: clk, Log: log}
+	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Audit: a.Audit, Clock: clk, Log: log, BaseURL: cfg.BaseURL}
+	if cfg.SMTP.Host != "" {
+		a.Notify.Mailer = &mail.SMTP{Config: cfg.SMTP}
+	}
+	if cfg.SMS.URL != "" {
+		a.Notify.Texter = &sms.HTTP{URL: cfg.SMS.URL, Secret: cfg.SMS.Secret, Header: cfg.SMS.Header}
+	}
+	a.Filings.OnChange = a.filingChanged
+	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding,
+		Due: func(c campaign.Campaign) time.Time { return c.FilingDeadline }})
+	a.Notify.AddDeadline(notify.Deadline{Kind: "summary", Outstanding: a.reportOutstanding,
+		Due: func(c campaign.Campaign) time.Time { return c.SummaryDeadline }})
+	a.Notify.RegisterJobs()
+	// Scheduled work registers here with a.Jobs.Every: each period's run
+	// happens once across servers, is retried like any job, and survives
+	// a restart.
+	a.Jobs.Every("prune-jobs", 24*time.Hour, func(ctx context.Context, now time.Time) error {
+		_, err := a.Jobs.Prune(ctx, now.AddDate(0, 0, -30))
+		return err
+	})
+	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
+		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
+	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports}
 	if err := a.buildServer(); err != nil {
 		d.Close()
 		return nil, err
@@ -100,6 +173,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// RunJobs works the job queue — e-mail, text messages, reminders and other
+// scheduled work — until ctx ends, then lets the jobs in hand finish.
+func (a *App) RunJobs(ctx context.Context) {
+	a.Notify.LogChannels()
+	a.Jobs.Run(ctx)
+}
 
 func (a *App) buildServer() error {
 	r, err := web.NewRenderer(a.Log)
@@ -118,24 +198,40 @@ func (a *App) buildServer() error {
 	if err := r.Add("program", program.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("notify", notify.Templates); err != nil {
+		return err
+	}
+	if err := r.Add("report", report.Templates); err != nil {
+		return err
+	}
+	if err := r.Add("stats", stats.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
-	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies}
+	a.Metrics = web.NewMetrics()
+	a.Metrics.Registry.MustRegister(queueCollector{a})
+	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
 		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
 	}
-	s.Nav = nav
 	s.Banner = a.banner
+	s.Nav = a.nav
 	a.Server = s
 
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.HandleFunc("GET /metrics", a.metrics)
 	(&account.Handlers{Service: a.Accounts, Server: s, Audit: a.Audit,
 		LoginLimiter:    web.NewLimiter(20, time.Minute),
 		RegisterLimiter: web.NewLimiter(10, time.Hour),
 	}).Routes(mux)
-	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.filingTodos}).Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
+	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
+	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute)}).Routes(mux)
+	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))
 	})
@@ -166,8 +262,43 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprint(w, "ok")
 }
 
+// readyz answers 200 when the database and the file storage both answer,
+// so a load balancer sends requests only to a server that can serve them.
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	var problems []string
+	if err := a.DB.Ping(ctx); err != nil {
+		a.Log.Error("readiness: database", "err", err)
+		problems = append(problems, "database unavailable")
+	}
+	if err := blob.Ping(ctx, a.Blobs); err != nil {
+		a.Log.Error("readiness: storage", "err", err)
+		problems = append(problems, "storage unavailable")
+	}
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, strings.Join(problems, "\n"))
+		return
+	}
+	fmt.Fprint(w, "ready")
+}
+
+// metrics serves /metrics on the main address to a request that bears the
+// configured token; without a token configured it is not there.
+func (a *App) metrics(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if a.Config.MetricsToken == "" || !ok || subtle.ConstantTimeCompare([]byte(token), []byte(a.Config.MetricsToken)) != 1 {
+		a.Server.Error(w, r, errs.NotFoundf("metrics"))
+		return
+	}
+	a.Metrics.Handler().ServeHTTP(w, r)
+}
+
 // nav builds the main menu for the signed-in person.
-func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []web.NavLink) {
+func (a *App) nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []web.NavLink) {
 	p := account.FromContext(ctx)
 	if p == nil {
 		return nil, nil
@@ -177,6 +308,8 @@ func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []we
 		user.Name = p.Username
 	}
 	links := []web.NavLink{{Href: "/dashboard", Label: l.T("nav.dashboard")}}
+	unread := a.Notify.UnreadCount(ctx)
+	links = append(links, web.NavLink{Href: "/notifications", Label: l.T("nav.notifications"), Badge: unread, BadgeLabel: l.T("nav.unread", unread)})
 	if p.Has(account.RoleAdmin) {
 		links = append(links, web.NavLink{Href: "/admin/campaigns", Label: l.T("nav.campaigns")})
 	}
@@ -186,7 +319,8 @@ func nav(ctx context.Context, l i18n.Localizer, path string) (*web.NavUser, []we
 			web.NavLink{Href: "/admin/registrations", Label: l.T("nav.registrations")})
 	}
 	if p.Has(account.RoleAdmin) {
-		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")})
+		links = append(links, web.NavLink{Href: "/admin/audit", Label: l.T("nav.audit")},
+			web.NavLink{Href: "/admin/messages", Label: l.T("nav.messages")})
 	}
 	best := -1
 	for i, link := range links {

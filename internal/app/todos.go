@@ -7,8 +7,53 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/filing"
+	"github.com/sciweek/sciweek/internal/report"
 	"github.com/sciweek/sciweek/internal/web"
 )
+
+// todos puts on a dashboard what the filing tables and the summary report
+// ask of the person.
+func (a *App) todos(r *http.Request, c campaign.Campaign) []campaign.Todo {
+	return append(a.filingTodos(r, c), a.reportTodos(r, c)...)
+}
+
+// reportTodos asks a unit for its summary once the week has begun, and a
+// reviewer for the reports waiting at their level.
+func (a *App) reportTodos(r *http.Request, c campaign.Campaign) []campaign.Todo {
+	ctx := r.Context()
+	p := account.FromContext(ctx)
+	if p == nil || c.State != campaign.StatePublished {
+		return nil
+	}
+	l := web.L(ctx)
+	now := a.Clock.Now()
+	var out []campaign.Todo
+	if rep, err := a.Reports.For(ctx, c, p.Org.Code); err == nil && p.OrgID != c.OwnerOrgID {
+		switch {
+		case rep.State == report.StateReturned:
+			out = append(out, campaign.Todo{Label: l.T("todo.report_returned"), Href: report.URL(c.Slug, p.Org.Code), Urgent: true})
+		case rep.State == report.StateDraft && (rep.ID != 0 || !now.Before(c.Start)) && !now.After(a.Reports.Deadline(ctx, c, p.OrgID)):
+			out = append(out, campaign.Todo{Label: l.T("todo.report"), Href: report.URL(c.Slug, p.Org.Code)})
+		}
+	}
+	if p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator) {
+		reps, _ := a.Reports.List(ctx, c)
+		waiting := 0
+		for _, rep := range reps {
+			if rep.State == report.StateSubmitted && rep.StageOrgID == p.OrgID {
+				waiting++
+			}
+		}
+		if waiting > 0 {
+			out = append(out, campaign.Todo{Label: l.T("todo.report_review", waiting), Href: "/campaigns/" + c.Slug + "/reports", Urgent: true})
+		}
+		if !now.Before(c.Start) {
+			out = append(out, campaign.Todo{Label: l.T("todo.report_board"), Href: "/campaigns/" + c.Slug + "/reports"})
+		}
+		out = append(out, campaign.Todo{Label: l.T("todo.stats"), Href: "/campaigns/" + c.Slug + "/stats"})
+	}
+	return out
+}
 
 // filingTodos puts on a dashboard what the filing tables ask of the person:
 // reminders received, tables returned, filings waiting for their review.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
+	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
@@ -44,6 +45,14 @@ type Options struct {
 	// NoDemoFilings loads the demo's organisations and campaigns but none
 	// of its sample filings, for tests that file from a clean slate.
 	NoDemoFilings bool
+	// DataDir keeps the SQLite database and files in a directory of the
+	// test's choosing, so a second Start can reopen them as after a restart.
+	DataDir string
+	// Configure changes the configuration before the app opens (mail, SMS).
+	Configure func(*app.Config)
+	// S3 keeps files in a bucket instead of on local disk when its Bucket
+	// is set.
+	S3 blob.S3Config
 }
 
 // New starts sciweek with the demo loaded, on SQLite.
@@ -53,7 +62,13 @@ func New(t testing.TB) *Env { return Start(t, Options{}) }
 func Start(t testing.TB, o Options) *Env {
 	t.Helper()
 	clk := clock.NewFixed(Now)
-	cfg := app.Config{DataDir: t.TempDir(), DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0"}
+	cfg := app.Config{DataDir: o.DataDir, DatabaseURL: o.DatabaseURL, Addr: "127.0.0.1:0", BaseURL: "http://sciweek.test", S3: o.S3}
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if o.Configure != nil {
+		o.Configure(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -68,8 +83,14 @@ func Start(t testing.TB, o Options) *Env {
 		if o.NoDemoFilings {
 			filings = nil
 		}
-		if _, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, filings, clk.Now()); err != nil {
+		loaded, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, filings, clk.Now())
+		if err != nil {
 			t.Fatalf("load demo: %v", err)
+		}
+		if loaded && !o.NoDemoFilings {
+			if err := demo.LoadReports(context.Background(), a.Accounts, a.Campaigns, *a.Reports); err != nil {
+				t.Fatalf("load demo reports: %v", err)
+			}
 		}
 	}
 	srv := httptest.NewServer(a.Handler())

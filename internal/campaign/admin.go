@@ -254,6 +254,7 @@ func (h *Handlers) addAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slug := r.PathValue("slug")
+	web.AllowSlow(w, 15*time.Minute)
 	r.Body = http.MaxBytesReader(w, r.Body, MaxAttachmentBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {

@@ -160,6 +160,7 @@ func (h *Handlers) attachment(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", a.ContentType)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
 	w.Header().Set("Cache-Control", "private, max-age=300")
+	web.AllowSlow(w, 15*time.Minute)
 	http.ServeContent(w, r, "", mod, obj)
 }
 

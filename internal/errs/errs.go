@@ -23,6 +23,7 @@ const (
 	DeadlinePassed  Code = "deadline_passed"
 	RateLimited     Code = "rate_limited"
 	TooLarge        Code = "too_large"
+	Unsupported     Code = "unsupported"
 	Unavailable     Code = "unavailable"
 	Internal        Code = "internal"
 )

@@ -51,7 +51,24 @@ func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, e
 	if p == nil || !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) {
 		return nil, errs.ForbiddenErr()
 	}
-	orgs, err := s.Accounts.Subtree(ctx, p.Org)
+	return s.board(ctx, c, p.Org)
+}
+
+// WholeBoard is the organiser's board, for the system's own work such as
+// the deadline reminders. Errors: Forbidden (not the system).
+func (s *Service) WholeBoard(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
+	if !account.IsSystem(ctx) {
+		return nil, errs.ForbiddenErr()
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.board(ctx, c, owner)
+}
+
+func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {
+	orgs, err := s.Accounts.Subtree(ctx, root)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +80,7 @@ func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, e
 	for _, o := range orgs {
 		names[o.ID] = o
 	}
-	filings, err := listFilings(ctx, s.DB, "f.campaign_id = ? AND o.path LIKE ?", c.ID, p.Org.Path+"%")
+	filings, err := listFilings(ctx, s.DB, "f.campaign_id = ? AND o.path LIKE ?", c.ID, root.Path+"%")
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +180,13 @@ func (s *Service) Remind(ctx context.Context, c campaign.Campaign, orgCode strin
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO filing_reminders (campaign_id, org_id, table_no, sent_by, sent_at) VALUES (?, ?, ?, ?, ?)`,
 			c.ID, org.ID, table, p.ID, s.now()); err != nil {
+			return err
+		}
+		deadline, err := s.Deadline(ctx, c, org.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, Change{Action: ChangeReminded, Campaign: c, OrgID: org.ID, Table: table, ByOrg: p.Org.Name, Until: deadline}); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "filing.remind", "organisation", org.Code, map[string]any{"campaign": c.Slug, "table": table})

@@ -124,11 +124,14 @@ type showPage struct {
 	CanSubmit bool
 	CanReopen bool
 	Review    bool
-	Problems  int
-	Errors    map[string]string
-	Summary   string
-	Comment   string
-	URL       string
+	// Own is true on the caller's own filing; a reviewer reading another
+	// organisation's comes from the board.
+	Own      bool
+	Problems int
+	Errors   map[string]string
+	Summary  string
+	Comment  string
+	URL      string
 }
 
 // Year is the campaign's year, for the table's title.
@@ -158,6 +161,7 @@ func (h *Handlers) showFiling(w http.ResponseWriter, r *http.Request, c campaign
 	page.CanWrite = canWrite(ctx, org) && f.Editable()
 	page.CanSubmit = p.OrgID == f.OrgID && f.Editable()
 	page.CanReopen = p.OrgID == f.OrgID && !f.Editable()
+	page.Own = p.OrgID == org.ID
 	page.Review = f.State == StateSubmitted && f.StageOrgID == p.OrgID && (p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
 	page.Deadline, _ = h.Service.Deadline(ctx, c, f.OrgID)
 	page.Late = h.Service.Clock.Now().After(page.Deadline)

@@ -91,6 +91,9 @@ func TestFilingPages(t *testing.T) {
 			t.Errorf("another district approves: %d", res.Status)
 		}
 		page = fengze.Get(base).Body
+		if !strings.Contains(page, `href="/campaigns/2026/board">填报进度</a> › 华侨大学`) {
+			t.Errorf("the district's way back from a unit's table is not the board")
+		}
 		version = versionRe.FindStringSubmatch(page)[1]
 		if res := fengze.PostForm("/filings/"+id+"/approve", url.Values{"version": {version}}); res.Status != 303 {
 			t.Fatalf("district approves: %d\n%s", res.Status, res.Body)

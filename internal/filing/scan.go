@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/errs"
@@ -93,6 +94,7 @@ func (h *Handlers) uploadScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	web.AllowSlow(w, 15*time.Minute)
 	r.Body = http.MaxBytesReader(w, r.Body, MaxScanBytes+1<<20)
 	err := scanError(errs.Invalid, "filing.scan.missing")
 	if mr, merr := r.MultipartReader(); merr == nil {
@@ -155,5 +157,6 @@ func (h *Handlers) downloadScan(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", f.Scan.ContentType)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": f.Scan.Filename}))
 	w.Header().Set("Cache-Control", "private, no-store")
+	web.AllowSlow(w, 15*time.Minute)
 	http.ServeContent(w, r, "", mod, obj)
 }

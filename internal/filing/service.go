@@ -27,15 +27,19 @@ type Service struct {
 	Audit     *audit.Log
 	Blobs     blob.Store
 	Clock     clock.Clock
-	// Changed, when set, is told after a filing's approved items or a
+	// Published, when set, is told after a filing's approved items or a
 	// campaign's form may have changed (filingID 0: every filing of the
 	// campaign), so what is published from them can follow.
-	Changed func(ctx context.Context, campaignID, filingID int64)
+	Published func(ctx context.Context, campaignID, filingID int64)
+	// OnChange, when set, is told of each review decision, extension and
+	// reminder inside the transaction that records it, so that what it
+	// queues (a notice, an e-mail) exists exactly when the change does.
+	OnChange func(ctx context.Context, tx *db.Tx, ch Change) error
 }
 
-func (s *Service) changed(ctx context.Context, campaignID, filingID int64) {
-	if s.Changed != nil {
-		s.Changed(ctx, campaignID, filingID)
+func (s *Service) published(ctx context.Context, campaignID, filingID int64) {
+	if s.Published != nil {
+		s.Published(ctx, campaignID, filingID)
 	}
 }
 
@@ -89,6 +93,9 @@ func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Templ
 		if !validType(fd.Type) {
 			f.Add("fields."+itoa(i)+".type", "filing.error.field_type")
 		}
+		if (fd.Type == TypeChoice || fd.Type == TypeMulti) && fd.ChoicesFrom == "" && !fd.Retired && len(fd.Choices) == 0 {
+			f.Add("fields."+itoa(i)+".choices", "filing.error.field_choices")
+		}
 	}
 	for _, fd := range old.Fields {
 		if !seen[fd.Key] {
@@ -119,7 +126,7 @@ func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Templ
 		return s.Audit.Record(ctx, tx, "filing.template", "campaign", c.Slug, map[string]any{"table": t.Table})
 	})
 	if err == nil {
-		s.changed(ctx, c.ID, 0)
+		s.published(ctx, c.ID, 0)
 	}
 	return err
 }
@@ -311,6 +318,7 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 			_, err = tx.Exec(ctx, `INSERT INTO filing_items (filing_id, uid, position, data, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 				f.ID, item.UID, item.Position, marshal(values), now, now)
 		} else {
+			keepUnasked(t, f.Items, uid, values)
 			res, e := tx.Exec(ctx, `UPDATE filing_items SET data = ?, updated_at = ? WHERE filing_id = ? AND uid = ?`, marshal(values), now, f.ID, uid)
 			if e == nil {
 				if n, _ := res.RowsAffected(); n == 0 {
@@ -330,6 +338,24 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 	}
 	f, err = findFiling(ctx, s.DB, "f.id = ?", f.ID)
 	return f, item, problems, err
+}
+
+// keepUnasked copies into values what the stored item holds for fields the
+// form no longer asks for (retired, or dropped from the template), so a
+// re-saved item never loses what was filed before the template changed.
+func keepUnasked(t Template, items []Item, uid string, values Values) {
+	for _, it := range items {
+		if it.UID != uid {
+			continue
+		}
+		for k, v := range it.Values {
+			if f, ok := t.Field(k); (!ok || f.Retired) && v != "" {
+				if _, given := values[k]; !given {
+					values[k] = v
+				}
+			}
+		}
+	}
 }
 
 // problemValues returns, for each field with a problem, the value as typed.
@@ -392,17 +418,12 @@ func (s *Service) Problems(ctx context.Context, c campaign.Campaign, f *Filing) 
 // Deadline is when the organisation's filing closes: the campaign's
 // deadline, or a later extension granted to it.
 func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64) (time.Time, error) {
-	var until db.Time
-	err := s.DB.QueryRow(ctx, `SELECT until_at FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, orgID).Scan(&until)
-	if err == nil && until.After(c.FilingDeadline) {
-		return until.In(clock.Zone), nil
-	}
-	return c.FilingDeadline, nil
+	return filingExtensions.Until(ctx, s.DB, c.ID, orgID, c.FilingDeadline), nil
 }
 
-// reviewChain lists, from the nearest up, the organisations that review
+// ReviewChain lists, from the nearest up, the organisations that review
 // the filings of org: every level above it up to the campaign's organiser.
-func reviewChain(org account.Organisation, ownerID int64) []int64 {
+func ReviewChain(org account.Organisation, ownerID int64) []int64 {
 	ids := org.AncestorIDs() // root first
 	var chain []int64
 	for i := len(ids) - 1; i >= 0; i-- {
@@ -469,7 +490,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	} else if n > 0 {
 		return f, errs.New(errs.Invalid, "filing.error.problems", n)
 	}
-	chain := reviewChain(org, c.OwnerOrgID)
+	chain := ReviewChain(org, c.OwnerOrgID)
 	if len(chain) == 0 && org.ID != c.OwnerOrgID {
 		return f, errs.ForbiddenErr()
 	}
@@ -515,7 +536,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 		return f, err
 	}
 	if len(chain) == 0 {
-		s.changed(ctx, f.CampaignID, f.ID)
+		s.published(ctx, f.CampaignID, f.ID)
 	}
 	return s.Get(ctx, f.ID)
 }
@@ -587,7 +608,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 	if err != nil {
 		return err
 	}
-	chain := reviewChain(org, c.OwnerOrgID)
+	chain := ReviewChain(org, c.OwnerOrgID)
 	next := any(nil)
 	for i, oid := range chain {
 		if oid == f.StageOrgID && i+1 < len(chain) {
@@ -613,10 +634,17 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 		if err := s.event(ctx, tx, f.ID, f.Revision, "approve", "", strings.TrimSpace(comment)); err != nil {
 			return err
 		}
+		ch := Change{Action: ChangeApproved, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: strings.TrimSpace(comment), ByOrg: stageName(f)}
+		if next != nil {
+			ch.Action = ChangeForwarded
+		}
+		if err := s.changed(ctx, tx, ch); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, "filing.approve", "filing", f.ID, map[string]any{"revision": f.Revision, "final": next == nil})
 	})
 	if err == nil && next == nil {
-		s.changed(ctx, c.ID, f.ID)
+		s.published(ctx, c.ID, f.ID)
 	}
 	return err
 }
@@ -625,7 +653,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 // comment on each item at fault. Errors: NotFound, Forbidden, Conflict,
 // Invalid (no comment).
 func (s *Service) Return(ctx context.Context, id int64, version int, comment string, itemComments map[string]string) error {
-	f, _, err := s.reviewable(ctx, id, version)
+	f, c, err := s.reviewable(ctx, id, version)
 	if err != nil {
 		return err
 	}
@@ -665,6 +693,9 @@ func (s *Service) Return(ctx context.Context, id int64, version int, comment str
 				return err
 			}
 		}
+		if err := s.changed(ctx, tx, Change{Action: ChangeReturned, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: comment, Items: len(itemComments), ByOrg: stageName(f)}); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, "filing.return", "filing", f.ID, map[string]any{"revision": f.Revision, "comment": comment, "items": len(itemComments)})
 	})
 }
@@ -703,7 +734,7 @@ func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
 		return s.Audit.Record(ctx, tx, "filing.reopen", "filing", f.ID, nil)
 	})
 	if err == nil {
-		s.changed(ctx, f.CampaignID, f.ID)
+		s.published(ctx, f.CampaignID, f.ID)
 	}
 	return err
 }
@@ -774,12 +805,10 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "filing.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "filing.error.extension"}}}
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		a := audit.ActorFrom(ctx)
-		if _, err := tx.Exec(ctx, `DELETE FROM filing_extensions WHERE campaign_id = ? AND org_id = ?`, c.ID, org.ID); err != nil {
+		if err := filingExtensions.Grant(ctx, tx, c.ID, org.ID, until, s.now()); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO filing_extensions (campaign_id, org_id, until_at, granted_by, granted_at) VALUES (?, ?, ?, ?, ?)`,
-			c.ID, org.ID, db.At(until), nullID(a.ID), s.now()); err != nil {
+		if err := s.changed(ctx, tx, Change{Action: ChangeExtended, Campaign: c, OrgID: org.ID, Until: until}); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "filing.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})

@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/filing"
@@ -39,6 +41,17 @@ func editorForm(version int, fields []filing.Field, newField filing.Field) url.V
 }
 
 // fieldIndex is where the field with key stands.
+var itemUIDRe = regexp.MustCompile(`id="item-([0-9a-f]+)"`)
+
+func mustAtoi(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func fieldIndex(t *testing.T, fields []filing.Field, key string) int {
 	t.Helper()
 	for i, f := range fields {
@@ -157,6 +170,29 @@ func TestFormTemplateEditor(t *testing.T) {
 			}
 		}
 
+		// The unit reopens its approved table and saves the item again
+		// through the new form: the retired 承办单位 is not asked for, and
+		// what was filed in it stays.
+		v := versionRe.FindStringSubmatch(hqu.Get(base).Body)[1]
+		if res := hqu.PostForm("/filings/"+id+"/reopen", url.Values{"version": {v}}); res.Status != 303 {
+			t.Fatalf("reopen: %d\n%s", res.Status, res.Body)
+		}
+		uid := itemUIDRe.FindStringSubmatch(hqu.Get(base).Body)[1]
+		resaved := map[string]string{}
+		for k, val := range item {
+			if k != "organizer" {
+				resaved[k] = val
+			}
+		}
+		resaved["title"], resaved["f14"] = "人工智能科普展（第二版）", "机器人互动"
+		if res := hqu.PostForm(base+"/items/"+uid, itemForm(resaved)); res.Status != 303 {
+			t.Fatalf("re-save: %d\n%s", res.Status, res.Body)
+		}
+		f, err := e.App.Filings.Get(account.AsSystem(context.Background()), mustAtoi(t, id))
+		if err != nil || len(f.Items) != 1 || f.Items[0].Values["organizer"] != "华侨大学科技处" || f.Items[0].Values["title"] != "人工智能科普展（第二版）" {
+			t.Fatalf("the re-saved item lost its retired value: %+v, %v", f.Items, err)
+		}
+
 		// A second tab with the old version: refused, the typed form kept.
 		stale := editorForm(1, fields, filing.Field{})
 		stale.Set("label.0", "项目名称（全称）")
@@ -179,6 +215,11 @@ func TestFormTemplateEditor(t *testing.T) {
 		bad.Set("type.1", "colour")
 		if res := admin.PostForm(editor, bad); res.Status != 422 || !strings.Contains(res.Body, `id="type-`+tpl.Fields[1].Key+`-error"`) {
 			t.Fatalf("unknown type: %d\n%s", res.Status, res.Body)
+		}
+		// A choice field needs its choices.
+		noChoices := editorForm(version, tpl.Fields, filing.Field{Label: "场地类型", Type: filing.TypeChoice})
+		if res := admin.PostForm(editor, noChoices); res.Status != 422 || !strings.Contains(res.Body, `id="choices-new-error"`) || !strings.Contains(res.Body, "须列出可选项") {
+			t.Fatalf("a choice field without choices: %d\n%s", res.Status, res.Body)
 		}
 		// Dropping a field from the posted form does not delete it.
 		short := editorForm(version, tpl.Fields[:len(tpl.Fields)-1], filing.Field{})

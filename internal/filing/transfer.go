@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
@@ -30,6 +31,7 @@ func (h *Handlers) TransferRoutes(mux *http.ServeMux) {
 // approved items the caller may see, in the official layout; district=
 // narrows to one district.
 func (h *Handlers) export(w http.ResponseWriter, r *http.Request) {
+	web.AllowSlow(w, 15*time.Minute) // a whole city's table, to a phone
 	c, p, err := h.campaign(r, "campaign")
 	if err != nil {
 		h.Server.Error(w, r, err)
@@ -97,6 +99,7 @@ func (s *Service) recordExport(r *http.Request, c campaign.Campaign, table int, 
 // refusing more than MaxImportBytes while it reads; other parts become form
 // values. The caller removes the file.
 func upload(w http.ResponseWriter, r *http.Request) (*os.File, int64, map[string]string, error) {
+	web.AllowSlow(w, 15*time.Minute)
 	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {

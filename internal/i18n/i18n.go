@@ -131,9 +131,21 @@ func (l Localizer) T(key string, args ...any) string {
 		return key
 	}
 	if len(args) > 0 {
+		args = append([]any(nil), args...)
+		for i, a := range args {
+			if x, ok := a.(Localized); ok {
+				args[i] = x.Localize(l)
+			}
+		}
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// Localized is a message argument that writes itself in the reader's
+// language, such as a measured length (3分05秒, 3 min 05 s).
+type Localized interface {
+	Localize(l Localizer) string
 }
 
 // Date writes a calendar date: 2020年8月23日 or 23 Aug 2020.

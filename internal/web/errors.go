@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
 // Status maps an error code to its HTTP status; this is the only place
@@ -27,6 +29,8 @@ func Status(code errs.Code) int {
 		return http.StatusTooManyRequests
 	case errs.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
 	}
@@ -50,7 +54,12 @@ type errorPage struct {
 // causes are logged, never shown.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := errs.As(err)
-	if !ok {
+	switch {
+	case !ok && db.IsUnavailable(err):
+		s.Log.Error("database unavailable", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		e = errs.Wrap(errs.Unavailable, err, "error.unavailable")
+		e.RetryAfter = 30 * time.Second
+	case !ok:
 		e = errs.Wrap(errs.Internal, err, "error.internal")
 	}
 	status := Status(e.Code)
@@ -72,7 +81,8 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, status, map[string]any{"error": body})
 		return
 	}
-	if e.Code == errs.Unauthenticated && r.Method == http.MethodGet {
+	// A browser is sent to log in; a client with a bad token is told so.
+	if e.Code == errs.Unauthenticated && r.Method == http.MethodGet && r.Header.Get("Authorization") == "" {
 		Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()))
 		return
 	}
@@ -98,7 +108,7 @@ func FormErrors(r *http.Request, err error) (fields map[string]string, summary s
 		return nil, "", false
 	}
 	switch e.Code {
-	case errs.Invalid, errs.Conflict, errs.DeadlinePassed, errs.TooLarge:
+	case errs.Invalid, errs.Conflict, errs.DeadlinePassed, errs.TooLarge, errs.Unsupported:
 	default:
 		return nil, "", false
 	}

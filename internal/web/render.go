@@ -205,6 +205,10 @@ type NavLink struct {
 	Href    string
 	Label   string
 	Current bool
+	// Badge, when above zero, is shown beside the label (unread
+	// notifications), with BadgeLabel read out by screen readers.
+	Badge      int
+	BadgeLabel string
 }
 
 // T translates a catalogue key in the page's language.

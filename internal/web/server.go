@@ -37,6 +37,8 @@ type Server struct {
 	TrustProxy bool
 	// SecureCookies marks cookies Secure (behind HTTPS).
 	SecureCookies bool
+	// Metrics, when set, counts and times every request.
+	Metrics *Metrics
 }
 
 type ctxKey int
@@ -53,6 +55,7 @@ type requestInfo struct {
 	nav      []NavLink
 	banner   *Banner
 	secure   bool
+	pattern  string // the route pattern that matched
 }
 
 func info(ctx context.Context) *requestInfo {
@@ -94,11 +97,11 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, errs.New(errs.Forbidden, "error.cross_origin"))
 	}))
-	var h http.Handler = s.Mux
+	var h http.Handler = notePattern(s.Mux)
 	h = s.authenticate(h)
 	h = csrf.Handler(h)
 	h = s.language(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
 	h = s.logAndRecover(h)
 	return h
 }
@@ -140,16 +143,25 @@ func (s *Server) logAndRecover(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), infoKey, ri))
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", ri.id)
+		if s.Metrics != nil {
+			s.Metrics.inflight.Inc()
+			defer s.Metrics.inflight.Dec()
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
 				s.Log.Error("panic", "request_id", ri.id, "panic", p, "stack", string(debug.Stack()))
+				if s.Metrics != nil {
+					s.Metrics.panics.Inc()
+				}
 				if sw.status == 0 {
 					s.Error(sw, r, errs.New(errs.Internal, "error.internal"))
 				}
 			}
+			took := time.Since(start)
+			s.Metrics.observe(ri.pattern, r.Method, sw.status, took)
 			level := slog.LevelInfo
 			if sw.status >= 500 {
 				level = slog.LevelError
@@ -158,9 +170,10 @@ func (s *Server) logAndRecover(next http.Handler) http.Handler {
 				slog.String("request_id", ri.id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
+				slog.String("route", ri.pattern),
 				slog.Int("status", sw.status),
 				slog.Int("bytes", sw.bytes),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", took),
 				slog.String("ip", ri.clientIP),
 			)
 		}()
@@ -182,9 +195,17 @@ func (s *Server) clientIP(r *http.Request) string {
 	return host
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if r.TLS != nil || (s.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https") {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		// Forms and JSON are small; uploads are multipart and each handler
+		// that takes them sets its own limit.
+		if r.Body != nil && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY")
@@ -192,6 +213,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// MaxFormBytes bounds a request body that is not a multipart upload.
+const MaxFormBytes = 2 << 20
 
 // LangCookie remembers the chosen language.
 const LangCookie = "lang"
@@ -218,7 +242,9 @@ func (s *Server) language(next http.Handler) http.Handler {
 
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, "/static/"), p == "/healthz", p == "/readyz", p == "/metrics":
+			// No account here; /metrics checks its own token.
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -271,4 +297,13 @@ func SafeNext(next, fallback string) string {
 // Redirect sends the browser to a local path after a form post.
 func Redirect(w http.ResponseWriter, r *http.Request, path string) {
 	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+// AllowSlow lifts the server's read and write timeouts for this request by
+// d, for routes that take or send large files over slow phone networks.
+func AllowSlow(w http.ResponseWriter, d time.Duration) {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(d)
+	_ = rc.SetReadDeadline(deadline) // not every writer supports deadlines (tests)
+	_ = rc.SetWriteDeadline(deadline)
 }

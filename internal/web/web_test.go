@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +76,29 @@ func TestStatus(t *testing.T) {
 		if got := Status(code); got != want {
 			t.Errorf("Status(%s) = %d, want %d", code, got, want)
 		}
+	}
+}
+
+func TestServeFile(t *testing.T) {
+	if got, want := ContentDisposition("attachment", "活动 照片(1).jpg"), `attachment; filename="file.jpg"; filename*=UTF-8''%E6%B4%BB%E5%8A%A8%20%E7%85%A7%E7%89%87%281%29.jpg`; got != want {
+		t.Errorf("ContentDisposition = %s, want %s", got, want)
+	}
+	if got, want := ContentDisposition("inline", `a"b.pdf`), `inline; filename="a_b.pdf"; filename*=UTF-8''a%22b.pdf`; got != want {
+		t.Errorf("ContentDisposition = %s, want %s", got, want)
+	}
+	req := httptest.NewRequest("GET", "/f", nil)
+	req.Header.Set("Range", "bytes=2-4")
+	rec := httptest.NewRecorder()
+	ServeFile(rec, req, strings.NewReader("0123456789"), time.Now(), "视频.mp4", "video/mp4", true)
+	if rec.Code != http.StatusPartialContent || rec.Body.String() != "234" {
+		t.Fatalf("range: %d %q", rec.Code, rec.Body.String())
+	}
+	for k, v := range map[string]string{"Content-Type": "video/mp4", "X-Content-Type-Options": "nosniff", "Content-Range": "bytes 2-4/10"} {
+		if rec.Header().Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, rec.Header().Get(k), v)
+		}
+	}
+	if !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "inline;") {
+		t.Errorf("Content-Disposition = %q", rec.Header().Get("Content-Disposition"))
 	}
 }

@@ -19,7 +19,8 @@ import (
 // ErrNotFound is returned for a key that holds nothing.
 var ErrNotFound = errors.New("blob: not found")
 
-// Object is a stored file opened for reading.
+// Object is a stored file opened for reading. It seeks, so a range of it
+// can be served (http.ServeContent) without reading what comes before.
 type Object interface {
 	io.ReadSeekCloser
 }
@@ -48,9 +49,17 @@ func NewKey(prefix string) string {
 // Local stores files under a directory.
 type Local struct{ Dir string }
 
-func (l Local) path(key string) (string, error) {
+// checkKey refuses keys that could climb out of the store's root.
+func checkKey(key string) error {
 	if key == "" || strings.Contains(key, "..") || strings.HasPrefix(key, "/") || strings.ContainsRune(key, '\\') {
-		return "", fmt.Errorf("blob: bad key %q", key)
+		return fmt.Errorf("blob: bad key %q", key)
+	}
+	return nil
+}
+
+func (l Local) path(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
 	}
 	return filepath.Join(l.Dir, filepath.FromSlash(key)), nil
 }
@@ -124,4 +133,48 @@ func (l Local) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	return nil
+}
+
+// Adopter is a Store that can take over a file already on its disk
+// without copying it.
+type Adopter interface {
+	Adopt(ctx context.Context, key string, f *os.File) (int64, error)
+}
+
+// PutFile stores the file under key: moved into place where the store
+// can adopt it, copied otherwise. f may be gone from its path afterwards.
+func PutFile(ctx context.Context, s Store, key string, f *os.File) (int64, error) {
+	if a, ok := s.(Adopter); ok {
+		return a.Adopt(ctx, key, f)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return s.Put(ctx, key, f, 0)
+}
+
+// Adopt moves f under key when both lie on one file system, and copies it
+// otherwise.
+func (l Local) Adopt(ctx context.Context, key string, f *os.File) (int64, error) {
+	p, err := l.path(key)
+	if err != nil {
+		return 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(f.Name(), p); err == nil {
+		return st.Size(), nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	return l.Put(ctx, key, f, 0)
 }

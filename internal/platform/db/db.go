@@ -6,16 +6,21 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the SQL flavour of an open database.
@@ -159,9 +164,14 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 // Tx is a transaction on the writer connection.
 type Tx struct {
-	tx      *sql.Tx
-	dialect Dialect
+	tx          *sql.Tx
+	dialect     Dialect
+	afterCommit []func()
 }
+
+// AfterCommit runs fn once the transaction has committed, and never when
+// it rolls back: a worker woken by fn then finds the rows just written.
+func (t *Tx) AfterCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 
 // Query runs a query inside the transaction.
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -197,10 +207,17 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: sqlTx, dialect: d.Dialect}); err != nil {
+	tx := &Tx{tx: sqlTx, dialect: d.Dialect}
+	if err = fn(tx); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
+	if err = sqlTx.Commit(); err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
 }
 
 func (d *DB) rebind(q string) string { return rebind(d.Dialect, q) }
@@ -238,4 +255,48 @@ func IsUniqueViolation(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// Snapshot writes a consistent copy of a SQLite database to path, which
+// must not exist, while other connections and processes go on reading and
+// writing. PostgreSQL is copied with pg_dump instead.
+func (d *DB) Snapshot(ctx context.Context, path string) error {
+	if d.Dialect != SQLite {
+		return fmt.Errorf("snapshot: %s databases are copied with their own tools", d.Dialect)
+	}
+	// VACUUM INTO reads in one transaction, so the copy is of one moment;
+	// on a read connection it does not hold up the writer.
+	rows, err := d.read.QueryContext(ctx, `VACUUM INTO ?`, path)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	return rows.Close()
+}
+
+// IsUnavailable reports whether err means the database cannot take the
+// request now — the disk is full, the database is read-only, or the server
+// cannot be reached — rather than that the request is wrong. Such errors
+// are answered with 503, and nothing is half-written: the transaction that
+// met them is rolled back.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// disk_full, read_only_sql_transaction, insufficient resources,
+		// connection exceptions, admin/crash shutdown, cannot connect now.
+		return pe.Code == "53100" || pe.Code == "25006" || strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "08") ||
+			pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED)
 }

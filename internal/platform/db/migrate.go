@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -52,7 +53,25 @@ func Migrations(d Dialect) ([]Migration, error) {
 type MigrationStatus struct {
 	Applied []int
 	Pending []Migration
+	// Unknown are applied versions this build has no migration for: the
+	// database was written by a newer sciweek.
+	Unknown []int
+	// Latest is the newest migration this build knows.
+	Latest int
 }
+
+// Current is the newest applied version, 0 for an empty database.
+func (st MigrationStatus) Current() int {
+	n := 0
+	for _, v := range append(st.Applied, st.Unknown...) {
+		n = max(n, v)
+	}
+	return n
+}
+
+// ErrNewerSchema is wrapped by the error Migrate returns for a database
+// written by a newer sciweek.
+var ErrNewerSchema = errors.New("the database was written by a newer sciweek")
 
 // Status reports which migrations are applied and which are pending.
 func (d *DB) Status(ctx context.Context) (MigrationStatus, error) {
@@ -68,24 +87,45 @@ func (d *DB) Status(ctx context.Context) (MigrationStatus, error) {
 	if err != nil {
 		return st, err
 	}
+	known := map[int]bool{}
 	for _, m := range ms {
+		known[m.Version] = true
+		st.Latest = max(st.Latest, m.Version)
 		if applied[m.Version] {
 			st.Applied = append(st.Applied, m.Version)
 		} else {
 			st.Pending = append(st.Pending, m)
 		}
 	}
+	for v := range applied {
+		if !known[v] {
+			st.Unknown = append(st.Unknown, v)
+		}
+	}
+	sort.Ints(st.Unknown)
 	return st, nil
 }
 
 // Migrate applies every pending migration, each in its own transaction, and
 // returns how many it applied. Migrations only move forward.
-func (d *DB) Migrate(ctx context.Context) (int, error) {
+func (d *DB) Migrate(ctx context.Context) (int, error) { return d.MigrateTo(ctx, -1) }
+
+// MigrateTo applies the pending migrations up to and including version
+// (all of them when version < 0).
+func (d *DB) MigrateTo(ctx context.Context, version int) (int, error) {
 	st, err := d.Status(ctx)
 	if err != nil {
 		return 0, err
 	}
-	for i, m := range st.Pending {
+	if len(st.Unknown) > 0 {
+		return 0, fmt.Errorf("%w: its schema is at version %d, this sciweek knows up to %d; run the newer sciweek or restore a backup made by this version",
+			ErrNewerSchema, st.Current(), st.Latest)
+	}
+	applied := 0
+	for _, m := range st.Pending {
+		if version >= 0 && m.Version > version {
+			break
+		}
 		err := d.InTx(ctx, func(tx *Tx) error {
 			if d.Dialect == Postgres {
 				// Two servers starting together take turns.
@@ -108,10 +148,11 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 			return err
 		})
 		if err != nil {
-			return i, fmt.Errorf("migration %s: %w", m.Name, err)
+			return applied, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
+		applied++
 	}
-	return len(st.Pending), nil
+	return applied, nil
 }
 
 func (d *DB) ensureMigrationTable(ctx context.Context) error {

@@ -13,4 +13,95 @@
   // Bring the chosen day into view in a row of day tabs wider than the phone.
   var day = document.querySelector(".daytabs [aria-current=page]");
   if (day && day.scrollIntoView) { day.scrollIntoView({inline: "center", block: "nearest"}); }
+
+  // Uploads with a progress bar: <form data-upload> sends each chosen file
+  // on its own with XMLHttpRequest and shows what the server said about
+  // it; without JavaScript the form posts as usual.
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text) { e.textContent = text; }
+    return e;
+  }
+  function sendOne(form, file, done) {
+    var box = form.querySelector("[data-upload-progress]");
+    var bar = box.querySelector("progress");
+    var status = form.querySelector("[data-upload-status]");
+    var results = form.querySelector("[data-upload-results]");
+    var button = form.querySelector("button[type=submit]");
+    var data = new FormData();
+    data.append("kind", form.elements.kind.value);
+    if (form.elements["public"] && form.elements["public"].checked) { data.append("public", "1"); }
+    data.append("file", file, file.name);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", "application/json");
+    box.hidden = false;
+    bar.value = 0;
+    status.textContent = file.name;
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(100 * e.loaded / e.total);
+        status.textContent = file.name + " " + bar.value + "%";
+      }
+    });
+    xhr.addEventListener("load", function () {
+      var body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
+      var li;
+      if (xhr.status === 201) {
+        li = el("li", "ok", file.name + " ✓ " + button.getAttribute("data-label-done"));
+      } else {
+        var msg = body.error && body.error.message ? body.error.message : file.name + ": HTTP " + xhr.status;
+        li = el("li", "error", msg);
+        li.setAttribute("role", "alert");
+        if (body.offer) {
+          var offer = el("div", "notice-box offer");
+          offer.appendChild(el("p", "", button.getAttribute("data-label-offer")));
+          if (body.offer.thumbnail_url) {
+            var img = el("img");
+            img.src = body.offer.thumbnail_url;
+            img.alt = body.offer.filename;
+            img.width = 240;
+            offer.appendChild(img);
+          }
+          var f = el("form");
+          f.method = "post";
+          f.action = form.action + "/" + body.offer.id + "/accept";
+          f.appendChild(el("button", "", button.getAttribute("data-label-accept"))).type = "submit";
+          offer.appendChild(f);
+          li.appendChild(offer);
+        }
+      }
+      results.appendChild(li);
+      done(xhr.status === 201);
+    });
+    xhr.addEventListener("error", function () {
+      results.appendChild(el("li", "error", file.name + ": network error"));
+      done(false);
+    });
+    xhr.send(data);
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest("form[data-upload]");
+    if (!form || !window.FormData || !form.elements.file.files.length) { return; }
+    e.preventDefault();
+    var files = Array.prototype.slice.call(form.elements.file.files);
+    var button = form.querySelector("button[type=submit]");
+    var ok = 0;
+    button.disabled = true;
+    form.querySelector("[data-upload-error]").textContent = "";
+    (function next(i) {
+      if (i >= files.length) {
+        button.disabled = false;
+        form.elements.file.value = "";
+        form.setAttribute("data-upload-finished", String(ok) + "/" + String(files.length));
+        return;
+      }
+      sendOne(form, files[i], function (stored) {
+        if (stored) { ok++; }
+        next(i + 1);
+      });
+    })(0);
+  });
 })();

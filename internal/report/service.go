@@ -1,0 +1,645 @@
+package report
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/audit"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/filing"
+	"github.com/sciweek/sciweek/internal/media"
+	"github.com/sciweek/sciweek/internal/platform/blob"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/platform/db"
+)
+
+// Service runs summary reports and their review.
+type Service struct {
+	DB        *db.DB
+	Accounts  *account.Service
+	Campaigns *campaign.Service
+	Filings   *filing.Service
+	Audit     *audit.Log
+	Blobs     blob.Store
+	Clock     clock.Clock
+	Tools     media.Tools
+	// SpoolDir holds uploads while they are checked; on the same disk as
+	// local storage, a checked file is moved into place, not copied.
+	SpoolDir string
+}
+
+func (s *Service) now() db.Time { return db.At(s.Clock.Now()) }
+
+// extensions follow the filings' rule, in a table of their own.
+var extensions = filing.Extensions{Table: "report_extensions"}
+
+// Limits are the campaign's media rules.
+func Limits(c campaign.Campaign) media.Limits {
+	l := media.DefaultLimits
+	if c.VideoMaxSeconds > 0 {
+		l.VideoMax = time.Duration(c.VideoMaxSeconds) * time.Second
+	}
+	if c.PhotoMinKB > 0 {
+		l.PhotoMin = int64(c.PhotoMinKB) << 10
+	}
+	if c.PhotoMaxKB > 0 {
+		l.PhotoMax = int64(c.PhotoMaxKB) << 10
+	}
+	return l
+}
+
+// canSee: the unit itself and the organisations above it.
+func canSee(ctx context.Context, org account.Organisation) bool {
+	return account.IsSystem(ctx) || account.FromContext(ctx).CanSee(org)
+}
+
+// canWrite: the unit's own filers and coordinators.
+func canWrite(ctx context.Context, org account.Organisation) bool {
+	if account.IsSystem(ctx) {
+		return true
+	}
+	p := account.FromContext(ctx)
+	return p != nil && p.Org.ID == org.ID && (p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
+}
+
+// Get returns a report the caller may see, with its media. Another
+// organisation's report is NotFound.
+func (s *Service) Get(ctx context.Context, id int64) (Report, error) {
+	r, err := findReport(ctx, s.DB, "r.id = ?", id)
+	if err != nil {
+		return r, err
+	}
+	org, err := s.Accounts.OrgByID(ctx, r.OrgID)
+	if err != nil {
+		return r, err
+	}
+	if !canSee(ctx, org) {
+		return Report{}, errs.NotFoundf("report %d not visible", id)
+	}
+	return r, nil
+}
+
+// For returns the organisation's report, or an empty draft not yet stored.
+// Errors: NotFound.
+func (s *Service) For(ctx context.Context, c campaign.Campaign, orgCode string) (Report, error) {
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil || !canSee(ctx, org) {
+		return Report{}, errs.NotFoundf("organisation %s", orgCode)
+	}
+	r, err := findReport(ctx, s.DB, "r.campaign_id = ? AND r.org_id = ?", c.ID, org.ID)
+	if errs.Is(err, errs.NotFound) {
+		return Report{CampaignID: c.ID, CampaignSlug: c.Slug, OrgID: org.ID, OrgCode: org.Code, OrgName: org.Name, OrgPath: org.Path,
+			State: StateDraft, Participants: map[string]int{}}, nil
+	}
+	return r, err
+}
+
+// List returns the reports of a campaign the caller may see.
+func (s *Service) List(ctx context.Context, c campaign.Campaign) ([]Report, error) {
+	p := account.FromContext(ctx)
+	if p == nil && !account.IsSystem(ctx) {
+		return nil, errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	where, args := "r.campaign_id = ?", []any{c.ID}
+	if p != nil {
+		where += " AND o.path LIKE ?"
+		args = append(args, p.Org.Path+"%")
+	}
+	return listReports(ctx, s.DB, where, args...)
+}
+
+// Activity is one of the unit's approved projects, with its expected and
+// reported participants.
+type Activity struct {
+	UID      string
+	Title    string
+	Expected string
+	Actual   int
+}
+
+// Activities lists the unit's projects of the campaign as last approved.
+func (s *Service) Activities(ctx context.Context, c campaign.Campaign, r Report) ([]Activity, error) {
+	if s.Filings == nil {
+		return nil, nil
+	}
+	items, err := s.Filings.ApprovedItems(account.AsSystem(ctx), c, 1, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []Activity
+	for _, it := range items {
+		if it.OrgCode == r.OrgCode {
+			out = append(out, Activity{UID: it.UID, Title: it.Values[filing.KeyTitle], Expected: it.Values[filing.KeyExpected], Actual: r.Participants[it.UID]})
+		}
+	}
+	return out, nil
+}
+
+// Input is a report as the form sends it.
+type Input struct {
+	Sections     Sections
+	Figures      map[string]string
+	Participants map[string]string // item uid → count
+	Coverage     []Coverage
+}
+
+// parseCount reads a count such as 300 or 300人.
+func parseCount(s string) (int, bool) {
+	s = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(s), "人次个篇场"))
+	s = strings.ReplaceAll(s, ",", "")
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && n < 1e9
+}
+
+func (in Input) check() (Sections, Figures, map[string]int, []Coverage, error) {
+	f := errs.Fields{}
+	var secs Sections
+	for _, k := range SectionKeys {
+		v := strings.TrimSpace(in.Sections.Get(k))
+		if len(v) > 20000 {
+			f.Add(k, "report.error.too_long")
+		}
+		secs.set(k, v)
+	}
+	var figs Figures
+	for _, k := range FigureKeys {
+		n, ok := parseCount(in.Figures[k])
+		if !ok {
+			f.Add(k, "report.error.count")
+		}
+		*figs.ptr(k) = n
+	}
+	parts := map[string]int{}
+	for uid, v := range in.Participants {
+		n, ok := parseCount(v)
+		if !ok {
+			f.Add("p_"+uid, "report.error.count")
+		}
+		if n > 0 {
+			parts[uid] = n
+		}
+	}
+	var cov []Coverage
+	for i, c := range in.Coverage {
+		c = Coverage{Outlet: strings.TrimSpace(c.Outlet), Title: strings.TrimSpace(c.Title), Date: strings.TrimSpace(c.Date), Link: strings.TrimSpace(c.Link)}
+		if c == (Coverage{}) {
+			continue
+		}
+		n := strconv.Itoa(i)
+		if c.Outlet == "" {
+			f.Add("coverage."+n+".outlet", "error.required")
+		}
+		if c.Title == "" {
+			f.Add("coverage."+n+".title", "error.required")
+		}
+		if c.Date != "" {
+			if _, err := time.Parse("2006-01-02", c.Date); err != nil {
+				f.Add("coverage."+n+".date", "report.error.date")
+			}
+		}
+		if c.Link != "" {
+			if u, err := url.Parse(c.Link); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				f.Add("coverage."+n+".link", "report.error.link")
+			}
+		}
+		cov = append(cov, c)
+	}
+	return secs, figs, parts, cov, f.Err()
+}
+
+// Save stores the draft. Errors: NotFound, Forbidden, Invalid, Conflict
+// (under review or approved, or changed in another tab).
+func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string, version int, in Input) (Report, error) {
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil || !canSee(ctx, org) {
+		return Report{}, errs.NotFoundf("organisation %s", orgCode)
+	}
+	if !canWrite(ctx, org) {
+		return Report{}, errs.ForbiddenErr()
+	}
+	secs, figs, parts, cov, err := in.check()
+	if err != nil {
+		return Report{}, err
+	}
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		r, err := s.ensure(ctx, tx, c, org)
+		if err != nil {
+			return err
+		}
+		id = r.ID
+		if !r.Editable() {
+			return errs.New(errs.Conflict, "report.error.not_editable")
+		}
+		if version != 0 && version != r.Version {
+			return errs.New(errs.Conflict, "report.error.stale")
+		}
+		_, err = tx.Exec(ctx, `UPDATE reports SET implementation = ?, content = ?, results = ?, cases = ?, activities_held = ?, people_on_site = ?,
+			online_views = ?, media_reports = ?, participants = ?, coverage = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			secs.Implementation, secs.Content, secs.Results, secs.Cases, figs.ActivitiesHeld, figs.PeopleOnSite, figs.OnlineViews, figs.MediaReports,
+			marshal(parts), marshal(cov), s.now(), r.ID)
+		return err
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// ensure returns the stored report of the organisation, creating an empty
+// draft when there is none.
+func (s *Service) ensure(ctx context.Context, tx *db.Tx, c campaign.Campaign, org account.Organisation) (Report, error) {
+	r, err := findReport(ctx, tx, "r.campaign_id = ? AND r.org_id = ?", c.ID, org.ID)
+	if !errs.Is(err, errs.NotFound) {
+		return r, err
+	}
+	now := s.now()
+	if _, err := tx.Exec(ctx, `INSERT INTO reports (campaign_id, org_id, created_at, updated_at) VALUES (?, ?, ?, ?)`, c.ID, org.ID, now, now); err != nil {
+		return r, err
+	}
+	return findReport(ctx, tx, "r.campaign_id = ? AND r.org_id = ?", c.ID, org.ID)
+}
+
+// Deadline is when the organisation's report is due: the campaign's
+// summary deadline, or a later extension granted to it.
+func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64) time.Time {
+	return extensions.Until(ctx, s.DB, c.ID, orgID, c.SummaryDeadline)
+}
+
+// Extend lets one organisation submit its report until the end of the day
+// until, which must lie after the campaign's summary deadline. Errors:
+// Forbidden, NotFound, Invalid.
+func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode string, until time.Time) error {
+	if !s.Campaigns.CanEdit(ctx, c) {
+		return errs.ForbiddenErr()
+	}
+	org, err := s.Accounts.Org(ctx, orgCode)
+	if err != nil {
+		return err
+	}
+	until = campaign.EndOfDay(until)
+	if !until.After(c.SummaryDeadline) || until.After(c.SummaryDeadline.AddDate(0, 3, 0)) {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "report.error.extension"}}}
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := extensions.Grant(ctx, tx, c.ID, org.ID, until, s.now()); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "report.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})
+	})
+}
+
+// open loads a report the caller may change now, with its campaign: the
+// unit's own, editable, before its deadline. Errors: NotFound, Forbidden,
+// Conflict, DeadlinePassed.
+func (s *Service) open(ctx context.Context, id int64) (Report, campaign.Campaign, account.Organisation, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return r, campaign.Campaign{}, account.Organisation{}, err
+	}
+	org, err := s.Accounts.OrgByID(ctx, r.OrgID)
+	if err != nil {
+		return r, campaign.Campaign{}, org, err
+	}
+	if !canWrite(ctx, org) {
+		return r, campaign.Campaign{}, org, errs.ForbiddenErr()
+	}
+	if !r.Editable() {
+		return r, campaign.Campaign{}, org, errs.New(errs.Conflict, "report.error.not_editable")
+	}
+	c, err := s.Campaigns.Get(account.AsSystem(ctx), r.CampaignSlug)
+	if err != nil {
+		return r, c, org, err
+	}
+	if deadline := s.Deadline(ctx, c, org.ID); s.Clock.Now().After(deadline) {
+		return r, c, org, errs.New(errs.DeadlinePassed, "report.error.deadline", deadline.In(clock.Zone).Format("2006-01-02 15:04"))
+	}
+	return r, c, org, nil
+}
+
+// Submit sends the report for review. The four sections must be written.
+// Errors: NotFound, Forbidden, Conflict, DeadlinePassed, Invalid.
+func (s *Service) Submit(ctx context.Context, id int64, version int) (Report, error) {
+	r, c, org, err := s.open(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	if r.Version != version {
+		return r, errs.New(errs.Conflict, "report.error.stale")
+	}
+	f := errs.Fields{}
+	for _, k := range SectionKeys {
+		if r.Sections.Get(k) == "" {
+			f.Add(k, "report.error.section_required")
+		}
+	}
+	if len(f) > 0 {
+		return r, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.incomplete"}, Fields: map[string]errs.Msg(f)}
+	}
+	chain := filing.ReviewChain(org, c.OwnerOrgID)
+	if len(chain) == 0 && org.ID != c.OwnerOrgID {
+		return r, errs.ForbiddenErr()
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		state, stage := StateSubmitted, any(nil)
+		if len(chain) > 0 {
+			stage = chain[0]
+		} else {
+			state = StateApproved
+		}
+		if err := s.move(ctx, tx, r, version, `state = ?, stage_org_id = ?, submitted_at = ?`, state, stage, s.now()); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, r.ID, "submit", ""); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "report.submit", "report", r.ID, map[string]any{"media": len(r.Media)})
+	})
+	if err != nil {
+		return r, err
+	}
+	s.dropOffers(ctx, r.ID)
+	return s.Get(ctx, r.ID)
+}
+
+// dropOffers removes re-encoded photos the unit did not take.
+func (s *Service) dropOffers(ctx context.Context, reportID int64) {
+	offers, err := loadMedia(ctx, s.DB, "report_id = ? AND offer = 1", reportID)
+	if err != nil {
+		return
+	}
+	for _, m := range offers {
+		if _, err := s.DB.Exec(ctx, `DELETE FROM report_media WHERE id = ? AND offer = 1`, m.ID); err != nil {
+			continue
+		}
+		s.Blobs.Delete(ctx, m.Key)
+		if m.ThumbKey != "" {
+			s.Blobs.Delete(ctx, m.ThumbKey)
+		}
+	}
+}
+
+// move changes a report's columns if it is still at version.
+func (s *Service) move(ctx context.Context, tx *db.Tx, r Report, version int, set string, args ...any) error {
+	args = append(args, s.now(), r.ID, version)
+	res, err := tx.Exec(ctx, `UPDATE reports SET `+set+`, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.Conflict, "report.error.stale")
+	}
+	return nil
+}
+
+func (s *Service) event(ctx context.Context, tx *db.Tx, reportID int64, action, comment string) error {
+	a := audit.ActorFrom(ctx)
+	var orgID any
+	if p := account.FromContext(ctx); p != nil {
+		orgID = p.OrgID
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO report_events (report_id, action, actor_id, actor_name, org_id, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		reportID, action, nullID(a.ID), a.Name, orgID, comment, s.now())
+	return err
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// CanReview reports whether the caller decides on the report now.
+func CanReview(ctx context.Context, r Report) bool {
+	p := account.FromContext(ctx)
+	return p != nil && (p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) && r.State == StateSubmitted && r.StageOrgID == p.OrgID
+}
+
+func (s *Service) reviewable(ctx context.Context, id int64, version int) (Report, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	if r.State != StateSubmitted {
+		return r, errs.New(errs.Conflict, "report.error.not_under_review")
+	}
+	if !CanReview(ctx, r) {
+		return r, errs.ForbiddenErr()
+	}
+	if r.Version != version {
+		return r, errs.New(errs.Conflict, "report.error.stale")
+	}
+	return r, nil
+}
+
+// Approve passes the report at the caller's level: up to the next level,
+// or, at the organiser, approved. Errors: NotFound, Forbidden, Conflict.
+func (s *Service) Approve(ctx context.Context, id int64, version int, comment string) error {
+	r, err := s.reviewable(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	org, err := s.Accounts.OrgByID(ctx, r.OrgID)
+	if err != nil {
+		return err
+	}
+	c, err := s.Campaigns.Get(account.AsSystem(ctx), r.CampaignSlug)
+	if err != nil {
+		return err
+	}
+	chain := filing.ReviewChain(org, c.OwnerOrgID)
+	next := any(nil)
+	for i, oid := range chain {
+		if oid == r.StageOrgID && i+1 < len(chain) {
+			next = chain[i+1]
+		}
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if next == nil {
+			err = s.move(ctx, tx, r, version, `state = 'approved', stage_org_id = NULL`)
+		} else {
+			err = s.move(ctx, tx, r, version, `stage_org_id = ?`, next)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, r.ID, "approve", strings.TrimSpace(comment)); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "report.approve", "report", r.ID, map[string]any{"final": next == nil})
+	})
+}
+
+// Return sends the report back to the unit with a comment. Errors:
+// NotFound, Forbidden, Conflict, Invalid (no comment).
+func (s *Service) Return(ctx context.Context, id int64, version int, comment string) error {
+	r, err := s.reviewable(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	if comment = strings.TrimSpace(comment); comment == "" {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.return_comment"}, Fields: map[string]errs.Msg{"comment": {Key: "report.error.return_comment"}}}
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.move(ctx, tx, r, version, `state = 'returned', stage_org_id = NULL`); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, r.ID, "return", comment); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "report.return", "report", r.ID, map[string]any{"comment": comment})
+	})
+}
+
+// MarkPaper records that the organiser received the stamped paper copy.
+// Errors: NotFound, Forbidden, Invalid.
+func (s *Service) MarkPaper(ctx context.Context, id int64, on time.Time, by string) error {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	c, err := s.Campaigns.Get(account.AsSystem(ctx), r.CampaignSlug)
+	if err != nil {
+		return err
+	}
+	if !s.Campaigns.CanEdit(ctx, c) {
+		return errs.ForbiddenErr()
+	}
+	if by = strings.TrimSpace(by); by == "" {
+		by = audit.ActorFrom(ctx).Name
+	}
+	if on.IsZero() || on.After(s.Clock.Now()) {
+		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.paper_date"}, Fields: map[string]errs.Msg{"paper_on": {Key: "report.error.paper_date"}}}
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE reports SET paper_received_on = ?, paper_received_by = ?, updated_at = ? WHERE id = ?`,
+			db.At(on), by, s.now(), r.ID); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, r.ID, "paper", by); err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "report.paper", "report", r.ID, map[string]any{"on": on.Format("2006-01-02"), "by": by})
+	})
+}
+
+// Events lists a report's history, oldest first.
+func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT e.action, e.actor_name, COALESCE(o.name, ''), e.comment, e.at
+		FROM report_events e LEFT JOIN organisations o ON o.id = e.org_id WHERE e.report_id = ? ORDER BY e.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at db.Time
+		if err := rows.Scan(&e.Action, &e.ActorName, &e.OrgName, &e.Comment, &at); err != nil {
+			return nil, err
+		}
+		e.At = at.In(clock.Zone)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// BoardRow is one unit on the reports board.
+type BoardRow struct {
+	Org      account.Organisation
+	Report   Report
+	State    State
+	Deadline time.Time
+	Late     bool
+	Photos   int
+	Videos   int
+}
+
+// Board lists every organisation below the caller with its report's state.
+// Errors: Forbidden.
+func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
+	p := account.FromContext(ctx)
+	if p == nil || !p.IsManager() {
+		return nil, errs.ForbiddenErr()
+	}
+	return s.board(ctx, c, p.Org)
+}
+
+// WholeBoard is the board of every organisation of the campaign, for the
+// system's own work (reminders); it refuses anyone else.
+func (s *Service) WholeBoard(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
+	if !account.IsSystem(ctx) {
+		return nil, errs.ForbiddenErr()
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.board(ctx, c, owner)
+}
+
+func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {
+	orgs, err := s.Accounts.Subtree(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := s.List(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	byOrg := map[int64]Report{}
+	for _, r := range reports {
+		byOrg[r.OrgID] = r
+	}
+	counts := map[int64][2]int{}
+	rows, err := s.DB.Query(ctx, `SELECT m.report_id, m.kind, COUNT(*) FROM report_media m JOIN reports r ON r.id = m.report_id
+		WHERE r.campaign_id = ? AND m.offer = 0 GROUP BY m.report_id, m.kind`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var kind string
+		var n int
+		if err := rows.Scan(&id, &kind, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cnt := counts[id]
+		if kind == string(media.Photo) {
+			cnt[0] = n
+		} else if kind == string(media.Video) {
+			cnt[1] = n
+		}
+		counts[id] = cnt
+	}
+	rows.Close()
+	now := s.Clock.Now()
+	var out []BoardRow
+	for _, o := range orgs {
+		if o.ID == c.OwnerOrgID || o.Status != account.StatusActive {
+			continue
+		}
+		row := BoardRow{Org: o, State: StateNotStarted, Deadline: s.Deadline(ctx, c, o.ID)}
+		if r, ok := byOrg[o.ID]; ok {
+			row.Report, row.State = r, r.State
+			row.Photos, row.Videos = counts[r.ID][0], counts[r.ID][1]
+		}
+		row.Late = now.After(row.Deadline) && (row.State == StateNotStarted || row.State == StateDraft || row.State == StateReturned)
+		out = append(out, row)
+	}
+	return out, nil
+}

@@ -1,0 +1,286 @@
+// Package stats counts a campaign for the organiser and each district:
+// approved activities by district, focus area, day and form; participants
+// expected and reported; how timely filings and reports came; media
+// reports; and the typical cases — for the dashboard, the city's summary
+// workbook and its printed copy.
+package stats
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/filing"
+	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/report"
+)
+
+// Service reads the other domains through their services.
+type Service struct {
+	Accounts  *account.Service
+	Campaigns *campaign.Service
+	Filings   *filing.Service
+	Reports   *report.Service
+}
+
+// Bar is one labelled number of a chart.
+type Bar struct {
+	Label string
+	N     int
+	// Pct is N against the chart's largest value, 0–100, for drawing.
+	Pct float64
+	Row int
+}
+
+// Chart is a titled list of bars; Key names it in the catalogue.
+type Chart struct {
+	Key  string
+	Bars []Bar
+}
+
+// Total is the sum of the bars.
+func (c Chart) Total() int {
+	n := 0
+	for _, b := range c.Bars {
+		n += b.N
+	}
+	return n
+}
+
+func chart(key string, counts map[string]int, order []string) Chart {
+	c := Chart{Key: key}
+	if order == nil {
+		for k := range counts {
+			order = append(order, k)
+		}
+		sort.Slice(order, func(i, j int) bool {
+			if counts[order[i]] != counts[order[j]] {
+				return counts[order[i]] > counts[order[j]]
+			}
+			return order[i] < order[j]
+		})
+	}
+	top := 0
+	for _, k := range order {
+		top = max(top, counts[k])
+	}
+	for i, k := range order {
+		b := Bar{Label: k, N: counts[k], Row: i}
+		if top > 0 {
+			b.Pct = float64(b.N) * 100 / float64(top)
+		}
+		c.Bars = append(c.Bars, b)
+	}
+	return c
+}
+
+// DistrictRow is one district's figures.
+type DistrictRow struct {
+	District     string
+	Activities   int
+	Expected     int
+	Reported     int // participants reported per activity
+	OnSite       int
+	Online       int
+	MediaReports int
+	Reports      int // summary reports received (submitted or approved)
+}
+
+// Case is a unit's typical case from its summary report.
+type Case struct {
+	District, Unit, Text string
+}
+
+// Summary is everything the dashboard, the workbook and the print page show.
+type Summary struct {
+	Campaign   campaign.Campaign
+	Area       string // the organisation whose area is counted
+	ByDistrict Chart
+	ByCategory Chart
+	ByDay      Chart
+	ByMode     Chart
+	Filing     Chart // on time, late, not submitted
+	Reporting  Chart // on time, late, not submitted
+	Media      Chart // media reports by district
+	Districts  []DistrictRow
+	Totals     DistrictRow
+	Cases      []Case
+}
+
+// count reads a number such as 600 or 600人.
+func count(s string) int {
+	s = strings.TrimRight(strings.TrimSpace(s), "人次")
+	n, _ := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+	return n
+}
+
+// Summarize counts the campaign in the caller's area: the whole city for
+// the organiser, a district for its coordinator. Errors: Forbidden.
+func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang string) (Summary, error) {
+	p := account.FromContext(ctx)
+	if !p.IsManager() {
+		return Summary{}, errs.ForbiddenErr()
+	}
+	sum := Summary{Campaign: c, Area: p.Org.DisplayName(lang)}
+	items, err := s.Filings.ApprovedItems(ctx, c, 1, "")
+	if err != nil {
+		return sum, err
+	}
+	reps, err := s.Reports.List(ctx, c)
+	if err != nil {
+		return sum, err
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return sum, err
+	}
+	orgs, err := s.Accounts.Subtree(ctx, p.Org)
+	if err != nil {
+		return sum, err
+	}
+	names, byCode := map[int64]account.Organisation{}, map[string]account.Organisation{}
+	for _, o := range orgs {
+		names[o.ID], byCode[o.Code] = o, o
+	}
+	district := func(o account.Organisation) string {
+		ids := append(o.AncestorIDs(), o.ID)
+		for i, id := range ids {
+			if id == owner.ID && i+1 < len(ids) {
+				if d, ok := names[ids[i+1]]; ok {
+					return d.DisplayName(lang)
+				}
+			}
+		}
+		return owner.DisplayName(lang)
+	}
+
+	rows := map[string]*DistrictRow{}
+	row := func(d string) *DistrictRow {
+		if rows[d] == nil {
+			rows[d] = &DistrictRow{District: d}
+		}
+		return rows[d]
+	}
+	byCat, byDay, byMode := map[string]int{}, map[string]int{}, map[string]int{}
+	var days []string
+	for _, d := range c.Days() {
+		days = append(days, d.Format("01-02"))
+		byDay[d.Format("01-02")] = 0
+	}
+	var cats []string
+	for _, t := range c.Categories {
+		cats = append(cats, t.Name)
+		byCat[t.Name] = 0
+	}
+	for _, m := range filing.Modes {
+		byMode[m] = 0
+	}
+	expectedByUID := map[string]int{}
+	for _, it := range items {
+		o, ok := byCode[it.OrgCode]
+		if !ok {
+			continue
+		}
+		r := row(district(o))
+		r.Activities++
+		r.Expected += count(it.Values[filing.KeyExpected])
+		expectedByUID[it.UID] = count(it.Values[filing.KeyExpected])
+		byCat[it.Values[filing.KeyCategory]]++
+		byMode[it.Values[filing.KeyMode]]++
+		if t, err := time.ParseInLocation("2006-01-02 15:04", it.Values[filing.KeyStart], clock.Zone); err == nil {
+			byDay[t.Format("01-02")]++
+		}
+	}
+	reporting := map[string]int{}
+	for _, rep := range reps {
+		o, ok := names[rep.OrgID]
+		if !ok {
+			continue
+		}
+		r := row(district(o))
+		if rep.State == report.StateSubmitted || rep.State == report.StateApproved {
+			r.Reports++
+			r.OnSite += rep.Figures.PeopleOnSite
+			r.Online += rep.Figures.OnlineViews
+			r.MediaReports += max(rep.Figures.MediaReports, len(rep.Coverage))
+			for _, n := range rep.Participants {
+				r.Reported += n
+			}
+			if t := strings.TrimSpace(rep.Sections.Cases); t != "" {
+				sum.Cases = append(sum.Cases, Case{District: district(o), Unit: o.DisplayName(lang), Text: t})
+			}
+			if rep.SubmittedAt.After(s.Reports.Deadline(ctx, c, rep.OrgID)) {
+				reporting["late"]++
+			} else {
+				reporting["on_time"]++
+			}
+		}
+	}
+	filingTimes := map[string]int{}
+	fs, err := s.Filings.List(ctx, c, filing.ListFilter{})
+	if err != nil {
+		return sum, err
+	}
+	for _, f := range fs {
+		if f.Revision == 0 {
+			continue
+		}
+		deadline, _ := s.Filings.Deadline(ctx, c, f.OrgID)
+		if f.SubmittedAt.After(deadline) {
+			filingTimes["late"]++
+		} else {
+			filingTimes["on_time"]++
+		}
+	}
+	var units int
+	for _, o := range orgs {
+		if o.ID != owner.ID && o.Status == account.StatusActive && o.Kind == account.KindUnit {
+			units++
+		}
+	}
+	reporting["missing"] = max(0, units-reporting["on_time"]-reporting["late"])
+
+	var order []string
+	for d := range rows {
+		order = append(order, d)
+	}
+	sort.Strings(order)
+	activities, media := map[string]int{}, map[string]int{}
+	for _, d := range order {
+		r := rows[d]
+		sum.Districts = append(sum.Districts, *r)
+		activities[d], media[d] = r.Activities, r.MediaReports
+		sum.Totals.Activities += r.Activities
+		sum.Totals.Expected += r.Expected
+		sum.Totals.Reported += r.Reported
+		sum.Totals.OnSite += r.OnSite
+		sum.Totals.Online += r.Online
+		sum.Totals.MediaReports += r.MediaReports
+		sum.Totals.Reports += r.Reports
+	}
+	sum.ByDistrict = chart("stats.chart.district", activities, nil)
+	sum.ByCategory = chart("stats.chart.category", byCat, cats)
+	sum.ByDay = chart("stats.chart.day", byDay, days)
+	sum.ByMode = chart("stats.chart.mode", byMode, filing.Modes)
+	sum.Media = chart("stats.chart.media", media, nil)
+	l := i18n.For(lang)
+	sum.Filing = chart("stats.chart.filing", translate(l, filingTimes), []string{l.T("stats.when.on_time"), l.T("stats.when.late")})
+	sum.Reporting = chart("stats.chart.reporting", translate(l, reporting), []string{l.T("stats.when.on_time"), l.T("stats.when.late"), l.T("stats.when.missing")})
+	sort.SliceStable(sum.Cases, func(i, j int) bool { return sum.Cases[i].District < sum.Cases[j].District })
+	return sum, nil
+}
+
+// translate turns keys of timeliness counts into the reader's words.
+func translate(l i18n.Localizer, counts map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, n := range counts {
+		out[l.T("stats.when."+k)] = n
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+package stats_test
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sciweek/sciweek/internal/apptest"
+)
+
+func TestStatistics(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := e.As(t, "admin")
+		page := admin.Get("/campaigns/2020/stats")
+		if page.Status != 200 {
+			t.Fatalf("stats: %d\n%s", page.Status, page.Body)
+		}
+		// Every chart is an SVG drawing with a table of the same numbers.
+		if n, m := strings.Count(page.Body, `<svg class="bars"`), strings.Count(page.Body, `<table id="chart-`); n != 7 || m != 7 {
+			t.Errorf("%d charts, %d tables", n, m)
+		}
+		total := regexp.MustCompile(`(?s)<table class="stats-districts">.*?<tfoot><tr><th scope="row">合计</th><td>(\d+)</td>`).FindStringSubmatch(page.Body)
+		if total == nil || total[1] != "35" {
+			t.Errorf("total activities: %v", total)
+		}
+		if !strings.Contains(page.Body, "<title>丰泽区工业信息化和科技局: ") {
+			t.Errorf("the district chart lacks 丰泽区")
+		}
+
+		res := admin.Get("/campaigns/2020/stats/summary.xlsx")
+		if res.Status != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
+			t.Fatalf("summary.xlsx: %d %v", res.Status, res.Header)
+		}
+		f, err := excelize.OpenReader(bytes.NewReader([]byte(res.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.GetSheetList(); strings.Join(got, ",") != "按区县,按活动类别,典型案例" {
+			t.Errorf("sheets: %v", got)
+		}
+		rows, _ := f.GetRows("按区县")
+		last := rows[len(rows)-1]
+		if last[0] != "合计" || last[1] != "35" {
+			t.Errorf("total row: %v", last)
+		}
+		cases, _ := f.GetRows("典型案例")
+		if len(cases) < 12 || !strings.Contains(strings.Join(cases[2], " "), "：活动采用预约") {
+			t.Errorf("typical cases: %d rows, %v", len(cases), cases[2])
+		}
+
+		print := admin.Get("/campaigns/2020/stats/print")
+		if print.Status != 200 || !strings.Contains(print.Body, "2020年泉州市科技活动周汇总情况") || !strings.Contains(print.Body, `class="case"`) {
+			t.Errorf("print page: %d", print.Status)
+		}
+
+		// A district sees its own area only.
+		fengze := e.As(t, "fengze").Get("/campaigns/2020/stats")
+		if fengze.Status != 200 || strings.Contains(fengze.Body, "晋江市") {
+			t.Errorf("the district's statistics show other districts: %d", fengze.Status)
+		}
+		if res := e.As(t, "hqu").Get("/campaigns/2020/stats"); res.Status != 403 {
+			t.Errorf("a unit reads the statistics: %d", res.Status)
+		}
+	})
+}
