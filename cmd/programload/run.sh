@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 CGO_ENABLED=0 go build -o "$dir/sciweek" ./cmd/sciweek
 CGO_ENABLED=0 go build -o "$dir/programload" ./cmd/programload
 "$dir/programload" seed --data "$dir/data" --n "$n"
-"$dir/sciweek" serve --data "$dir/data" --addr 127.0.0.1:18181 --log-level error 2>"$dir/serve.log" &
+GOGC=${GOGC:-100} "$dir/sciweek" serve --data "$dir/data" --addr 127.0.0.1:18181 --log-level error 2>"$dir/serve.log" &
 server=$!
 # cpu prints the server's processor time so far, in milliseconds.
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$server/stat"; }
@@ -26,6 +26,8 @@ echo "== wrk: program list page"
 wrk -t2 -c32 -d10s "$list" | grep -E "Requests/sec|Latency"
 echo "== wrk: static file"
 wrk -t2 -c32 -d10s http://127.0.0.1:18183/file | grep -E "Requests/sec|Latency"
+echo "== warm-up: uncached search, 50 requests/s for 5 s (not counted)"
+"$dir/programload" rate --url "$list" --rate 50 --duration 5s --search
 echo "== uncached search, 200 requests/s for 10 s"
 before=$(cpu)
 "$dir/programload" rate --url "$list" --rate 200 --duration 10s --search

@@ -80,6 +80,14 @@ func TestBrowserProgram(t *testing.T) {
 	b.click(`a[href="/campaigns/2020/program"]`, ".daytabs")
 	b.shows(".counts", "40", "19")
 	b.capture("program-home")
+	b.click(`.daytabs a[href="/campaigns/2020/days/2020-08-26"]`, `.daytabs a[aria-current="page"]`)
+	b.shows("main h1", "8月26日")
+	b.shows(".acts", "科学防疫云课堂", "19:00–21:00")
+	b.capture("program-day")
+	b.click(`.acts a[href="/campaigns/2020/units/hqu"]`, "main h1")
+	b.shows("main h1", "华侨大学")
+	b.capture("program-unit")
+	b.open("/campaigns/2020/program", ".counts")
 
 	// Filters: a day and a district; the state lives in the URL.
 	b.click(`.counts a[href="/campaigns/2020/activities"]`, ".program-filters")
@@ -133,6 +141,7 @@ func TestBrowserProgram(t *testing.T) {
 	// The organiser moves the week online.
 	b.login("admin")
 	b.open("/admin/campaigns/2020/online", "#reason")
+	b.capture("program-switch")
 	b.fill("#reason", "受台风影响，活动周改为线上举办。")
 	b.click(`main form button[type=submit]`, ".flash")
 	b.logout()

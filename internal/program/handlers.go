@@ -382,6 +382,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 type dayPage struct {
 	base
 	Day   string
+	Label string // the day in the page's language, with its weekday
 	Days  []DayTab
 	Items []DayItem
 }
@@ -414,6 +415,7 @@ func (h *Handlers) day(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := dayPage{base: h.base(r, c, "program.title.day", c.Title, web.L(r.Context()).Date(d)), Day: day}
+	p.Label = p.Date(d) + " " + p.Weekday(d)
 	p.Days = h.dayTabs(p.base, o, day)
 	for _, card := range h.cards(p.base, as, nil) {
 		var times []string

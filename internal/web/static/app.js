@@ -10,6 +10,9 @@
   // users land where the problem is.
   var bad = document.querySelector(".field.invalid input, .field.invalid textarea, .field.invalid select");
   if (bad) { bad.focus(); }
+  // Bring the chosen day into view in a row of day tabs wider than the phone.
+  var day = document.querySelector(".daytabs [aria-current=page]");
+  if (day && day.scrollIntoView) { day.scrollIntoView({inline: "center", block: "nearest"}); }
 
   // Uploads with a progress bar: <form data-upload> sends each chosen file
   // on its own with XMLHttpRequest and shows what the server said about
