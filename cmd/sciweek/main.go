@@ -269,6 +269,7 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 		if _, err := program.MapPattern(cfg.MapURL); err != nil {
 			problems = append(problems, "--map-url / SCIWEEK_MAP_URL: "+err.Error())
 		}
+		cfg.PublicURL = strings.TrimRight(cfg.BaseURL, "/") // as given: links in public pages use it only when set
 		problems = append(problems, checkMessaging(cfg, *smtpPort, *smtpTLS)...)
 		problems = append(problems, checkS3(&cfg.S3, *partSize)...)
 		if len(problems) > 0 {

@@ -59,6 +59,9 @@ type Config struct {
 	// BaseURL is the address people reach the site at, for links in
 	// e-mail and text messages.
 	BaseURL string
+	// PublicURL is BaseURL when the operator set it, for absolute links in
+	// public pages, feeds and QR codes; empty, they follow the request.
+	PublicURL string
 	// SMTP sends e-mail; an empty Host leaves mail off.
 	SMTP mail.Config
 	// SMS sends text messages; an empty URL leaves SMS off.
@@ -277,7 +280,7 @@ func (a *App) buildServer() error {
 	}).Routes(mux)
 	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
-	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
+	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
 	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute)}).Routes(mux)
 	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)

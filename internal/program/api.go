@@ -161,7 +161,7 @@ func (h *Handlers) openCSV(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("\uFEFF") // so spreadsheet programs read UTF-8
 	cw := csv.NewWriter(&b)
 	cw.Write(csvHeader)
-	base := baseURL(r)
+	base := h.baseURL(r)
 	for _, a := range as {
 		var sessions []string
 		for _, s := range a.Sessions {

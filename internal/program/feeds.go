@@ -33,7 +33,7 @@ func (h *Handlers) programICS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, switched := h.Service.Switched(r.Context(), c)
-	h.writeICS(w, "sciweek-"+c.Slug+".ics", icsDocument(baseURL(r), c.Title, as, switched, h.Service.Now()))
+	h.writeICS(w, "sciweek-"+c.Slug+".ics", icsDocument(h.baseURL(r), c.Title, as, switched, h.Service.Now()))
 }
 
 func (h *Handlers) activityICS(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +42,7 @@ func (h *Handlers) activityICS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, switched := h.Service.Switched(r.Context(), c)
-	h.writeICS(w, "sciweek-activity-"+itoa64(a.ID)+".ics", icsDocument(baseURL(r), c.Title, []Activity{a}, switched, h.Service.Now()))
+	h.writeICS(w, "sciweek-activity-"+itoa64(a.ID)+".ics", icsDocument(h.baseURL(r), c.Title, []Activity{a}, switched, h.Service.Now()))
 }
 
 type atomFeed struct {
@@ -95,7 +95,7 @@ func (h *Handlers) atom(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	base := baseURL(r)
+	base := h.baseURL(r)
 	l := web.L(r.Context())
 	updated := c.UpdatedAt
 	feed := atomFeed{Lang: l.Lang, ID: base + "/campaigns/" + c.Slug + "/program", Title: c.Title, Author: atomAuthor{c.OwnerName},
@@ -143,7 +143,7 @@ func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	base := baseURL(r)
+	base := h.baseURL(r)
 	set := urlset{URLs: []siteURL{{Loc: base + "/"}}}
 	for _, c := range cs {
 		set.URLs = append(set.URLs, siteURL{Loc: base + "/campaigns/" + c.Slug, LastMod: c.UpdatedAt.Format("2006-01-02")},
@@ -192,7 +192,7 @@ func (h *Handlers) activityQR(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.writeQR(w, r, baseURL(r)+"/activities/"+itoa64(a.ID))
+	h.writeQR(w, r, h.baseURL(r)+"/activities/"+itoa64(a.ID))
 }
 
 func (h *Handlers) campaignQR(w http.ResponseWriter, r *http.Request) {
@@ -200,5 +200,5 @@ func (h *Handlers) campaignQR(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.writeQR(w, r, baseURL(r)+"/campaigns/"+c.Slug+"/program")
+	h.writeQR(w, r, h.baseURL(r)+"/campaigns/"+c.Slug+"/program")
 }

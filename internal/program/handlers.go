@@ -51,6 +51,8 @@ type Handlers struct {
 	Server  *web.Server
 	// MapURL is the map link pattern with {address}.
 	MapURL string
+	// BaseURL is the site's public address, such as https://kjz.example.cn.
+	BaseURL string
 	// Limiter counts, per client address, the public answers that are not
 	// in the cache.
 	Limiter *web.Limiter
@@ -175,7 +177,7 @@ func (b base) Audiences(a Activity) []string {
 }
 
 func (h *Handlers) base(r *http.Request, c campaign.Campaign, titleKey string, args ...any) base {
-	b := base{Page: web.PageFor(r, titleKey, args...), C: c, Base: baseURL(r)}
+	b := base{Page: web.PageFor(r, titleKey, args...), C: c, Base: h.baseURL(r)}
 	if sw, ok := h.Service.Switched(r.Context(), c); ok {
 		b.Switch = &sw
 	}
@@ -185,7 +187,14 @@ func (h *Handlers) base(r *http.Request, c campaign.Campaign, titleKey string, a
 	return b
 }
 
-func baseURL(r *http.Request) string {
+// baseURL is where the site is reached, for absolute links (feeds, Open
+// Graph, QR codes): the configured address, so that a forged Host header
+// can never put another site's address into a cached page; the request's
+// host only when none is configured.
+func (h *Handlers) baseURL(r *http.Request) string {
+	if h.BaseURL != "" {
+		return strings.TrimRight(h.BaseURL, "/")
+	}
 	scheme := "http"
 	if r.TLS != nil || web.SecureCookies(r.Context()) {
 		scheme = "https"
