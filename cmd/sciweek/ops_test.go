@@ -57,7 +57,7 @@ func TestStorageMissingAtStart(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	base, printed, stop := startServe(t, "--data", t.TempDir(), "--metrics-token", "s3cret-metrics", "--metrics-addr", "127.0.0.1:0")
+	base, printed, stop := startServe(t, "--demo", "--data", t.TempDir(), "--metrics-token", "s3cret-metrics", "--metrics-addr", "127.0.0.1:0")
 	defer stop()
 	for range 3 {
 		fetch(t, http.DefaultClient, base+"/healthz", "")
@@ -82,6 +82,10 @@ func TestMetrics(t *testing.T) {
 		`sciweek_http_requests_total{code="404",method="GET",route="GET /campaigns/{slug}"} 1`,
 		`sciweek_http_request_duration_seconds_bucket{route="GET /healthz",le="0.005"}`,
 		"go_goroutines",
+		`sciweek_bookings{state="active"}`,
+		`sciweek_booking_places{kind="capacity"}`,
+		`sciweek_uploads{kind="photo",measure="files"}`,
+		`sciweek_jobs{state=`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

@@ -261,7 +261,7 @@ func (a *App) buildServer() error {
 	}
 	mux := http.NewServeMux()
 	a.Metrics = web.NewMetrics()
-	a.Metrics.Registry.MustRegister(queueCollector{a})
+	a.Metrics.Registry.MustRegister(queueCollector{a}, dataCollector{a})
 	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
 		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
