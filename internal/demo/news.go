@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
@@ -81,7 +82,8 @@ func LoadNews(ctx context.Context, accounts *account.Service, campaigns *campaig
 		if _, err = svc.Approve(bureau, a.ID, a.Version); err != nil {
 			return err
 		}
-		for _, p := range policies {
+		// Listed newest first, so the first the notice names is written last.
+		for _, p := range slices.Backward(policies) {
 			if _, err := write(bureau, news.Input{Section: news.SectionPolicies, Title: p.title, Summary: p.summary, Link: p.link,
 				Body: p.summary + "\n\n全文请以官方发布的文本为准，见下方链接。"}); err != nil {
 				return err
