@@ -51,6 +51,8 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /news/{id}/approve", h.approve)
 	mux.HandleFunc("POST /news/{id}/return", h.returnArticle)
 	mux.HandleFunc("POST /news/{id}/pin", h.pin)
+	mux.HandleFunc("GET /admin/campaigns/{slug}/sections", h.sectionsForm)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/sections", h.saveSections)
 	mux.HandleFunc("GET /campaigns/{slug}/coverage", h.coverage)
 	mux.HandleFunc("POST /campaigns/{slug}/coverage", h.addCoverage)
 }

@@ -259,3 +259,46 @@ func TestNoticesPoliciesAndCoverage(t *testing.T) {
 		}
 	})
 }
+
+func TestSectionsAndScheduledPublishing(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := e.As(t, "admin")
+		public := e.Client(t)
+		if res := e.As(t, "hqu").Get("/admin/campaigns/2026/sections"); res.Status != http.StatusForbidden {
+			t.Fatalf("a unit edits sections: %d", res.Status)
+		}
+		form := map[string][]string{"code": {"notices", "news", "policies", "videos", ""}, "name": {"通知公告", "活动新闻", "政策法规", "", "VR 体验"},
+			"name_en": {"", "Activity news", "", "", "VR"}}
+		if res := admin.PostForm("/admin/campaigns/2026/sections", form); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "请填写栏目名称") {
+			t.Fatalf("a section without a name: %d\n%s", res.Status, res.Body)
+		}
+		form["name"][3] = "科普视频"
+		if res := admin.PostForm("/admin/campaigns/2026/sections", form); res.Status != http.StatusSeeOther {
+			t.Fatalf("save sections: %d\n%s", res.Status, res.Body)
+		}
+		page := public.Get("/campaigns/2026/news")
+		if !strings.Contains(page.Body, "活动新闻") || !strings.Contains(page.Body, `href="/campaigns/2026/news/s5">VR 体验`) {
+			t.Fatalf("sections not renamed or added:\n%s", page.Body)
+		}
+
+		// The organiser schedules an article: it stays hidden until its time.
+		res := post(admin, "/campaigns/2026/articles/new", map[string]string{"section": "s5", "title": "VR 科普体验周开幕", "publish_at": "2026-12-19T09:00", "submit": "1"}, "", nil)
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("schedule: %d\n%s", res.Status, res.Body)
+		}
+		path := res.Location()
+		if page := admin.Get(path); !strings.Contains(page.Body, "定时发布：2026年12月19日") {
+			t.Errorf("the organiser is not told it is scheduled:\n%s", page.Body)
+		}
+		if res := public.Get(path); res.Status != http.StatusNotFound {
+			t.Fatalf("a scheduled article is public: %d", res.Status)
+		}
+		e.Clock.Set(apptest.Now.AddDate(0, 0, 22))
+		if res := public.Get(path); res.Status != http.StatusOK {
+			t.Fatalf("the scheduled article is not public on its day: %d", res.Status)
+		}
+		if feed := public.Get("/feeds/2026/news/s5.atom"); !strings.Contains(feed.Body, "VR 科普体验周开幕") {
+			t.Fatalf("feed of the new section:\n%s", feed.Body)
+		}
+	})
+}

@@ -101,8 +101,13 @@ func (s *Service) SaveSections(ctx context.Context, c campaign.Campaign, in []Se
 	if err := f.Err(); err != nil {
 		return err
 	}
-	if _, err := s.Sections(ctx, c); err != nil {
+	existing, err := s.Sections(ctx, c)
+	if err != nil {
 		return err
+	}
+	used := map[string]bool{}
+	for _, sec := range existing {
+		used[sec.Code] = true
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for i, sec := range in {
@@ -111,8 +116,11 @@ func (s *Service) SaveSections(ctx context.Context, c campaign.Campaign, in []Se
 				continue
 			}
 			code := sec.Code
-			if code == "" {
-				code = "s" + itoa(int(s.now().UnixNano()%1e9)) + itoa(i)
+			for n := len(used) + 1; code == ""; n++ {
+				if !used["s"+itoa(n)] {
+					code = "s" + itoa(n)
+					used[code] = true
+				}
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO news_sections (campaign_id, code, name, name_en, position) VALUES (?, ?, ?, ?, ?)
 				ON CONFLICT (campaign_id, code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, position = excluded.position`,

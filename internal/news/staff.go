@@ -7,6 +7,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -262,3 +263,5 @@ func (h *Handlers) addCoverage(w http.ResponseWriter, r *http.Request) {
 	web.SetFlash(w, "news.flash.coverage")
 	web.Redirect(w, r, "/campaigns/"+c.Slug+"/coverage")
 }
+
+func errForbidden() error { return errs.ForbiddenErr() }
