@@ -78,4 +78,16 @@ func TestBrowserNews(t *testing.T) {
 	b.open("/campaigns/2026/news/policies", "main h1")
 	b.shows("main", "《中华人民共和国科学技术进步法》")
 	b.capture("news-policies")
+
+	// What the sanitiser removes is said beside the body, the text kept.
+	b.login("hqu")
+	b.open("/campaigns/2026/articles/new", "#article-form")
+	b.fill("#title", "嵌入视频")
+	b.fill("#body", `<iframe src="https://evil.example/player"></iframe>`)
+	b.click("#submit-article", "#body-notes")
+	b.shows("#body-notes", "来自 evil.example 的嵌入内容已被删除")
+	if got := b.value("#body"); !strings.Contains(got, "evil.example") {
+		t.Errorf("the body was not kept: %q", got)
+	}
+	b.capture("news-notes")
 }
