@@ -411,6 +411,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err := booking.LoadDemo(ctx, a.Booking); err != nil {
 				return fmt.Errorf("load demo bookings: %w", err)
 			}
+			if err := demo.LoadNews(ctx, a.Accounts, a.Campaigns, a.News); err != nil {
+				return fmt.Errorf("load demo news: %w", err)
+			}
 			a.Log.Info("demo data loaded")
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
 	"github.com/sciweek/sciweek/internal/media"
+	"github.com/sciweek/sciweek/internal/news"
 	"github.com/sciweek/sciweek/internal/notify"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
@@ -104,6 +105,7 @@ type App struct {
 	Reports   *report.Service
 	Stats     *stats.Service
 	Booking   *booking.Service
+	News      *news.Service
 	Server    *web.Server
 	Metrics   *web.Metrics
 	mapURL    string
@@ -206,6 +208,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	})
 	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
 		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
+	a.News = &news.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports, Bookings: a.Booking}
 	if err := a.buildServer(); err != nil {
 		d.Close()
@@ -259,6 +262,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("booking", booking.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("news", news.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	a.Metrics = web.NewMetrics()
 	a.Metrics.Registry.MustRegister(queueCollector{a}, dataCollector{a})
@@ -278,7 +284,9 @@ func (a *App) buildServer() error {
 		LoginLimiter:    web.NewLimiter(20, time.Minute),
 		RegisterLimiter: web.NewLimiter(10, time.Hour),
 	}).Routes(mux)
-	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos}).Routes(mux)
+	newsHandlers := &news.Handlers{Service: a.News, Server: s, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(600, time.Minute)}
+	newsHandlers.Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos, Blocks: newsHandlers.CampaignBlock}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)

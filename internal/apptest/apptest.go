@@ -87,6 +87,11 @@ func Start(t testing.TB, o Options) *Env {
 		if err != nil {
 			t.Fatalf("load demo: %v", err)
 		}
+		if loaded {
+			if err := demo.LoadNews(context.Background(), a.Accounts, a.Campaigns, a.News); err != nil {
+				t.Fatalf("load demo news: %v", err)
+			}
+		}
 		if loaded && !o.NoDemoFilings {
 			if err := demo.LoadReports(context.Background(), a.Accounts, a.Campaigns, *a.Reports); err != nil {
 				t.Fatalf("load demo reports: %v", err)

@@ -22,6 +22,9 @@ type Handlers struct {
 	// Todos adds what other parts of sciweek ask of the signed-in person
 	// for a campaign (tables to file or review, reminders).
 	Todos func(r *http.Request, c Campaign) []Todo
+	// Blocks adds sections other parts of sciweek show on the campaign
+	// home (its news and notices).
+	Blocks func(r *http.Request, c Campaign) template.HTML
 }
 
 // Routes registers the campaign pages and API paths.
@@ -126,6 +129,7 @@ type showPage struct {
 	web.Page
 	C       View
 	CanEdit bool
+	Blocks  template.HTML
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +140,9 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 	}
 	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
 	p.Title = c.Title
+	if h.Blocks != nil {
+		p.Blocks = h.Blocks(r, c)
+	}
 	h.render(w, r, http.StatusOK, "show.html", p)
 }
 

@@ -11,16 +11,23 @@ import (
 )
 
 var md = goldmark.New(
-	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+	goldmark.WithExtensions(MarkdownExtensions...),
 	goldmark.WithRendererOptions(html.WithHardWraps()),
 )
 
-var policy = func() *bluemonday.Policy {
+var policy = Policy()
+
+// MarkdownExtensions are the Markdown features sciweek's texts use.
+var MarkdownExtensions = []goldmark.Extender{extension.Table, extension.Strikethrough, extension.Linkify}
+
+// Policy returns a new copy of the sanitiser every published text goes
+// through, for a caller that allows a little more (embedded video).
+func Policy() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.RequireNoFollowOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	return p
-}()
+}
 
 // RenderMarkdown turns a notice written in Markdown into HTML that is safe
 // to show: scripts, event handlers, javascript: links and foreign frames
