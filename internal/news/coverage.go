@@ -225,3 +225,20 @@ func count(list *[]Total, seen map[string]int, code, name string) {
 func sortTotals(ts []Total) {
 	slices.SortStableFunc(ts, func(a, b Total) int { return b.Count - a.Count })
 }
+
+// OpenClipping opens the clipping of a media report the caller may see:
+// its organisation's or one below it. Errors: NotFound.
+func (s *Service) OpenClipping(ctx context.Context, id int64) (name, ctype string, obj blob.Object, mod time.Time, err error) {
+	p := account.FromContext(ctx)
+	if p == nil {
+		return "", "", nil, mod, errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	var key string
+	err = s.DB.QueryRow(ctx, `SELECT m.clipping_key, m.clipping_name, m.clipping_type FROM media_coverage m JOIN organisations o ON o.id = m.org_id
+		WHERE m.id = ? AND o.path LIKE ? AND m.clipping_key <> ''`, id, p.Org.Path+"%").Scan(&key, &name, &ctype)
+	if err != nil {
+		return "", "", nil, mod, errs.NotFoundf("clipping %d: %v", id, err)
+	}
+	obj, _, mod, err = s.Blobs.Open(ctx, key)
+	return name, ctype, obj, mod, err
+}

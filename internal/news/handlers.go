@@ -55,6 +55,7 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/campaigns/{slug}/sections", h.saveSections)
 	mux.HandleFunc("GET /campaigns/{slug}/coverage", h.coverage)
 	mux.HandleFunc("POST /campaigns/{slug}/coverage", h.addCoverage)
+	mux.HandleFunc("GET /coverage/{id}/clipping", h.clipping)
 }
 
 func (h *Handlers) limited(fn http.HandlerFunc) http.HandlerFunc {

@@ -254,6 +254,16 @@ func TestNoticesPoliciesAndCoverage(t *testing.T) {
 		if own := e.As(t, "qztc").Get("/campaigns/2026/coverage"); strings.Contains(own.Body, "泉州晚报") {
 			t.Error("a unit sees another unit's coverage")
 		}
+		clip := regexp.MustCompile(`href="(/coverage/\d+/clipping)"`).FindStringSubmatch(admin.Body)
+		if clip == nil {
+			t.Fatal("no clipping link for the organiser")
+		}
+		if res := e.As(t, "admin").Get(clip[1]); res.Status != http.StatusOK || res.Header.Get("Content-Type") != "image/png" {
+			t.Errorf("organiser's clipping: %d %s", res.Status, res.Header.Get("Content-Type"))
+		}
+		if res := e.As(t, "qztc").Get(clip[1]); res.Status != http.StatusNotFound {
+			t.Errorf("another unit opens the clipping: %d", res.Status)
+		}
 		if res := public.Get("/campaigns/2026/coverage"); res.Status != http.StatusSeeOther {
 			t.Errorf("the public reaches the coverage list: %d", res.Status)
 		}

@@ -265,3 +265,14 @@ func (h *Handlers) addCoverage(w http.ResponseWriter, r *http.Request) {
 }
 
 func errForbidden() error { return errs.ForbiddenErr() }
+
+func (h *Handlers) clipping(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	name, ctype, obj, mod, err := h.Service.OpenClipping(r.Context(), id)
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	defer obj.Close()
+	web.ServeFile(w, r, obj, mod, name, ctype, false)
+}
