@@ -290,7 +290,7 @@ func (a *App) buildServer() error {
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
-	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute)}).Routes(mux)
+	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute), Coverage: a.reportCoverage}).Routes(mux)
 	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)
 	(&booking.Handlers{Service: a.Booking, Server: s,
 		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),

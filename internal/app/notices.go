@@ -100,6 +100,22 @@ func (a *App) reportOutstanding(ctx context.Context, c campaign.Campaign) ([]not
 	return out, nil
 }
 
+// reportCoverage is the media coverage a unit recorded during the week, in
+// the form its summary report keeps it.
+func (a *App) reportCoverage(ctx context.Context, c campaign.Campaign, unit string) ([]report.Coverage, error) {
+	list, err := a.News.ListCoverage(ctx, c, unit)
+	if err != nil {
+		return nil, err
+	}
+	var out []report.Coverage
+	for _, m := range list {
+		if m.OrgCode == unit {
+			out = append(out, report.Coverage{Outlet: m.Outlet, Title: m.Title, Date: m.Date, Link: m.Link})
+		}
+	}
+	return out, nil
+}
+
 // bookingTexts sends bookers their messages (the online switch, a place
 // from the waiting list) as text messages through the notices.
 type bookingTexts struct{ n *notify.Service }

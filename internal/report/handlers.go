@@ -1,10 +1,12 @@
 package report
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +29,10 @@ type Handlers struct {
 	Server  *web.Server
 	// Limiter bounds how often one address reads the public gallery.
 	Limiter *web.Limiter
+	// Coverage, when set, lists the media coverage the unit recorded during
+	// the week, which the report's form brings in rather than have it
+	// typed again.
+	Coverage func(ctx context.Context, c campaign.Campaign, unit string) ([]Coverage, error)
 }
 
 // Routes registers the pages and the API.
@@ -98,18 +104,21 @@ type showPage struct {
 	Figures    []figureView
 	Activities []Activity
 	Coverage   []coverageView
-	Photos     []Media
-	Videos     []Media
-	Documents  []Media
-	Offer      *Media
-	Events     []Event
-	Errors     map[string]string
-	Summary    string
-	Limits     media.Limits
-	MaxVideo   media.Length
-	MinPhoto   media.Size
-	MaxPhoto   media.Size
-	Today      string
+	// CoverageAdded counts the entries brought in from the unit's media
+	// coverage list, not yet saved with the report.
+	CoverageAdded int
+	Photos        []Media
+	Videos        []Media
+	Documents     []Media
+	Offer         *Media
+	Events        []Event
+	Errors        map[string]string
+	Summary       string
+	Limits        media.Limits
+	MaxVideo      media.Length
+	MinPhoto      media.Size
+	MaxPhoto      media.Size
+	Today         string
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -175,6 +184,14 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 		for i, a := range page.Activities {
 			page.Activities[i].Actual, _ = parseCount(parts[a.UID])
 		}
+	}
+	if page.CanWrite && in == nil && h.Coverage != nil {
+		listed, err := h.Coverage(ctx, c, org.Code)
+		if err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+		cov, page.CoverageAdded = mergeCoverage(cov, listed)
 	}
 	if page.CanWrite {
 		cov = append(cov, Coverage{})
@@ -611,4 +628,25 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Total, out.Page, out.PerPage = len(out.Items), 1, len(out.Items)
 	web.JSON(w, r, http.StatusOK, out)
+}
+
+// mergeCoverage adds to the report's entries those of the coverage list it
+// does not hold yet (the same outlet, title and date), in the list's order.
+func mergeCoverage(have, listed []Coverage) ([]Coverage, int) {
+	key := func(c Coverage) string {
+		return strings.TrimSpace(c.Outlet) + "\x00" + strings.TrimSpace(c.Title) + "\x00" + c.Date
+	}
+	seen := map[string]bool{}
+	for _, c := range have {
+		seen[key(c)] = true
+	}
+	out, added := slices.Clone(have), 0
+	for _, c := range listed {
+		if !seen[key(c)] {
+			seen[key(c)] = true
+			out = append(out, c)
+			added++
+		}
+	}
+	return out, added
 }
