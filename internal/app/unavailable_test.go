@@ -10,9 +10,9 @@ import (
 	"github.com/sciweek/sciweek/internal/apptest"
 )
 
-// TestDiskFull fills the database's room mid-work: saving answers 503 with
-// a plain message, nothing is half-written, and work goes on once there is
-// room again.
+// TestDiskFull fills the database's room mid-work, then makes it read-only:
+// saving answers 503 with a plain message, nothing is half-written, and
+// work goes on once there is room again.
 func TestDiskFull(t *testing.T) {
 	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
 	ctx := context.Background()
@@ -63,5 +63,20 @@ func TestDiskFull(t *testing.T) {
 	}
 	if res := hqu.PostForm(items, item); res.Status != 303 || count() != before+1 {
 		t.Errorf("saving once there is room: %d, %d items", res.Status, count())
+	}
+
+	// The database turns read-only: the same clean 503, nothing written.
+	if _, err := e.App.DB.Exec(ctx, `PRAGMA query_only = ON`); err != nil {
+		t.Fatal(err)
+	}
+	res = hqu.PostForm(items, item)
+	if res.Status != 503 || !strings.Contains(res.Body, "服务暂时无法保存或读取数据") {
+		t.Errorf("saving to a read-only database: %d\n%s", res.Status, res.Body)
+	}
+	if n := count(); n != before+1 {
+		t.Errorf("items after the refused save: %d", n)
+	}
+	if _, err := e.App.DB.Exec(ctx, `PRAGMA query_only = OFF`); err != nil {
+		t.Fatal(err)
 	}
 }
