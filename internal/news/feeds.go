@@ -1,7 +1,6 @@
 package news
 
 import (
-	"encoding/xml"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,42 +9,6 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/web"
 )
-
-type atomFeed struct {
-	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	Lang    string      `xml:"xml:lang,attr"`
-	ID      string      `xml:"id"`
-	Title   string      `xml:"title"`
-	Updated string      `xml:"updated"`
-	Links   []atomLink  `xml:"link"`
-	Author  atomAuthor  `xml:"author"`
-	Entries []atomEntry `xml:"entry"`
-}
-
-type atomLink struct {
-	Rel  string `xml:"rel,attr,omitempty"`
-	Type string `xml:"type,attr,omitempty"`
-	Href string `xml:"href,attr"`
-}
-
-type atomAuthor struct {
-	Name string `xml:"name"`
-}
-
-type atomText struct {
-	Type string `xml:"type,attr"`
-	Body string `xml:",chardata"`
-}
-
-type atomEntry struct {
-	ID        string     `xml:"id"`
-	Title     atomText   `xml:"title"`
-	Updated   string     `xml:"updated"`
-	Published string     `xml:"published"`
-	Link      atomLink   `xml:"link"`
-	Author    atomAuthor `xml:"author"`
-	Summary   atomText   `xml:"summary"`
-}
 
 // feed is a section's Atom feed: /feeds/{slug}/news/{section}.atom.
 func (h *Handlers) feed(w http.ResponseWriter, r *http.Request) {
@@ -70,28 +33,11 @@ func (h *Handlers) feed(w http.ResponseWriter, r *http.Request) {
 	}
 	base := h.baseURL(r)
 	lang := web.Lang(r.Context())
-	page := base + "/campaigns/" + c.Slug + "/news/" + code
-	feed := atomFeed{Lang: lang, ID: page, Title: sec.Label(lang) + " · " + c.Title, Author: atomAuthor{c.OwnerName},
-		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + r.URL.Path}, {Rel: "alternate", Type: "text/html", Href: page}}}
-	updated := c.UpdatedAt
+	feed := web.NewAtomFeed(lang, sec.Label(lang)+" · "+c.Title, c.OwnerName, base+"/campaigns/"+c.Slug+"/news/"+code, base+r.URL.Path)
 	for _, a := range as {
-		if a.UpdatedAt.After(updated) {
-			updated = a.UpdatedAt
-		}
-		u := base + a.URL()
-		feed.Entries = append(feed.Entries, atomEntry{ID: u, Title: atomText{"text", a.Title}, Updated: a.UpdatedAt.Format(time.RFC3339),
-			Published: a.PublishAt.Format(time.RFC3339), Link: atomLink{Rel: "alternate", Type: "text/html", Href: u},
-			Author: atomAuthor{a.OrgName}, Summary: atomText{"text", a.Summary}})
+		feed.Add(web.AtomItem{URL: base + a.URL(), Title: a.Title, Author: a.OrgName, Summary: a.Summary, Updated: a.UpdatedAt, Published: a.PublishAt})
 	}
-	feed.Updated = updated.Format(time.RFC3339)
-	out, err := xml.MarshalIndent(feed, "", " ")
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Write([]byte(xml.Header))
-	w.Write(out)
+	h.Server.WriteAtom(w, r, feed, c.UpdatedAt)
 }
 
 // APIArticle is an article in the API's answers.

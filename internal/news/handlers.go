@@ -33,7 +33,7 @@ type Handlers struct {
 
 // Routes registers the publicity paths.
 func (h *Handlers) Routes(mux *http.ServeMux) {
-	pub := func(pattern string, fn http.HandlerFunc) { mux.HandleFunc(pattern, h.limited(fn)) }
+	pub := func(pattern string, fn http.HandlerFunc) { mux.HandleFunc(pattern, h.Server.Limited(h.Limiter, fn)) }
 	pub("GET /campaigns/{slug}/news", h.section)
 	pub("GET /campaigns/{slug}/news/{section}", h.section)
 	pub("GET /news/{id}", h.article)
@@ -58,32 +58,11 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /coverage/{id}/clipping", h.clipping)
 }
 
-func (h *Handlers) limited(fn http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if h.Limiter != nil {
-			if err := h.Limiter.Allow(web.ClientIP(r.Context())); err != nil {
-				h.Server.Error(w, r, err)
-				return
-			}
-		}
-		fn(w, r)
-	}
-}
-
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	h.Server.Renderer.Render(w, r, status, "news/"+name, data)
 }
 
-func (h *Handlers) baseURL(r *http.Request) string {
-	if h.BaseURL != "" {
-		return strings.TrimRight(h.BaseURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil || web.SecureCookies(r.Context()) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+func (h *Handlers) baseURL(r *http.Request) string { return web.BaseURL(r, h.BaseURL) }
 
 func (h *Handlers) campaign(w http.ResponseWriter, r *http.Request) (campaign.Campaign, bool) {
 	c, err := h.Service.Campaigns.Get(r.Context(), r.PathValue("slug"))

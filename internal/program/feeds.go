@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/skip2/go-qrcode"
 
@@ -45,45 +44,6 @@ func (h *Handlers) activityICS(w http.ResponseWriter, r *http.Request) {
 	h.writeICS(w, "sciweek-activity-"+itoa64(a.ID)+".ics", icsDocument(h.baseURL(r), c.Title, []Activity{a}, switched, h.Service.Now()))
 }
 
-type atomFeed struct {
-	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	Lang    string      `xml:"xml:lang,attr"`
-	ID      string      `xml:"id"`
-	Title   string      `xml:"title"`
-	Updated string      `xml:"updated"`
-	Links   []atomLink  `xml:"link"`
-	Author  atomAuthor  `xml:"author"`
-	Entries []atomEntry `xml:"entry"`
-}
-
-type atomLink struct {
-	Rel  string `xml:"rel,attr,omitempty"`
-	Type string `xml:"type,attr,omitempty"`
-	Href string `xml:"href,attr"`
-}
-
-type atomAuthor struct {
-	Name string `xml:"name"`
-}
-
-type atomText struct {
-	Type string `xml:"type,attr"`
-	Body string `xml:",chardata"`
-}
-
-type atomEntry struct {
-	ID        string     `xml:"id"`
-	Title     atomText   `xml:"title"`
-	Updated   string     `xml:"updated"`
-	Published string     `xml:"published,omitempty"`
-	Link      atomLink   `xml:"link"`
-	Author    atomAuthor `xml:"author"`
-	Summary   atomText   `xml:"summary"`
-	Category  *struct {
-		Term string `xml:"term,attr"`
-	} `xml:"category,omitempty"`
-}
-
 func (h *Handlers) atom(w http.ResponseWriter, r *http.Request) {
 	c, ok := h.campaign(w, r)
 	if !ok {
@@ -97,33 +57,13 @@ func (h *Handlers) atom(w http.ResponseWriter, r *http.Request) {
 	}
 	base := h.baseURL(r)
 	l := web.L(r.Context())
-	updated := c.UpdatedAt
-	feed := atomFeed{Lang: l.Lang, ID: base + "/campaigns/" + c.Slug + "/program", Title: c.Title, Author: atomAuthor{c.OwnerName},
-		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + r.URL.RequestURI()}, {Rel: "alternate", Type: "text/html", Href: base + "/campaigns/" + c.Slug + "/program"}}}
+	page := base + "/campaigns/" + c.Slug + "/program"
+	feed := web.NewAtomFeed(l.Lang, c.Title, c.OwnerName, page, base+r.URL.RequestURI())
 	for _, a := range as {
-		if a.UpdatedAt.After(updated) {
-			updated = a.UpdatedAt
-		}
-		url := base + "/activities/" + itoa64(a.ID)
-		summary := l.DateTime(a.Start) + " · " + a.UnitName + " · " + a.Address + "\n" + a.Content
-		e := atomEntry{ID: url, Title: atomText{"text", a.Title}, Updated: a.UpdatedAt.Format(time.RFC3339), Link: atomLink{Rel: "alternate", Type: "text/html", Href: url},
-			Author: atomAuthor{a.UnitName}, Summary: atomText{"text", summary}}
-		if a.CategoryName != "" {
-			e.Category = &struct {
-				Term string `xml:"term,attr"`
-			}{a.CategoryName}
-		}
-		feed.Entries = append(feed.Entries, e)
+		feed.Add(web.AtomItem{URL: base + "/activities/" + itoa64(a.ID), Title: a.Title, Author: a.UnitName, Category: a.CategoryName,
+			Summary: l.DateTime(a.Start) + " · " + a.UnitName + " · " + a.Address + "\n" + a.Content, Updated: a.UpdatedAt})
 	}
-	feed.Updated = updated.Format(time.RFC3339)
-	out, err := xml.MarshalIndent(feed, "", " ")
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Write([]byte(xml.Header))
-	w.Write(out)
+	h.Server.WriteAtom(w, r, feed, c.UpdatedAt)
 }
 
 type urlset struct {

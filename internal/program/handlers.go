@@ -61,7 +61,7 @@ type Handlers struct {
 // Routes registers the program's paths.
 func (h *Handlers) Routes(mux *http.ServeMux) {
 	pub := func(pattern string, fn http.HandlerFunc) {
-		mux.HandleFunc(pattern, h.Service.Cache.Wrap(h.limited(fn)))
+		mux.HandleFunc(pattern, h.Service.Cache.Wrap(h.Server.Limited(h.Limiter, fn)))
 	}
 	pub("GET /campaigns/{slug}/program", h.home)
 	pub("GET /campaigns/{slug}/activities", h.list)
@@ -81,18 +81,6 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /admin/campaigns/{slug}/online", h.switchForm)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/online", h.switchPost)
-}
-
-func (h *Handlers) limited(fn http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if h.Limiter != nil {
-			if err := h.Limiter.Allow(web.ClientIP(r.Context())); err != nil {
-				h.Server.Error(w, r, err)
-				return
-			}
-		}
-		fn(w, r)
-	}
 }
 
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, name string, data any) {
@@ -187,20 +175,8 @@ func (h *Handlers) base(r *http.Request, c campaign.Campaign, titleKey string, a
 	return b
 }
 
-// baseURL is where the site is reached, for absolute links (feeds, Open
-// Graph, QR codes): the configured address, so that a forged Host header
-// can never put another site's address into a cached page; the request's
-// host only when none is configured.
-func (h *Handlers) baseURL(r *http.Request) string {
-	if h.BaseURL != "" {
-		return strings.TrimRight(h.BaseURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil || web.SecureCookies(r.Context()) {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
+// baseURL is where the site is reached, for absolute links.
+func (h *Handlers) baseURL(r *http.Request) string { return web.BaseURL(r, h.BaseURL) }
 
 func (h *Handlers) cards(b base, as []Activity, terms []string) []Card {
 	out := make([]Card, len(as))

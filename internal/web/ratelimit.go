@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"sync"
 	"time"
 
@@ -54,4 +55,18 @@ func (l *Limiter) Allow(key string) error {
 		return e
 	}
 	return nil
+}
+
+// Limited answers 429 to a client address past l's rate before fn runs; a
+// nil l lets every request through.
+func (s *Server) Limited(l *Limiter, fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if l != nil {
+			if err := l.Allow(ClientIP(r.Context())); err != nil {
+				s.Error(w, r, err)
+				return
+			}
+		}
+		fn(w, r)
+	}
 }

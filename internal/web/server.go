@@ -307,3 +307,18 @@ func AllowSlow(w http.ResponseWriter, d time.Duration) {
 	_ = rc.SetReadDeadline(deadline) // not every writer supports deadlines (tests)
 	_ = rc.SetWriteDeadline(deadline)
 }
+
+// BaseURL is where the site is reached, for absolute links (feeds, Open
+// Graph, QR codes): configured when set, so a forged Host header can never
+// put another site's address into a cached page; the request's host only
+// when none is configured.
+func BaseURL(r *http.Request, configured string) string {
+	if configured != "" {
+		return strings.TrimRight(configured, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil || SecureCookies(r.Context()) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
