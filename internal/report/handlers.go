@@ -366,9 +366,7 @@ func (h *Handlers) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	// A large video on a slow line takes longer than the server's usual
 	// read and write timeouts: give this request the time it needs.
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(UploadTimeout))
-	rc.SetWriteDeadline(time.Now().Add(UploadTimeout + time.Minute))
+	web.AllowSlow(w, UploadTimeout)
 	r.Body = http.MaxBytesReader(w, r.Body, limit+slack)
 	mr, err := r.MultipartReader()
 	if err != nil {
