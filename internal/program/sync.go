@@ -39,45 +39,25 @@ func (s *Service) FilingChanged(ctx context.Context, campaignID, filingID int64)
 // Rebuild re-reads every filing of every campaign into the program; it runs
 // at start-up, so a program always matches the approved tables.
 func (s *Service) Rebuild(ctx context.Context) error {
-	rows, err := s.DB.Query(ctx, `SELECT id FROM campaigns ORDER BY id`)
+	ids, err := s.ids(ctx, nil, `SELECT id FROM campaigns`)
 	if err != nil {
 		return err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	for _, id := range ids {
+	for id := range ids {
 		if err := s.syncCampaign(ctx, id); err != nil {
 			return err
 		}
 	}
-	s.Invalidate()
+	s.InvalidateLocal() // at start-up: the other servers' pages are theirs
 	return nil
 }
 
 func (s *Service) syncCampaign(ctx context.Context, campaignID int64) error {
-	rows, err := s.DB.Query(ctx, `SELECT id FROM filings WHERE campaign_id = ? ORDER BY id`, campaignID)
+	ids, err := s.ids(ctx, nil, `SELECT id FROM filings WHERE campaign_id = ?`, campaignID)
 	if err != nil {
 		return err
 	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	for _, id := range ids {
+	for id := range ids {
 		if err := s.syncFiling(ctx, id); err != nil {
 			return err
 		}
