@@ -126,13 +126,8 @@ func campaignJSON(c campaign.Campaign) CampaignJSON {
 }
 
 func (h *Handlers) openJSON(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.campaign(w, r)
+	c, as, ok := h.listed(w, r, false)
 	if !ok {
-		return
-	}
-	as, err := h.Service.List(r.Context(), c, Filter{})
-	if err != nil {
-		h.Server.Error(w, r, err)
 		return
 	}
 	items := make([]ActivityJSON, len(as))
@@ -148,13 +143,8 @@ var csvHeader = []string{"id", "title", "kind", "unit_code", "unit", "district_c
 	"audiences", "mode", "start", "end", "sessions", "address", "online_url", "content", "capacity", "expected", "bookable", "url"}
 
 func (h *Handlers) openCSV(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.campaign(w, r)
+	c, as, ok := h.listed(w, r, false)
 	if !ok {
-		return
-	}
-	as, err := h.Service.List(r.Context(), c, Filter{})
-	if err != nil {
-		h.Server.Error(w, r, err)
 		return
 	}
 	var b bytes.Buffer

@@ -20,15 +20,28 @@ func (h *Handlers) writeICS(w http.ResponseWriter, filename, body string) {
 	w.Write([]byte(body))
 }
 
-func (h *Handlers) programICS(w http.ResponseWriter, r *http.Request) {
+// listed loads the campaign of the path and its activities: those the
+// query's filters select when filtered, else all.
+func (h *Handlers) listed(w http.ResponseWriter, r *http.Request, filtered bool) (campaign.Campaign, []Activity, bool) {
 	c, ok := h.campaign(w, r)
 	if !ok {
-		return
+		return c, nil, false
 	}
-	f, _ := h.Service.ParseFilter(r.Context(), c, r.URL.Query())
+	var f Filter
+	if filtered {
+		f, _ = h.Service.ParseFilter(r.Context(), c, r.URL.Query())
+	}
 	as, err := h.Service.List(r.Context(), c, f)
 	if err != nil {
 		h.Server.Error(w, r, err)
+		return c, nil, false
+	}
+	return c, as, true
+}
+
+func (h *Handlers) programICS(w http.ResponseWriter, r *http.Request) {
+	c, as, ok := h.listed(w, r, true)
+	if !ok {
 		return
 	}
 	_, switched := h.Service.Switched(r.Context(), c)
@@ -45,14 +58,8 @@ func (h *Handlers) activityICS(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) atom(w http.ResponseWriter, r *http.Request) {
-	c, ok := h.campaign(w, r)
+	c, as, ok := h.listed(w, r, true)
 	if !ok {
-		return
-	}
-	f, _ := h.Service.ParseFilter(r.Context(), c, r.URL.Query())
-	as, err := h.Service.List(r.Context(), c, f)
-	if err != nil {
-		h.Server.Error(w, r, err)
 		return
 	}
 	base := h.baseURL(r)
