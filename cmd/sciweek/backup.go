@@ -100,34 +100,43 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // backupFlags are serve's options for scheduled backups.
 type backupFlags struct {
 	dir, every, keep string
+	interval         time.Duration
+	count            int
 }
 
-func (b *backupFlags) register(fs *flag.FlagSet) {
+// register adds the options to fs and returns the check of their values.
+func (b *backupFlags) register(fs *flag.FlagSet) func() error {
 	env := func(k string) string { return os.Getenv(k) }
 	fs.StringVar(&b.dir, "backup-dir", env("SCIWEEK_BACKUP_DIR"), "take scheduled backups into this directory")
 	fs.StringVar(&b.every, "backup-every", or(env("SCIWEEK_BACKUP_EVERY"), "24h"), "time between scheduled backups")
 	fs.StringVar(&b.keep, "backup-keep", or(env("SCIWEEK_BACKUP_KEEP"), "7"), "scheduled backups to keep")
+	return b.check
 }
 
-// schedule checks the options and returns the schedule, or nil when
-// scheduled backups are off.
-func (b *backupFlags) schedule(cfg *app.Config, a *app.App) (*backup.Schedule, error) {
+func (b *backupFlags) check() error {
 	if b.dir == "" {
-		return nil, nil
+		return nil
 	}
 	var problems []string
-	every, err := time.ParseDuration(b.every)
-	if err != nil || every < time.Minute {
+	var err error
+	if b.interval, err = time.ParseDuration(b.every); err != nil || b.interval < time.Minute {
 		problems = append(problems, fmt.Sprintf("--backup-every / SCIWEEK_BACKUP_EVERY: %q must be a duration of at least 1m, such as 24h", b.every))
 	}
-	keep, err := strconv.Atoi(b.keep)
-	if err != nil || keep < 1 {
+	if b.count, err = strconv.Atoi(b.keep); err != nil || b.count < 1 {
 		problems = append(problems, fmt.Sprintf("--backup-keep / SCIWEEK_BACKUP_KEEP: %q must be a whole number of at least 1", b.keep))
 	}
 	if len(problems) > 0 {
-		return nil, errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
+		return errors.New("bad configuration:\n  " + strings.Join(problems, "\n  "))
 	}
-	return &backup.Schedule{Dir: b.dir, Every: every, Keep: keep, Source: backupSource(cfg, a.DB), Log: a.Log}, nil
+	return nil
+}
+
+// schedule is the checked schedule, or nil when scheduled backups are off.
+func (b *backupFlags) schedule(a *app.App) *backup.Schedule {
+	if b.dir == "" {
+		return nil
+	}
+	return &backup.Schedule{Dir: b.dir, Every: b.interval, Keep: b.count, Source: backupSource(&a.Config, a.DB), Log: a.Log}
 }
 
 func or(v, def string) string {

@@ -366,18 +366,27 @@ func newLogger(cfg *app.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func open(ctx context.Context, name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*app.App, *flag.FlagSet, error) {
+// open parses the shared configuration and the command's own flags (extra
+// registers them and may return a check of their values), and opens the
+// application only when everything is valid.
+func open(ctx context.Context, name string, args []string, stderr io.Writer, extra func(*flag.FlagSet) func() error) (*app.App, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, check := configFlags(fs)
+	var extraCheck func() error
 	if extra != nil {
-		extra(fs)
+		extraCheck = extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, err
 	}
 	if err := check(); err != nil {
 		return nil, nil, err
+	}
+	if extraCheck != nil {
+		if err := extraCheck(); err != nil {
+			return nil, nil, err
+		}
 	}
 	a, err := app.Open(ctx, *cfg, newLogger(cfg, stderr), nil)
 	return a, fs, err
@@ -387,18 +396,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	started := time.Now()
 	var withDemo bool
 	var backups backupFlags
-	a, _, err := open(ctx, "serve", args, stderr, func(fs *flag.FlagSet) {
+	a, _, err := open(ctx, "serve", args, stderr, func(fs *flag.FlagSet) func() error {
 		fs.BoolVar(&withDemo, "demo", false, "load the 2020 Quanzhou demo into an empty database")
-		backups.register(fs)
+		return backups.register(fs)
 	})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	schedule, err := backups.schedule(&a.Config, a)
-	if err != nil {
-		return err
-	}
+	schedule := backups.schedule(a)
 	if withDemo {
 		loaded, err := demo.Load(ctx, a.Accounts, a.Campaigns, a.Filings, a.Clock.Now())
 		if err != nil {
@@ -550,12 +556,13 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func orgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var in account.OrgInput
 	var kind string
-	a, _, err := open(ctx, "org add", args, stderr, func(fs *flag.FlagSet) {
+	a, _, err := open(ctx, "org add", args, stderr, func(fs *flag.FlagSet) func() error {
 		fs.StringVar(&in.Code, "code", "", "short unique code used in URLs and the API (required)")
 		fs.StringVar(&in.Name, "name", "", "name, e.g. 泉州市科学技术局 (required)")
 		fs.StringVar(&in.NameEn, "name-en", "", "English name")
 		fs.StringVar(&in.ParentCode, "parent", "", "code of the organisation above (none for the top)")
 		fs.StringVar(&kind, "kind", "bureau", "bureau or unit")
+		return nil
 	})
 	if err != nil {
 		return err
@@ -572,13 +579,14 @@ func orgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 func userAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var org, username, name, email, roles, password string
-	a, _, err := open(ctx, "user add", args, stderr, func(fs *flag.FlagSet) {
+	a, _, err := open(ctx, "user add", args, stderr, func(fs *flag.FlagSet) func() error {
 		fs.StringVar(&org, "org", "", "organisation code (required)")
 		fs.StringVar(&username, "username", "", "login name (required)")
 		fs.StringVar(&name, "name", "", "display name")
 		fs.StringVar(&email, "email", "", "e-mail address")
 		fs.StringVar(&roles, "roles", "filer", "comma-separated roles: admin, coordinator, filer, checkin")
 		fs.StringVar(&password, "password", "", "password (default: a random one, printed)")
+		return nil
 	})
 	if err != nil {
 		return err
@@ -613,8 +621,9 @@ func tokenAdd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		username, args = args[0], args[1:]
 	}
-	a, fs, err := open(ctx, "token add", args, stderr, func(fs *flag.FlagSet) {
+	a, fs, err := open(ctx, "token add", args, stderr, func(fs *flag.FlagSet) func() error {
 		fs.StringVar(&label, "name", "", "a label to recognise the token by")
+		return nil
 	})
 	if err != nil {
 		return err

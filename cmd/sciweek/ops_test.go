@@ -154,6 +154,10 @@ func TestBadOpsConfiguration(t *testing.T) {
 			t.Errorf("%v: %v", c.args, err)
 		}
 	}
+	// A bad value stops the start before anything is opened or created.
+	if _, err := os.Stat(filepath.Join(dir, "d", "sciweek.db")); err == nil {
+		t.Error("a bad configuration still opened the database")
+	}
 }
 
 func fetch(t *testing.T, c *http.Client, u, token string) (*http.Response, string) {
