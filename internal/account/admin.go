@@ -23,6 +23,20 @@ func (p *Principal) IsManager() bool {
 	return p != nil && (p.Has(RoleAdmin) || p.Has(RoleCoordinator))
 }
 
+// BoardRoot is the organisation whose part of the tree a board shows: the
+// caller's for an organiser or a coordinator, the whole campaign's (its
+// owner's) for the system's own work such as reminders. Errors: Forbidden.
+func (s *Service) BoardRoot(ctx context.Context, ownerOrgID int64) (Organisation, error) {
+	if IsSystem(ctx) {
+		return s.OrgByID(ctx, ownerOrgID)
+	}
+	p := FromContext(ctx)
+	if !p.IsManager() {
+		return Organisation{}, errs.ForbiddenErr()
+	}
+	return p.Org, nil
+}
+
 // CanSee reports whether org lies in p's part of the tree.
 func (p *Principal) CanSee(org Organisation) bool {
 	return p != nil && p.Org.Contains(org)

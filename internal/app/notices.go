@@ -61,7 +61,7 @@ func (a *App) filingChanged(ctx context.Context, tx *db.Tx, ch filing.Change) er
 // that started a 附件2 (only institutions opening to the public file one)
 // without submitting it.
 func (a *App) filingOutstanding(ctx context.Context, c campaign.Campaign) ([]notify.Outstanding, error) {
-	rows, err := a.Filings.WholeBoard(ctx, c)
+	rows, err := a.Filings.Board(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (a *App) filingOutstanding(ctx context.Context, c campaign.Campaign) ([]not
 // reportOutstanding lists the units whose summary report is not yet in
 // review or approved.
 func (a *App) reportOutstanding(ctx context.Context, c campaign.Campaign) ([]notify.Outstanding, error) {
-	rows, err := a.Reports.WholeBoard(ctx, c)
+	rows, err := a.Reports.Board(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -44,27 +44,15 @@ type BoardRow struct {
 	Cells    [3]BoardCell // index 1 and 2
 }
 
-// Board lists every organisation below the caller that files, with the
-// state of each table. Errors: Forbidden.
+// Board lists every organisation below the caller that files (the whole
+// campaign for the system), with the state of each table (see
+// account.BoardRoot). Errors: Forbidden.
 func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
-	p := account.FromContext(ctx)
-	if p == nil || !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) {
-		return nil, errs.ForbiddenErr()
-	}
-	return s.board(ctx, c, p.Org)
-}
-
-// WholeBoard is the organiser's board, for the system's own work such as
-// the deadline reminders. Errors: Forbidden (not the system).
-func (s *Service) WholeBoard(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
-	if !account.IsSystem(ctx) {
-		return nil, errs.ForbiddenErr()
-	}
-	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	root, err := s.Accounts.BoardRoot(ctx, c.OwnerOrgID)
 	if err != nil {
 		return nil, err
 	}
-	return s.board(ctx, c, owner)
+	return s.board(ctx, c, root)
 }
 
 func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {

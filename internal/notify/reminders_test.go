@@ -32,7 +32,7 @@ var (
 func notSubmitted(t *testing.T, e *apptest.Env) []string {
 	t.Helper()
 	c, _ := e.App.Campaigns.Get(sys, "2026")
-	rows, err := e.App.Filings.WholeBoard(sys, c)
+	rows, err := e.App.Filings.Board(sys, c)
 	if err != nil {
 		t.Fatal(err)
 	}

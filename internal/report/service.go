@@ -568,27 +568,15 @@ type BoardRow struct {
 	Videos   int
 }
 
-// Board lists every organisation below the caller with its report's state.
-// Errors: Forbidden.
+// Board lists every organisation below the caller (the whole campaign for
+// the system) with its report's state (see account.BoardRoot). Errors:
+// Forbidden.
 func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
-	p := account.FromContext(ctx)
-	if p == nil || !p.IsManager() {
-		return nil, errs.ForbiddenErr()
-	}
-	return s.board(ctx, c, p.Org)
-}
-
-// WholeBoard is the board of every organisation of the campaign, for the
-// system's own work (reminders); it refuses anyone else.
-func (s *Service) WholeBoard(ctx context.Context, c campaign.Campaign) ([]BoardRow, error) {
-	if !account.IsSystem(ctx) {
-		return nil, errs.ForbiddenErr()
-	}
-	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	root, err := s.Accounts.BoardRoot(ctx, c.OwnerOrgID)
 	if err != nil {
 		return nil, err
 	}
-	return s.board(ctx, c, owner)
+	return s.board(ctx, c, root)
 }
 
 func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {
