@@ -1,0 +1,730 @@
+// Package timetext reads the opening times of an activity as people write
+// them by hand in a table or a form — 2020年8月23日—8月29日
+// 9:00-11:30、14:30-17:00, 8月24日、8月26日 9:00-17:00, 周六、周日全天,
+// 9:00—17:00（8月23日）— and expands them into sessions inside the
+// campaign week.
+//
+// It is pure: no clock, no database, no catalogue. What it cannot read for
+// certain — a time with no date, a day outside the week, 25:00, 2月30日, a
+// lone 上午 — it flags with a catalogue key and the words at fault, and
+// never guesses. The reading carries a summary of what was understood in
+// Chinese and English, and the stored form of its sessions, one a line,
+// which Parse reads back as it wrote it.
+package timetext
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Window is the campaign week the text is read against.
+type Window struct {
+	// First and Last are the first and last days of the week; only their
+	// dates count, in First's location. A zero Window checks no week: dates
+	// must then carry their year.
+	First, Last time.Time
+}
+
+func (w Window) zero() bool { return w.First.IsZero() }
+
+func (w Window) loc() *time.Location {
+	if w.zero() {
+		return time.UTC
+	}
+	return w.First.Location()
+}
+
+// days lists every day of the week.
+func (w Window) days() []time.Time {
+	var out []time.Time
+	for d := w.first(); !d.After(w.last()); d = d.AddDate(0, 0, 1) {
+		out = append(out, d)
+	}
+	return out
+}
+
+func (w Window) first() time.Time { return midnight(w.First, w.loc()) }
+func (w Window) last() time.Time  { return midnight(w.Last, w.loc()) }
+
+func (w Window) contains(d time.Time) bool {
+	return w.zero() || (!d.Before(w.first()) && !d.After(w.last()))
+}
+
+func midnight(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
+// Session is one opening: a day and its hours, or the whole day.
+type Session struct {
+	Start, End time.Time
+	// AllDay marks the whole day: Start is midnight, End the next one.
+	AllDay bool
+}
+
+// String writes the session in its stored form: 2020-08-23 09:00-11:30,
+// or 2020-08-23 全天 for the whole day.
+func (s Session) String() string {
+	if s.AllDay {
+		return s.Start.Format("2006-01-02") + " 全天"
+	}
+	return s.Start.Format("2006-01-02 15:04") + "-" + clock(s.Start, s.End)
+}
+
+// clock writes the end of a session, 24:00 when it is the next midnight.
+func clock(start, end time.Time) string {
+	if end.Hour() == 0 && end.Minute() == 0 && end.After(start) {
+		return "24:00"
+	}
+	return end.Format("15:04")
+}
+
+// Flag is something the text says that could not be taken as it is.
+type Flag struct {
+	// Key is the catalogue key of the message, timetext.*.
+	Key string
+	// Args are the message's arguments: first the words at fault, as
+	// written, then, for a day outside the week, its first and last days.
+	Args []any
+}
+
+// Reading is what a text means.
+type Reading struct {
+	// Text is the text as written.
+	Text string
+	// Sessions are the sessions understood, in time order, each once.
+	Sessions []Session
+	// Flags say what could not be read for certain; a reading with flags
+	// must not be stored as it is.
+	Flags []Flag
+	// SummaryZH and SummaryEN say what was understood, e.g. 8月23日至29日
+	// 每天 2 场：09:00–11:30、14:30–17:00，共 14 场.
+	SummaryZH, SummaryEN string
+}
+
+// OK reports whether the text was read whole and means at least one session.
+func (r Reading) OK() bool { return len(r.Flags) == 0 && len(r.Sessions) > 0 }
+
+// Summary returns the summary in the language ("en" or Chinese).
+func (r Reading) Summary(lang string) string {
+	if lang == "en" {
+		return r.SummaryEN
+	}
+	return r.SummaryZH
+}
+
+// Stored returns the sessions in their stored form, one a line.
+func (r Reading) Stored() string {
+	lines := make([]string, len(r.Sessions))
+	for i, s := range r.Sessions {
+		lines[i] = s.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Sessions returns the sessions of a value in its stored form (as
+// Reading.Stored writes it); false when the value is not in that form.
+func Sessions(stored string) ([]Session, bool) {
+	r := Parse(stored, Window{})
+	return r.Sessions, r.OK()
+}
+
+// Parse reads text against the week. See the package comment.
+func Parse(text string, w Window) Reading {
+	p := parser{w: w, text: []rune(text)}
+	p.toks = scan(normalise(text))
+	p.run()
+	r := Reading{Text: text, Flags: p.flags}
+	seen := map[time.Time]bool{}
+	for _, g := range p.groups {
+		for _, s := range g.sessions {
+			if !seen[s.Start] {
+				seen[s.Start] = true
+				r.Sessions = append(r.Sessions, s)
+			}
+		}
+	}
+	sort.SliceStable(r.Sessions, func(i, j int) bool { return r.Sessions[i].Start.Before(r.Sessions[j].Start) })
+	if len(r.Sessions) == 0 && len(r.Flags) == 0 {
+		r.Flags = append(r.Flags, Flag{Key: "timetext.empty", Args: []any{strings.TrimSpace(text)}})
+	}
+	r.SummaryZH, r.SummaryEN = summarise(p.groups, len(r.Sessions))
+	return r
+}
+
+// span is the hours of a session in minutes from midnight; allDay for the
+// whole day.
+type span struct {
+	start, end int
+	allDay     bool
+}
+
+// group is some days that share some hours.
+type group struct {
+	days     []time.Time
+	spans    []span
+	sessions []Session
+}
+
+type parser struct {
+	w      Window
+	text   []rune
+	toks   []token
+	flags  []Flag
+	groups []group
+}
+
+// words returns the text as written from token i to token j inclusive.
+func (p *parser) words(from, to int) string {
+	return strings.TrimSpace(string(p.text[from:to]))
+}
+
+func (p *parser) flag(key string, from, to int, args ...any) {
+	p.flags = append(p.flags, Flag{Key: key, Args: append([]any{p.words(from, to)}, args...)})
+}
+
+func (p *parser) weekArgs() []any {
+	return []any{p.w.first().Format("2006-01-02"), p.w.last().Format("2006-01-02")}
+}
+
+// block is a run of tokens about days, or about hours.
+type block struct {
+	dates bool
+	toks  []token
+}
+
+func (b block) from() int { return b.toks[0].from }
+func (b block) to() int   { return b.toks[len(b.toks)-1].to }
+
+func (p *parser) run() {
+	p.settleNumbers()
+	var blocks []block
+	for _, t := range p.toks {
+		if t.bad != "" {
+			p.flag(t.bad, t.from, t.to)
+			continue
+		}
+		var dates bool
+		switch t.kind {
+		case kDate, kEvery, kWeekdays, kWeek:
+			dates = true
+		case kTime, kPeriod, kAllDay:
+			dates = false
+		case kRange, kSep:
+			if n := len(blocks); n > 0 {
+				blocks[n-1].toks = append(blocks[n-1].toks, t)
+			}
+			continue
+		default:
+			p.flag("timetext.unreadable", t.from, t.to)
+			continue
+		}
+		if n := len(blocks); n > 0 && blocks[n-1].dates == dates {
+			blocks[n-1].toks = append(blocks[n-1].toks, t)
+			continue
+		}
+		blocks = append(blocks, block{dates: dates, toks: []token{t}})
+	}
+	for i := range blocks { // connectors at the end of a block join nothing
+		b := &blocks[i]
+		for len(b.toks) > 0 && (b.toks[len(b.toks)-1].kind == kRange || b.toks[len(b.toks)-1].kind == kSep) {
+			b.toks = b.toks[:len(b.toks)-1]
+		}
+	}
+	if len(blocks) == 0 {
+		return
+	}
+	hasHours := false
+	for _, b := range blocks {
+		hasHours = hasHours || !b.dates
+	}
+	// Days then their hours (8月23日 9:00-11:30), or hours then their days
+	// (9:00—17:00（8月23日）), as the text begins.
+	daysFirst := blocks[0].dates
+	for i := 0; i < len(blocks); {
+		var d, h *block
+		if daysFirst {
+			d = &blocks[i]
+			if i+1 < len(blocks) && !blocks[i+1].dates {
+				h = &blocks[i+1]
+			}
+		} else {
+			h = &blocks[i]
+			if i+1 < len(blocks) && blocks[i+1].dates {
+				d = &blocks[i+1]
+			}
+		}
+		switch {
+		case d != nil && h != nil:
+			p.pair(*d, *h)
+			i += 2
+		case d != nil && hasHours:
+			p.flag("timetext.no_time", d.from(), d.to())
+			i++
+		case d != nil:
+			p.pair(*d, block{toks: []token{{kind: kAllDay}}})
+			i++
+		default:
+			p.flag("timetext.no_date", h.from(), h.to())
+			i++
+		}
+	}
+}
+
+// settleNumbers decides what each bare number is from its neighbours: the
+// 9 of 9-11点 is an hour, the 23 of 23-25日 and of 8月23、24日 a day.
+func (p *parser) settleNumbers() {
+	ts := p.toks
+	is := func(i int, k kind) bool { return i >= 0 && i < len(ts) && ts[i].kind == k }
+	link := func(i int) bool { return is(i, kRange) || is(i, kSep) }
+	for i := range ts {
+		if ts[i].kind != kNum {
+			continue
+		}
+		switch {
+		case is(i+1, kRange) && (is(i+2, kTime) || (is(i+2, kPeriod) && is(i+3, kTime))),
+			is(i-1, kRange) && is(i-2, kTime):
+			ts[i].kind, ts[i].min = kTime, 0
+			if ts[i].h > 24 {
+				ts[i].bad = "timetext.bad_time"
+			}
+		case link(i-1) && is(i-2, kDate):
+			ts[i].kind = kDate
+		default:
+			// A day when a chain of numbers ends in a day: 23、24、25日.
+			j := i
+			for link(j+1) && is(j+2, kNum) {
+				j += 2
+			}
+			if link(j+1) && is(j+2, kDate) && !ts[j+2].yearSet && !ts[j+2].monthSet {
+				ts[i].kind = kDate
+			}
+		}
+	}
+}
+
+// pair reads a block of days and a block of hours into sessions.
+func (p *parser) pair(d, h block) {
+	days := p.days(d)
+	spans := p.spans(h)
+	g := group{days: days, spans: spans}
+	loc := p.w.loc()
+	for _, day := range days {
+		for _, s := range spans {
+			if s.allDay {
+				g.sessions = append(g.sessions, Session{Start: day, End: day.AddDate(0, 0, 1), AllDay: true})
+				continue
+			}
+			y, m, dd := day.Date()
+			g.sessions = append(g.sessions, Session{
+				Start: time.Date(y, m, dd, s.start/60, s.start%60, 0, 0, loc),
+				End:   time.Date(y, m, dd, s.end/60, s.end%60, 0, 0, loc),
+			})
+		}
+	}
+	if len(g.sessions) > 0 {
+		p.groups = append(p.groups, g)
+	}
+}
+
+// day is one date of a block of days, once its month and year are known.
+type day struct {
+	tok     token
+	m, y    int
+	inherit bool  // the month was taken from a neighbour
+	rangeTo bool  // a range runs from this one to the next
+	ann     uint8 // the weekday written beside the date: 8月23日（周日）
+	annTo   int   // where that weekday ends in the text
+}
+
+// days reads a block of days.
+func (p *parser) days(b block) []time.Time {
+	var ds []day
+	var mask uint8
+	every := false
+	for i, t := range b.toks {
+		switch t.kind {
+		case kDate:
+			ds = append(ds, day{tok: t, m: t.m, y: t.y})
+		case kWeekdays:
+			n := len(ds)
+			if n > 0 && i > 0 && b.toks[i-1].kind == kDate && ds[n-1].tok.kind == kDate {
+				// A weekday right after a date names that date's weekday,
+				// unless the date ends a range whose start named none:
+				// 8月23日至29日周六 keeps the Saturdays.
+				endsRange := n > 1 && ds[n-2].rangeTo && ds[n-2].tok.kind == kDate
+				if !endsRange || ds[n-2].ann != 0 {
+					ds[n-1].ann, ds[n-1].annTo = t.mask, t.to
+					continue
+				}
+			}
+			if n > 0 && ds[n-1].rangeTo && ds[n-1].tok.kind == kWeekdays {
+				ds[n-1].rangeTo = false
+				mask |= weekdayRange(ds[n-1].tok.mask, t.mask)
+				continue
+			}
+			ds = append(ds, day{tok: t})
+			mask |= t.mask
+		case kEvery, kWeek:
+			every = true
+		case kRange:
+			if n := len(ds); n > 0 {
+				ds[n-1].rangeTo = true
+			}
+		}
+	}
+	// A day without its month takes it from the day before it (8月23、24日),
+	// or else from a day after it (23日至8月25日).
+	for i := range ds {
+		if ds[i].tok.kind != kDate || ds[i].m != 0 {
+			continue
+		}
+		for j := i - 1; j >= 0 && ds[i].m == 0; j-- {
+			if ds[j].tok.kind == kDate && ds[j].m != 0 {
+				ds[i].m, ds[i].y, ds[i].inherit = ds[j].m, ds[j].y, true
+			}
+		}
+		for j := i + 1; j < len(ds) && ds[i].m == 0; j++ {
+			if ds[j].tok.kind == kDate && ds[j].tok.monthSet {
+				ds[i].m, ds[i].y, ds[i].inherit = ds[j].m, ds[j].y, true
+			}
+		}
+	}
+	var dates []time.Time
+	hasDates := false
+	for i := 0; i < len(ds); i++ {
+		d := ds[i]
+		if d.tok.kind != kDate {
+			continue
+		}
+		hasDates = true
+		a, ok := p.date(d)
+		if !ok || !p.sameWeekday(d, a) {
+			continue
+		}
+		if d.rangeTo && i+1 < len(ds) && ds[i+1].tok.kind == kDate {
+			e := ds[i+1]
+			i++
+			z, ok := p.date(e)
+			if !ok {
+				continue
+			}
+			if z.Before(a) && e.inherit && e.tok.m == 0 { // 12月30日至2日 runs into the next month
+				if n := z.AddDate(0, 1, 0); n.Day() == z.Day() && p.w.contains(n) {
+					z = n
+				}
+			}
+			if !p.sameWeekday(e, z) {
+				continue
+			}
+			if !z.After(a) {
+				p.flag("timetext.end_before_start", d.tok.from, e.tok.to)
+				continue
+			}
+			if !p.w.contains(a) || !p.w.contains(z) {
+				p.flag("timetext.outside_week", d.tok.from, e.tok.to, p.weekArgs()...)
+				continue
+			}
+			for x := a; !x.After(z); x = x.AddDate(0, 0, 1) {
+				dates = append(dates, x)
+			}
+			continue
+		}
+		if !p.w.contains(a) {
+			p.flag("timetext.outside_week", d.tok.from, d.tok.to, p.weekArgs()...)
+			continue
+		}
+		dates = append(dates, a)
+	}
+	if !hasDates {
+		if mask == 0 && !every {
+			return nil
+		}
+		if p.w.zero() {
+			p.flag("timetext.no_week", b.from(), b.to())
+			return nil
+		}
+		for _, x := range p.w.days() {
+			if mask == 0 || mask&(1<<x.Weekday()) != 0 {
+				dates = append(dates, x)
+			}
+		}
+		return dates
+	}
+	if mask != 0 { // 8月23日至29日（周六、周日）: only those weekdays
+		var kept []time.Time
+		for _, x := range dates {
+			if mask&(1<<x.Weekday()) != 0 {
+				kept = append(kept, x)
+			}
+		}
+		dates = kept
+	}
+	return dates
+}
+
+// sameWeekday checks the weekday written beside a date against the date.
+func (p *parser) sameWeekday(d day, t time.Time) bool {
+	if d.ann == 0 || d.ann&(1<<t.Weekday()) != 0 {
+		return true
+	}
+	p.flag("timetext.weekday_mismatch", d.tok.from, d.annTo)
+	return false
+}
+
+// weekdayRange returns the weekdays from a to z: 周一至周五.
+func weekdayRange(a, z uint8) uint8 {
+	from, to := bitIndex(a), bitIndex(z)
+	var m uint8
+	for i := from; ; i = (i + 1) % 7 {
+		m |= 1 << i
+		if i == to {
+			return m
+		}
+	}
+}
+
+func bitIndex(m uint8) int {
+	for i := 0; i < 7; i++ {
+		if m&(1<<i) != 0 {
+			return i
+		}
+	}
+	return 0
+}
+
+// date resolves one day: its month from the text or the week, its year
+// from the text or the week; flagged when no such day exists.
+func (p *parser) date(d day) (time.Time, bool) {
+	loc := p.w.loc()
+	m, y := d.m, d.y
+	if m == 0 {
+		// A day alone: the day of that number inside the week.
+		if p.w.zero() {
+			p.flag("timetext.no_week", d.tok.from, d.tok.to)
+			return time.Time{}, false
+		}
+		var found []time.Time
+		for _, x := range p.w.days() {
+			if x.Day() == d.tok.d {
+				found = append(found, x)
+			}
+		}
+		switch len(found) {
+		case 1:
+			return found[0], true
+		case 0:
+			p.flag("timetext.outside_week", d.tok.from, d.tok.to, p.weekArgs()...)
+		default:
+			p.flag("timetext.ambiguous_day", d.tok.from, d.tok.to)
+		}
+		return time.Time{}, false
+	}
+	if y == 0 {
+		if p.w.zero() {
+			p.flag("timetext.no_week", d.tok.from, d.tok.to)
+			return time.Time{}, false
+		}
+		y = p.w.first().Year()
+		if t := time.Date(p.w.last().Year(), time.Month(m), d.tok.d, 0, 0, 0, 0, loc); p.w.last().Year() != y && p.w.contains(t) {
+			y = p.w.last().Year()
+		}
+	}
+	t := time.Date(y, time.Month(m), d.tok.d, 0, 0, 0, 0, loc)
+	if m < 1 || m > 12 || d.tok.d < 1 || t.Day() != d.tok.d || y < 1900 || y > 2200 {
+		p.flag("timetext.bad_date", d.tok.from, d.tok.to)
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// spans reads a block of hours.
+func (p *parser) spans(b block) []span {
+	var out []span
+	period := periodNone
+	ts := b.toks
+	defer func() {
+		// 9:00-17:00（全天开放）says two things of the same day.
+		allDay, hours := false, false
+		for _, s := range out {
+			allDay, hours = allDay || s.allDay, hours || !s.allDay
+		}
+		if allDay && hours {
+			p.flag("timetext.all_day_and_hours", b.from(), b.to())
+			out = nil
+		}
+	}()
+	for i := 0; i < len(ts); i++ {
+		t := ts[i]
+		switch t.kind {
+		case kAllDay:
+			out = append(out, span{0, 24 * 60, true})
+		case kPeriod:
+			period = t.period
+			if i+1 == len(ts) || (ts[i+1].kind != kTime && ts[i+1].kind != kAllDay) {
+				p.flag("timetext.period_without_time", t.from, t.to)
+			}
+		case kTime:
+			startPeriod := period
+			start, ok := p.clock(t, period, -1)
+			if !ok {
+				continue
+			}
+			// 9:00-11:30, 上午9:00-下午5:00
+			j := i + 1
+			endPeriod := period
+			if j < len(ts) && ts[j].kind == kRange {
+				j++
+				if j < len(ts) && ts[j].kind == kPeriod {
+					endPeriod = ts[j].period
+					period = endPeriod
+					j++
+				}
+			} else {
+				j = -1
+			}
+			if j < 0 || j >= len(ts) || ts[j].kind != kTime {
+				p.flag("timetext.no_end", t.from, t.to)
+				continue
+			}
+			e := ts[j]
+			i = j
+			end, ok := p.clock(e, endPeriod, start)
+			if !ok {
+				continue
+			}
+			switch {
+			case start == 0 && end == 24*60:
+				out = append(out, span{0, 24 * 60, true})
+			case end <= start:
+				p.flag("timetext.end_before_start", t.from, e.to)
+			case start < 6*60 && startPeriod == periodNone && t.period == periodNone:
+				p.flag("timetext.early", t.from, e.to)
+			default:
+				out = append(out, span{start, end, false})
+			}
+		}
+	}
+	return out
+}
+
+// clock returns a time of day in minutes, read with the period it falls
+// in: 下午2:30 is 14:30. start is the start of the session it ends, or -1.
+func (p *parser) clock(t token, period, start int) (int, bool) {
+	h := t.h
+	if t.period != periodNone {
+		period = periodNone // an am/pm of its own has been applied already
+	}
+	switch period {
+	case periodAM:
+		if h > 12 {
+			p.flag("timetext.bad_time", t.from, t.to)
+			return 0, false
+		}
+	case periodNoon:
+		if h < 6 {
+			h += 12
+		}
+	case periodPM, periodEvening:
+		if h < 12 {
+			h += 12
+		}
+	}
+	mins := h*60 + t.min
+	if mins > 24*60 || (start < 0 && mins == 24*60) {
+		p.flag("timetext.bad_time", t.from, t.to)
+		return 0, false
+	}
+	return mins, true
+}
+
+// summarise says what the groups mean, in Chinese and English.
+func summarise(groups []group, total int) (zh, en string) {
+	var zs, es []string
+	for _, g := range groups {
+		if len(g.sessions) == 0 {
+			continue
+		}
+		days := uniqueDays(g.sessions)
+		dz, de := dayPhrase(days)
+		var tz, te []string
+		for _, s := range g.spans {
+			if s.allDay {
+				tz, te = append(tz, "全天"), append(te, "all day")
+				continue
+			}
+			t := fmt.Sprintf("%02d:%02d–%02d:%02d", s.start/60, s.start%60, s.end/60, s.end%60)
+			tz, te = append(tz, t), append(te, t)
+		}
+		daily, dailyEn := "", ""
+		if len(days) > 1 {
+			daily, dailyEn = "每天", " daily"
+		}
+		switch {
+		case len(tz) == 1 && tz[0] == "全天":
+			zs = append(zs, dz+"全天")
+			es = append(es, de+", all day")
+		case len(tz) == 1:
+			zs = append(zs, dz+daily+" "+tz[0])
+			es = append(es, de+dailyEn+", "+te[0])
+		default:
+			zs = append(zs, fmt.Sprintf("%s%s %d 场：%s", dz, daily, len(tz), strings.Join(tz, "、")))
+			es = append(es, fmt.Sprintf("%s%s, %d sessions: %s", de, dailyEn, len(te), strings.Join(te, ", ")))
+		}
+	}
+	zh, en = strings.Join(zs, "；"), strings.Join(es, "; ")
+	if total > 1 {
+		zh += fmt.Sprintf("，共 %d 场", total)
+		en += fmt.Sprintf("; %d sessions in all", total)
+	} else if total == 1 && len(groups) > 0 {
+		zh += "，共 1 场"
+		en += "; 1 session"
+	}
+	return zh, en
+}
+
+func uniqueDays(ss []Session) []time.Time {
+	var out []time.Time
+	seen := map[time.Time]bool{}
+	for _, s := range ss {
+		d := time.Date(s.Start.Year(), s.Start.Month(), s.Start.Day(), 0, 0, 0, 0, s.Start.Location())
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+// dayPhrase names the days: 8月23日, 8月23日至29日, 8月24日、26日.
+func dayPhrase(days []time.Time) (zh, en string) {
+	consecutive := len(days) > 2
+	for i := 1; i < len(days) && consecutive; i++ {
+		consecutive = days[i].Sub(days[i-1]) <= 25*time.Hour && days[i].Day() != days[i-1].Day()
+	}
+	if consecutive {
+		a, z := days[0], days[len(days)-1]
+		zh = fmt.Sprintf("%d月%d日至", a.Month(), a.Day())
+		if z.Month() != a.Month() {
+			zh += fmt.Sprintf("%d月", z.Month())
+		}
+		zh += fmt.Sprintf("%d日", z.Day())
+		if z.Month() != a.Month() {
+			return zh, fmt.Sprintf("%d %s–%d %s", a.Day(), a.Format("Jan"), z.Day(), z.Format("Jan"))
+		}
+		return zh, fmt.Sprintf("%d–%d %s", a.Day(), z.Day(), a.Format("Jan"))
+	}
+	var zs, es []string
+	for i, d := range days {
+		if i == 0 || d.Month() != days[i-1].Month() {
+			zs = append(zs, fmt.Sprintf("%d月%d日", d.Month(), d.Day()))
+		} else {
+			zs = append(zs, fmt.Sprintf("%d日", d.Day()))
+		}
+		es = append(es, fmt.Sprintf("%d %s", d.Day(), d.Format("Jan")))
+	}
+	return strings.Join(zs, "、"), strings.Join(es, ", ")
+}
