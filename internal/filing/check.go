@@ -9,6 +9,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/timetext"
 	"github.com/sciweek/sciweek/internal/validate"
 )
 
@@ -20,6 +21,15 @@ type Window struct {
 	Start, End time.Time
 	Categories []string
 	Audiences  []string
+	// Mappings are what the campaign has been told unknown values of its
+	// choice fields mean (社区居民 → 社会公众): field key → the value as
+	// choiceKey writes it → the choice. Imports use them; see ChoiceMappings.
+	Mappings map[string]map[string]string
+}
+
+// week is the campaign week as the grammar of opening times reads it.
+func (w Window) week() timetext.Window {
+	return timetext.Window{First: w.Start, Last: w.End}
 }
 
 // choices returns the allowed values of a choice or multi field.
@@ -42,14 +52,35 @@ type Values map[string]string
 // fields. It returns the normalised values and a message for each field at
 // fault; values of retired fields are kept as they are.
 func Check(t Template, w Window, in Values) (Values, map[string]errs.Msg) {
+	out, bad, _ := check(t, w, in)
+	return out, bad
+}
+
+// check is Check that also returns the reading of each opening-times field.
+func check(t Template, w Window, in Values) (Values, map[string]errs.Msg, map[string]timetext.Reading) {
 	out := Values{}
 	bad := map[string]errs.Msg{}
+	var readings map[string]timetext.Reading
 	for k, v := range in {
 		if f, ok := t.Field(k); ok && f.Retired {
 			out[k] = v
 		}
 	}
 	for _, f := range t.Active() {
+		if f.Type == TypeSlots {
+			v, r, msg := checkSlots(f, w, in[f.Key])
+			out[f.Key] = v
+			if msg != nil {
+				bad[f.Key] = *msg
+			}
+			if r.Text != "" {
+				if readings == nil {
+					readings = map[string]timetext.Reading{}
+				}
+				readings[f.Key] = r
+			}
+			continue
+		}
 		v, msg := checkField(f, w, in[f.Key])
 		out[f.Key] = v
 		if msg != nil {
@@ -62,7 +93,28 @@ func Check(t Template, w Window, in Values) (Values, map[string]errs.Msg) {
 			bad[KeyEnd] = errs.Msg{Key: "filing.error.end_before_start"}
 		}
 	}
-	return out, bad
+	return out, bad, readings
+}
+
+// checkSlots reads opening times as they are written (see package
+// timetext) and stores the sessions, one a line; what cannot be read for
+// certain is refused with the first reason, the text kept as written.
+func checkSlots(f Field, w Window, raw string) (string, timetext.Reading, *errs.Msg) {
+	v := strings.TrimSpace(strings.ReplaceAll(raw, "\r\n", "\n"))
+	if v == "" {
+		if f.Required {
+			return "", timetext.Reading{}, msg("error.required")
+		}
+		return "", timetext.Reading{}, nil
+	}
+	r := timetext.Parse(v, w.week())
+	if len(r.Flags) > 0 {
+		return v, r, msg(r.Flags[0].Key, r.Flags[0].Args...)
+	}
+	if len(r.Sessions) == 0 {
+		return v, r, msg("timetext.empty")
+	}
+	return r.Stored(), r, nil
 }
 
 func msg(key string, args ...any) *errs.Msg { return &errs.Msg{Key: key, Args: args} }
@@ -137,7 +189,7 @@ func checkField(f Field, w Window, raw string) (string, *errs.Msg) {
 			return v, m
 		}
 	case TypeChoice:
-		c, ok := matchChoice(w.choices(f), v)
+		c, ok := w.match(f, v)
 		if !ok {
 			return v, msg("filing.error.choice", strings.Join(w.choices(f), "、"))
 		}
@@ -145,7 +197,7 @@ func checkField(f Field, w Window, raw string) (string, *errs.Msg) {
 	case TypeMulti:
 		var picked []string
 		for _, part := range splitMulti(v) {
-			c, ok := matchChoice(w.choices(f), part)
+			c, ok := w.match(f, part)
 			if !ok {
 				return v, msg("filing.error.choice_item", part, strings.Join(w.choices(f), "、"))
 			}
@@ -154,19 +206,6 @@ func checkField(f Field, w Window, raw string) (string, *errs.Msg) {
 			}
 		}
 		v = strings.Join(picked, "\n")
-	case TypeSlots:
-		slots, line, ok := ParseSlots(v, w.Start.Year())
-		if !ok {
-			return v, msg("filing.error.slot", line)
-		}
-		var lines []string
-		for _, s := range slots {
-			if m := w.outside(s.Start); m != nil {
-				return v, msg("filing.error.slot_outside", s.String(), w.Start.Format("2006-01-02"), w.End.Format("2006-01-02"))
-			}
-			lines = append(lines, s.String())
-		}
-		v = strings.Join(lines, "\n")
 	}
 	return v, nil
 }
@@ -193,23 +232,40 @@ func contains(list []string, s string) bool {
 
 var enumeration = regexp.MustCompile(`^(?:[（(]?[一二三四五六七八九十\d]+[)）、.．]\s*)`)
 
+// choiceKey is a choice's value in the form values are compared in:
+// without spaces, a leading enumeration such as （一） or 1., case or
+// full-width forms.
+func choiceKey(s string) string {
+	s = enumeration.ReplaceAllString(clean(s), "")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
 // matchChoice finds the choice v means, forgiving spaces and a leading
 // enumeration such as （一） or 1.
 func matchChoice(choices []string, v string) (string, bool) {
-	norm := func(s string) string {
-		s = enumeration.ReplaceAllString(clean(s), "")
-		return strings.Map(func(r rune) rune {
-			if unicode.IsSpace(r) {
-				return -1
-			}
-			return unicode.ToLower(r)
-		}, s)
-	}
-	want := norm(v)
+	want := choiceKey(v)
 	for _, c := range choices {
-		if norm(c) == want {
+		if choiceKey(c) == want {
 			return c, true
 		}
+	}
+	return "", false
+}
+
+// match finds the choice of field f that v means: one of its choices, or
+// what the campaign was told v means, while that is still a choice.
+func (w Window) match(f Field, v string) (string, bool) {
+	choices := w.choices(f)
+	if c, ok := matchChoice(choices, v); ok {
+		return c, true
+	}
+	if c, ok := w.Mappings[f.Key][choiceKey(v)]; ok && contains(choices, c) {
+		return c, true
 	}
 	return "", false
 }
@@ -323,48 +379,31 @@ func (s Slot) String() string {
 	return s.Start.Format("2006-01-02 15:04") + "-" + s.End.Format("15:04")
 }
 
-var clockRe = regexp.MustCompile(`\d{1,2}\s*[:：点]`)
-
-var slotSep = regexp.MustCompile(`\s*(?:-|－|—|–|~|～|至|到)\s*`)
-
-// ParseSlots reads time slots, one a line: 2020-08-23 09:00-11:30,
-// 8月23日 9:00～11:30. It returns the first line it cannot read.
+// ParseSlots reads stored opening times (or times written in the year
+// given, as Parse of package timetext reads them) as slots; an all-day
+// session runs from midnight to midnight. It returns the first words it
+// cannot read.
 func ParseSlots(s string, year int) ([]Slot, string, bool) {
-	var out []Slot
-	seen := map[string]bool{}
-	for _, line := range splitLines(clean(s)) {
-		line = clean(line)
-		// The date is what comes before the first time of day.
-		loc := clockRe.FindAllStringIndex(line, -1)
-		if len(loc) < 2 {
-			return nil, line, false
+	yearWindow := timetext.Window{First: time.Date(year, 1, 1, 0, 0, 0, 0, clock.Zone), Last: time.Date(year, 12, 31, 0, 0, 0, 0, clock.Zone)}
+	r := timetext.Parse(s, yearWindow)
+	if !r.OK() {
+		bad := s
+		if len(r.Flags) > 0 && len(r.Flags[0].Args) > 0 {
+			bad, _ = r.Flags[0].Args[0].(string)
 		}
-		datePart := strings.TrimSpace(line[:loc[0][0]])
-		rest := line[loc[0][0]:]
-		parts := slotSep.Split(rest, 2)
-		if len(parts) != 2 {
-			return nil, line, false
-		}
-		d, ok := ParseDate(strings.TrimRight(datePart, " ,，"), year)
-		if !ok {
-			return nil, line, false
-		}
-		h1, m1, ok1 := parseClock(parts[0])
-		h2, m2, ok2 := parseClock(parts[1])
-		if !ok1 || !ok2 {
-			return nil, line, false
-		}
-		sl := Slot{Start: d.Add(time.Duration(h1)*time.Hour + time.Duration(m1)*time.Minute), End: d.Add(time.Duration(h2)*time.Hour + time.Duration(m2)*time.Minute)}
-		if !sl.End.After(sl.Start) {
-			return nil, line, false
-		}
-		if !seen[sl.String()] {
-			seen[sl.String()] = true
-			out = append(out, sl)
-		}
+		return nil, bad, false
 	}
-	if len(out) == 0 {
-		return nil, s, false
+	out := make([]Slot, len(r.Sessions))
+	for i, x := range r.Sessions {
+		out[i] = Slot{Start: x.Start, End: x.End}
 	}
 	return out, "", true
+}
+
+// Sessions returns the sessions of a stored opening-times value, as Check
+// stores it (2020-08-23 09:00-11:30 or 2020-08-23 全天, one a line), for
+// turning into booking slots: AllDay sessions run from midnight to the
+// next midnight. False when the value is not in the stored form.
+func Sessions(stored string) ([]timetext.Session, bool) {
+	return timetext.Sessions(stored, clock.Zone)
 }

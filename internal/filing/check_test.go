@@ -72,9 +72,13 @@ func TestCheckOpenDay(t *testing.T) {
 	for _, c := range []struct{ key, value, msg string }{
 		{KeyCapacity, "0", "filing.error.positive"},
 		{KeyCapacity, "-5", "filing.error.number"},
-		{KeySlots, "2020-08-24 11:00-09:00", "filing.error.slot"},
-		{KeySlots, "全天开放", "filing.error.slot"},
-		{KeySlots, "2020-08-30 09:00-10:00", "filing.error.slot_outside"},
+		{KeySlots, "2020-08-24 11:00-09:00", "timetext.end_before_start"},
+		{KeySlots, "全天开放", "timetext.no_date"},
+		{KeySlots, "9:00-11:30", "timetext.no_date"},
+		{KeySlots, "2020-08-30 09:00-10:00", "timetext.outside_week"},
+		{KeySlots, "8月23日至9月2日 9:00-17:00", "timetext.outside_week"},
+		{KeySlots, "8月23日 25:00-26:00", "timetext.bad_time"},
+		{KeySlots, "2月30日 9:00-10:00", "timetext.bad_date"},
 	} {
 		v := Values{}
 		for k, x := range in {
@@ -107,5 +111,44 @@ func TestParseCount(t *testing.T) {
 		if _, ok := ParseCount(in); ok {
 			t.Errorf("ParseCount(%q) accepted", in)
 		}
+	}
+}
+
+// TestCheckOpenDayFreeText stores opening times written by hand as their
+// sessions, one a line, and keeps the text as written when it is refused.
+func TestCheckOpenDayFreeText(t *testing.T) {
+	base := Values{KeyUnitName: "泉州师范学院", KeyOpenContent: "实验室开放", KeyAddress: "东海大街398号", KeyContact: "王老师",
+		KeyPhone: "0595-22919595", KeyCapacity: "30"}
+	for text, want := range map[string]string{
+		"2020年8月23日—8月24日 9:00-11:30、14:30-17:00": "2020-08-23 09:00-11:30\n2020-08-23 14:30-17:00\n2020-08-24 09:00-11:30\n2020-08-24 14:30-17:00",
+		"8月24日、8月26日 9:00-17:00":                  "2020-08-24 09:00-17:00\n2020-08-26 09:00-17:00",
+		"2020年8月23日（全天）":                          "2020-08-23 全天",
+		"周六 上午９：００-１１：３０":                         "2020-08-29 09:00-11:30",
+	} {
+		in := Values{KeySlots: text}
+		for k, v := range base {
+			in[k] = v
+		}
+		out, bad, readings := check(DefaultTemplate(2), week2020, in)
+		if len(bad) != 0 || out[KeySlots] != want {
+			t.Errorf("%q: %q %v, want %q", text, out[KeySlots], bad, want)
+		}
+		if r := readings[KeySlots]; r.Text != text || r.SummaryZH == "" {
+			t.Errorf("%q: reading %+v", text, r)
+		}
+		if ss, ok := Sessions(out[KeySlots]); !ok || ss[0].Start.Location() != clock.Zone || ss[0].Start.Day() < 23 {
+			t.Errorf("%q: sessions of the stored value %v %v", text, ss, ok)
+		}
+		if slots, _, ok := ParseSlots(out[KeySlots], 2020); !ok || len(slots) == 0 {
+			t.Errorf("%q: slots of the stored value %v", text, slots)
+		}
+	}
+	in := Values{KeySlots: "8月23日 9:00-11:30，8月30日 9:00-11:30"}
+	for k, v := range base {
+		in[k] = v
+	}
+	out, bad := Check(DefaultTemplate(2), week2020, in)
+	if bad[KeySlots].Key != "timetext.outside_week" || out[KeySlots] != in[KeySlots] {
+		t.Fatalf("outside the week: %q %v", out[KeySlots], bad)
 	}
 }

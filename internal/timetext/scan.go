@@ -42,6 +42,9 @@ type token struct {
 	from, to int
 	// yearSet and monthSet say the date carried its own year or month.
 	yearSet, monthSet bool
+	// padded marks an hour written with its leading zero (02:30), which
+	// is the 24-hour clock and so no slip for 14:30.
+	padded bool
 	// bad names a token that reads as a date or time but is not one
 	// (2月30日, 25:00): the key of its flag.
 	bad string
@@ -411,7 +414,7 @@ func (s *scanner) number(i int) int {
 		}
 	case next == ':' && isDigit(s.at(s.skipSpaces(k+1))):
 		mm, mw, e := s.readNumber(s.skipSpaces(k + 1))
-		t := token{kind: kTime, h: a, min: mm, from: i}
+		t := token{kind: kTime, h: a, min: mm, from: i, padded: width == 2 && s.rs[i] == '0'}
 		if mw > 2 {
 			t.bad = "timetext.bad_time"
 		}

@@ -25,15 +25,20 @@ type Window struct {
 	// dates count, in First's location. A zero Window checks no week: dates
 	// must then carry their year.
 	First, Last time.Time
+	// Location is where the days of a zero Window are, UTC when nil.
+	Location *time.Location
 }
 
 func (w Window) zero() bool { return w.First.IsZero() }
 
 func (w Window) loc() *time.Location {
-	if w.zero() {
-		return time.UTC
+	switch {
+	case !w.zero():
+		return w.First.Location()
+	case w.Location != nil:
+		return w.Location
 	}
-	return w.First.Location()
+	return time.UTC
 }
 
 // days lists every day of the week.
@@ -125,9 +130,10 @@ func (r Reading) Stored() string {
 }
 
 // Sessions returns the sessions of a value in its stored form (as
-// Reading.Stored writes it); false when the value is not in that form.
-func Sessions(stored string) ([]Session, bool) {
-	r := Parse(stored, Window{})
+// Reading.Stored writes it), its days in loc; false when the value is not
+// in that form.
+func Sessions(stored string, loc *time.Location) ([]Session, bool) {
+	r := Parse(stored, Window{Location: loc})
 	return r.Sessions, r.OK()
 }
 
@@ -600,7 +606,7 @@ func (p *parser) spans(b block) []span {
 				out = append(out, span{0, 24 * 60, true})
 			case end <= start:
 				p.flag("timetext.end_before_start", t.from, e.to)
-			case start < 6*60 && startPeriod == periodNone && t.period == periodNone:
+			case start < 6*60 && startPeriod == periodNone && t.period == periodNone && !t.padded:
 				p.flag("timetext.early", t.from, e.to)
 			default:
 				out = append(out, span{start, end, false})

@@ -182,14 +182,14 @@ func TestWeekAcrossMonthsAndYears(t *testing.T) {
 }
 
 func TestSessionsOfStoredValues(t *testing.T) {
-	ss, ok := Sessions("2020-08-23 09:00-11:30\n2020-08-24 全天\n2020-08-25 20:00-24:00")
-	if !ok || len(ss) != 3 || ss[1].AllDay != true || !ss[1].End.Equal(ss[1].Start.AddDate(0, 0, 1)) || ss[2].End.Day() != 26 {
+	ss, ok := Sessions("2020-08-23 09:00-11:30\n2020-08-24 全天\n2020-08-25 20:00-24:00", zone)
+	if !ok || len(ss) != 3 || ss[0].Start.Location() != zone || ss[0].Start.Hour() != 9 || ss[1].AllDay != true || !ss[1].End.Equal(ss[1].Start.AddDate(0, 0, 1)) || ss[2].End.Day() != 26 {
 		t.Fatalf("sessions = %+v %v", ss, ok)
 	}
-	if _, ok := Sessions("8月23日 9:00-11:30"); ok {
+	if _, ok := Sessions("8月23日 9:00-11:30", zone); ok {
 		t.Fatal("a date without its year is not a stored value")
 	}
-	if _, ok := Sessions("每天 9:00-10:00"); ok {
+	if _, ok := Sessions("每天 9:00-10:00", zone); ok {
 		t.Fatal("每天 means nothing without a week")
 	}
 }
