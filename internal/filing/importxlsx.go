@@ -21,6 +21,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/timetext"
 )
 
 // Limits of a workbook import.
@@ -51,6 +52,9 @@ const (
 type ImportRow struct {
 	Row    int    // the row number in the sheet, as Excel shows it
 	Values Values // normalised by Check
+	// Readings are how the opening times of the row were read, by field
+	// key: the text as written, its sessions and a summary.
+	Readings map[string]timetext.Reading
 }
 
 // ImportProblem is one thing wrong with one cell or row.
@@ -66,8 +70,9 @@ type ImportProblem struct {
 // from the sheet (trimmed, merged cells filled in, date serials written as
 // dates) so that the user can correct them in the preview.
 type ImportRejected struct {
-	Row    int
-	Values Values
+	Row      int
+	Values   Values
+	Readings map[string]timetext.Reading // as in ImportRow, flags and all
 }
 
 // ImportResult is the preview of a workbook.
@@ -81,6 +86,9 @@ type ImportResult struct {
 	Problems []ImportProblem  // every problem, by row
 	Rejected []ImportRejected // the rows left out, with their raw values by field key
 	Ignored  []string         // header cells that match no field (序号 aside)
+	// Unknown are the values of choice columns that are none of the
+	// choices, each once with its rows and a suggestion.
+	Unknown []UnknownChoice
 }
 
 var (
@@ -443,26 +451,30 @@ func (s *sheetReader) result(merges []mergeRange) ImportResult {
 	rows := s.fillMerges(merges)
 	checked := make([]checkedRow, len(rows))
 	s.checkAll(rows, checked)
+	var rejected []rawRowValues
 	for i, raw := range rows {
 		c := checked[i]
 		if len(c.bad) == 0 {
-			res.Rows = append(res.Rows, ImportRow{Row: raw.n, Values: c.out})
+			res.Rows = append(res.Rows, ImportRow{Row: raw.n, Values: c.out, Readings: c.readings})
 			continue
 		}
-		res.Rejected = append(res.Rejected, ImportRejected{Row: raw.n, Values: c.in})
+		res.Rejected = append(res.Rejected, ImportRejected{Row: raw.n, Values: c.in, Readings: c.readings})
+		rejected = append(rejected, rawRowValues{row: raw.n, values: c.in})
 		for _, f := range s.t.Fields {
 			if m, ok := c.bad[f.Key]; ok {
 				res.Problems = append(res.Problems, ImportProblem{Row: raw.n, Field: f.Key, Label: f.Label, Value: c.in[f.Key], Msg: m})
 			}
 		}
 	}
+	res.Unknown = unknownChoices(s.t, s.w, rejected)
 	return res
 }
 
 // checkedRow is a row as read and as Check returns it.
 type checkedRow struct {
-	in, out Values
-	bad     map[string]errs.Msg
+	in, out  Values
+	bad      map[string]errs.Msg
+	readings map[string]timetext.Reading
 }
 
 // checkAll checks the rows on every processor: checking is most of the
@@ -496,8 +508,8 @@ func (s *sheetReader) check(raw rawRow) checkedRow {
 			in[f.Key] = ""
 		}
 	}
-	out, bad := Check(s.t, s.w, in)
-	return checkedRow{in: in, out: out, bad: bad}
+	out, bad, readings := check(s.t, s.w, in)
+	return checkedRow{in: in, out: out, bad: bad, readings: readings}
 }
 
 // fillMerges drops the rows that belong to a header merged over several

@@ -253,6 +253,15 @@ func TestReadWorkbookOpenDays(t *testing.T) {
 		{Row: 6, Values: Values{KeyUnitName: "泉州师范学院", KeyOpenContent: "光电实验室开放", KeyAddress: "东海大街398号", KeyContact: "王老师",
 			KeyPhone: "0595-22919595", KeySlots: "2020-08-25 09:00-11:30", KeyCapacity: "20"}},
 	}
+	if r := res.Rows[0].Readings[KeySlots]; r.Text != "8月24日 9:00～11:30\n8月24日 14:00～16:00" || r.SummaryZH != "8月24日 2 场：09:00–11:30、14:00–16:00，共 2 场" {
+		t.Errorf("reading = %+v", r)
+	}
+	if r := res.Rejected[0].Readings[KeySlots]; r.Text != "全天" || len(r.Flags) != 1 {
+		t.Errorf("reading of a rejected row = %+v", r)
+	}
+	for i := range res.Rows {
+		res.Rows[i].Readings = nil
+	}
 	if !reflect.DeepEqual(res.Rows, want) {
 		t.Errorf("rows = %v\nwant %v", res.Rows, want)
 	}
@@ -260,7 +269,7 @@ func TestReadWorkbookOpenDays(t *testing.T) {
 	for _, p := range res.Problems {
 		got = append(got, fmt.Sprintf("%d %s %s %s", p.Row, p.Field, p.Value, p.Msg.Key))
 	}
-	wantProblems := []string{"7 slots 全天 filing.error.slot", "7 capacity 0 filing.error.positive"}
+	wantProblems := []string{"7 slots 全天 timetext.no_date", "7 capacity 0 filing.error.positive"}
 	if !reflect.DeepEqual(got, wantProblems) {
 		t.Errorf("problems = %q\nwant %q", got, wantProblems)
 	}

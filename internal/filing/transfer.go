@@ -183,12 +183,31 @@ func (h *Handlers) readUpload(w http.ResponseWriter, r *http.Request) (campaign.
 	if err != nil {
 		return c, table, org, ImportResult{}, nil, err
 	}
-	res, err := ReadWorkbook(tmp, size, t, WindowOf(c))
+	win, err := h.importWindow(r, c, t, MappingsFromForm(t, values))
+	if err != nil {
+		return c, table, org, ImportResult{}, nil, err
+	}
+	res, err := ReadWorkbook(tmp, size, t, win)
 	if err != nil {
 		return c, table, org, res, nil, withFileField(err)
 	}
 	raw, err := os.ReadFile(tmp.Name())
 	return c, table, org, res, raw, err
+}
+
+// importWindow is what an import is checked against: the campaign's week
+// and choices, with what the campaign has been told unknown values mean,
+// and the mappings posted with this import, which are remembered first.
+func (h *Handlers) importWindow(r *http.Request, c campaign.Campaign, t Template, posted []ChoiceMapping) (Window, error) {
+	if err := h.Service.SaveChoiceMappings(r.Context(), c, t, posted); err != nil {
+		return Window{}, err
+	}
+	w := WindowOf(c)
+	var err error
+	if w.Mappings, err = h.Service.ChoiceMappings(r.Context(), c); err != nil {
+		return Window{}, err
+	}
+	return w, nil
 }
 
 // withFileField puts a workbook error beside the file field.
@@ -204,6 +223,23 @@ func withFileField(err error) error {
 type importRowJSON struct {
 	Row    int               `json:"row"`
 	Values map[string]string `json:"values"`
+	// Readings say, by column header, how each opening-times cell was read.
+	Readings map[string]readingJSON `json:"readings,omitempty"`
+}
+
+type readingJSON struct {
+	Text     string `json:"text"`
+	Summary  string `json:"summary"`
+	Sessions int    `json:"sessions"`
+}
+
+type unknownChoiceJSON struct {
+	Field      string   `json:"field"`
+	Key        string   `json:"key"`
+	Value      string   `json:"value"`
+	Rows       []int    `json:"rows"`
+	Suggestion string   `json:"suggestion,omitempty"`
+	Choices    []string `json:"choices"`
 }
 
 type importErrorJSON struct {
@@ -224,21 +260,32 @@ func (h *Handlers) apiImport(w http.ResponseWriter, r *http.Request) {
 	t, _, _ := h.Service.Template(r.Context(), c, table)
 	l := web.L(r.Context())
 	out := struct {
-		Sheet     string            `json:"sheet"`
-		HeaderRow int               `json:"header_row"`
-		Unit      string            `json:"unit_in_sheet,omitempty"`
-		Rows      []importRowJSON   `json:"rows"`
-		Errors    []importErrorJSON `json:"errors"`
-		Ignored   []string          `json:"ignored_columns,omitempty"`
-	}{Sheet: res.Sheet, HeaderRow: res.HeaderRow, Unit: res.Unit, Rows: []importRowJSON{}, Errors: []importErrorJSON{}, Ignored: res.Ignored}
+		Sheet     string              `json:"sheet"`
+		HeaderRow int                 `json:"header_row"`
+		Unit      string              `json:"unit_in_sheet,omitempty"`
+		Rows      []importRowJSON     `json:"rows"`
+		Errors    []importErrorJSON   `json:"errors"`
+		Ignored   []string            `json:"ignored_columns,omitempty"`
+		Unknown   []unknownChoiceJSON `json:"unknown_choices"`
+	}{Sheet: res.Sheet, HeaderRow: res.HeaderRow, Unit: res.Unit, Rows: []importRowJSON{}, Errors: []importErrorJSON{}, Ignored: res.Ignored, Unknown: []unknownChoiceJSON{}}
 	for _, row := range res.Rows {
 		v := map[string]string{}
+		var readings map[string]readingJSON
 		for _, f := range t.Active() {
 			if x := row.Values[f.Key]; x != "" {
 				v[f.Label] = x
 			}
+			if rd, ok := row.Readings[f.Key]; ok {
+				if readings == nil {
+					readings = map[string]readingJSON{}
+				}
+				readings[f.Label] = readingJSON{Text: rd.Text, Summary: rd.Summary(l.Lang), Sessions: len(rd.Sessions)}
+			}
 		}
-		out.Rows = append(out.Rows, importRowJSON{Row: row.Row, Values: v})
+		out.Rows = append(out.Rows, importRowJSON{Row: row.Row, Values: v, Readings: readings})
+	}
+	for _, u := range res.Unknown {
+		out.Unknown = append(out.Unknown, unknownChoiceJSON{Field: u.Label, Key: u.Field, Value: u.Value, Rows: u.Rows, Suggestion: u.Suggestion, Choices: u.Choices})
 	}
 	for _, p := range res.Problems {
 		out.Errors = append(out.Errors, importErrorJSON{Row: p.Row, Field: p.Label, Value: p.Value, Message: l.T(p.Msg.Key, p.Msg.Args...)})
@@ -259,6 +306,30 @@ type importPage struct {
 	Key      string
 	Problems []importErrorJSON
 	UnitName string
+	Unknown  []unknownView
+}
+
+// unknownView is an unknown choice on the preview page.
+type unknownView struct {
+	UnknownChoice
+	// RowsText lists the rows, the first few when there are many.
+	RowsText string
+}
+
+func unknownViews(us []UnknownChoice) []unknownView {
+	var out []unknownView
+	for _, u := range us {
+		var rows []string
+		for i, n := range u.Rows {
+			if i == 12 {
+				rows = append(rows, "…")
+				break
+			}
+			rows = append(rows, strconv.Itoa(n))
+		}
+		out = append(out, unknownView{UnknownChoice: u, RowsText: strings.Join(rows, "、")})
+	}
+	return out
 }
 
 func (h *Handlers) importUnits(r *http.Request) []account.Organisation {
@@ -311,7 +382,7 @@ func (h *Handlers) importPreview(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	page.Preview, page.Key = &res, key
+	page.Preview, page.Key, page.Unknown = &res, key, unknownViews(res.Unknown)
 	page.Tpl, _, _ = h.Service.Template(r.Context(), c, table)
 	l := web.L(r.Context())
 	for _, p := range res.Problems {
@@ -356,7 +427,16 @@ func (h *Handlers) importConfirm(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	res, err := ReadWorkbook(bytes.NewReader(raw), size, t, WindowOf(c))
+	form := map[string]string{}
+	for k := range r.PostForm {
+		form[k] = r.PostForm.Get(k)
+	}
+	win, err := h.importWindow(r, c, t, MappingsFromForm(t, form))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	res, err := ReadWorkbook(bytes.NewReader(raw), size, t, win)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return

@@ -14,6 +14,7 @@ package timetext
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -649,7 +650,22 @@ func (p *parser) clock(t token, period, start int) (int, bool) {
 // summarise says what the groups mean, in Chinese and English.
 func summarise(groups []group, total int) (zh, en string) {
 	var zs, es []string
+	// Lines for the same days say one thing: 8月24日 9:00-11:30 and 8月24日
+	// 14:00-16:00 are 8月24日 2 场.
+	var merged []group
 	for _, g := range groups {
+		if n := len(merged); n > 0 && slices.EqualFunc(merged[n-1].days, g.days, time.Time.Equal) {
+			for _, sp := range g.spans {
+				if !slices.Contains(merged[n-1].spans, sp) {
+					merged[n-1].spans = append(slices.Clip(merged[n-1].spans), sp)
+				}
+			}
+			merged[n-1].sessions = append(slices.Clip(merged[n-1].sessions), g.sessions...)
+			continue
+		}
+		merged = append(merged, g)
+	}
+	for _, g := range merged {
 		if len(g.sessions) == 0 {
 			continue
 		}
