@@ -91,3 +91,77 @@ func BenchmarkImport6000(b *testing.B) {
 		}
 	}
 }
+
+// freeTimes are 开放时间 cells as units type them by hand.
+var freeTimes = []string{
+	"2020年8月23日—8月29日 9:00-11:30、14:30-17:00",
+	"8月24日、8月26日 9:00-17:00",
+	"2020年8月23日（全天）",
+	"周六、周日 上午９：００－１１：３０ 下午2:30-5:00",
+	"8月25日 9点半-11点；8月26日 14点-16点",
+	"9:00—17:00（8月27日）",
+	"8.23-8.25 上午9:00-11:30",
+	"每天 9:00-10:00、10:30-11:30、14:00-15:00、15:30-16:30",
+}
+
+// bigOpenDays builds a 附件2 workbook of n open days with their opening
+// times written by hand, some as real date cells.
+func bigOpenDays(tb testing.TB, n int) []byte {
+	tb.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	format := `yyyy"年"m"月"d"日"`
+	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: &format})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set := func(row int, values []any) {
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		if err := sw.SetRow(cell, values); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	set(1, []any{"附件2"})
+	set(2, []any{"2020年参与开放活动的科研机构和大学备案表"})
+	set(3, []any{"填报单位（盖章）：泉州市科学技术局"})
+	set(4, []any{"序号", "单位名称", "开放内容", "具体地址", "联系人", "联系电话", "开放时间", "每场接待上限"})
+	for i := 0; i < n; i++ {
+		var slots any = freeTimes[i%len(freeTimes)]
+		if i%9 == 8 {
+			slots = excelize.Cell{StyleID: dateStyle, Value: 44066 + float64(i%7)}
+		}
+		set(i+5, []any{i + 1, fmt.Sprintf("泉州市第%d研究所", i+1), "重点实验室开放，科研人员现场讲解仪器设备与最新研究成果，组织参观互动。",
+			fmt.Sprintf("泉州市丰泽区城华北路%d号", i%300+1), "林老师", 13800000000 + i, slots, 20 + i%50})
+	}
+	if err := sw.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkImportFreeTimes6000 reads to the preview a table of 6,000 open
+// days whose opening times are written by hand: every cell goes through
+// the grammar of opening times.
+func BenchmarkImportFreeTimes6000(b *testing.B) {
+	wb := bigOpenDays(b, 6000)
+	t := DefaultTemplate(2)
+	b.SetBytes(int64(len(wb)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := ReadWorkbook(bytes.NewReader(wb), int64(len(wb)), t, importWeek)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Rows) != 6000 || len(res.Problems) != 0 {
+			b.Fatalf("%d rows, %d problems: %+v", len(res.Rows), len(res.Problems), res.Problems[:min(3, len(res.Problems))])
+		}
+	}
+}
