@@ -12,22 +12,15 @@ import (
 // would send it: title rows, the host merged over each three projects,
 // start and end as date serials, phone numbers stored as numbers.
 func bigProjects(tb testing.TB, n int) []byte {
-	tb.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	return streamed(tb, func(f *excelize.File, sw *excelize.StreamWriter, set func(int, []any)) {
+		fillProjects(tb, f, sw, set, n)
+	})
+}
+
+func fillProjects(tb testing.TB, f *excelize.File, sw *excelize.StreamWriter, set func(int, []any), n int) {
 	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 22})
 	if err != nil {
 		tb.Fatal(err)
-	}
-	set := func(row int, values []any) {
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		if err := sw.SetRow(cell, values); err != nil {
-			tb.Fatal(err)
-		}
 	}
 	set(1, []any{"附件1"})
 	set(2, []any{"2020年科技活动周重点项目备案表"})
@@ -66,6 +59,44 @@ func bigProjects(tb testing.TB, n int) []byte {
 	}
 	set(n+5, []any{"注：活动类别从五类中选择。"})
 	set(n+6, []any{"填表人：张三", nil, nil, "审核人：李四"})
+}
+
+func BenchmarkImport6000(b *testing.B) {
+	benchImport(b, bigProjects(b, 6000), DefaultTemplate(1), 6000)
+}
+
+// benchImport reads the workbook to the preview b.N times, each time
+// wanting n good rows and no problem.
+func benchImport(b *testing.B, wb []byte, t Template, n int) {
+	b.SetBytes(int64(len(wb)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := ReadWorkbook(bytes.NewReader(wb), int64(len(wb)), t, importWeek)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Rows) != n || len(res.Problems) != 0 {
+			b.Fatalf("%d rows, %d problems: %+v", len(res.Rows), len(res.Problems), res.Problems[:min(3, len(res.Problems))])
+		}
+	}
+}
+
+// streamed writes a workbook of one sheet through a stream writer; fill
+// sets its rows, from row 1, and may add styles.
+func streamed(tb testing.TB, fill func(f *excelize.File, sw *excelize.StreamWriter, set func(row int, values []any))) []byte {
+	tb.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fill(f, sw, func(row int, values []any) {
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		if err := sw.SetRow(cell, values); err != nil {
+			tb.Fatal(err)
+		}
+	})
 	if err := sw.Flush(); err != nil {
 		tb.Fatal(err)
 	}
@@ -74,22 +105,6 @@ func bigProjects(tb testing.TB, n int) []byte {
 		tb.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-func BenchmarkImport6000(b *testing.B) {
-	wb := bigProjects(b, 6000)
-	t := DefaultTemplate(1)
-	b.SetBytes(int64(len(wb)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		res, err := ReadWorkbook(bytes.NewReader(wb), int64(len(wb)), t, importWeek)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Rows) != 6000 || len(res.Problems) != 0 {
-			b.Fatalf("%d rows, %d problems: %+v", len(res.Rows), len(res.Problems), res.Problems[:min(3, len(res.Problems))])
-		}
-	}
 }
 
 // freeTimes are 开放时间 cells as units type them by hand.
@@ -107,23 +122,14 @@ var freeTimes = []string{
 // bigOpenDays builds a 附件2 workbook of n open days with their opening
 // times written by hand, some as real date cells.
 func bigOpenDays(tb testing.TB, n int) []byte {
-	tb.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	return streamed(tb, func(f *excelize.File, sw *excelize.StreamWriter, set func(int, []any)) { fillOpenDays(tb, f, set, n) })
+}
+
+func fillOpenDays(tb testing.TB, f *excelize.File, set func(int, []any), n int) {
 	format := `yyyy"年"m"月"d"日"`
 	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: &format})
 	if err != nil {
 		tb.Fatal(err)
-	}
-	set := func(row int, values []any) {
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		if err := sw.SetRow(cell, values); err != nil {
-			tb.Fatal(err)
-		}
 	}
 	set(1, []any{"附件2"})
 	set(2, []any{"2020年参与开放活动的科研机构和大学备案表"})
@@ -137,31 +143,11 @@ func bigOpenDays(tb testing.TB, n int) []byte {
 		set(i+5, []any{i + 1, fmt.Sprintf("泉州市第%d研究所", i+1), "重点实验室开放，科研人员现场讲解仪器设备与最新研究成果，组织参观互动。",
 			fmt.Sprintf("泉州市丰泽区城华北路%d号", i%300+1), "林老师", 13800000000 + i, slots, 20 + i%50})
 	}
-	if err := sw.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // BenchmarkImportFreeTimes6000 reads to the preview a table of 6,000 open
 // days whose opening times are written by hand: every cell goes through
 // the grammar of opening times.
 func BenchmarkImportFreeTimes6000(b *testing.B) {
-	wb := bigOpenDays(b, 6000)
-	t := DefaultTemplate(2)
-	b.SetBytes(int64(len(wb)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		res, err := ReadWorkbook(bytes.NewReader(wb), int64(len(wb)), t, importWeek)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Rows) != 6000 || len(res.Problems) != 0 {
-			b.Fatalf("%d rows, %d problems: %+v", len(res.Rows), len(res.Problems), res.Problems[:min(3, len(res.Problems))])
-		}
-	}
+	benchImport(b, bigOpenDays(b, 6000), DefaultTemplate(2), 6000)
 }
