@@ -276,3 +276,25 @@ func TestImportUnknownChoices(t *testing.T) {
 		}
 	})
 }
+
+// TestFormFreeTextTimes: the item form reads the opening times as the
+// import does.
+func TestFormFreeTextTimes(t *testing.T) {
+	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
+	hqu := e.As(t, "hqu")
+	item := func(slots string) url.Values {
+		return url.Values{"f_unit_name": {"华侨大学"}, "f_open_content": {"材料实验室开放"}, "f_address": {"城华北路269号"}, "f_contact": {"林老师"},
+			"f_phone": {"13812345678"}, "f_slots": {slots}, "f_capacity": {"20"}}
+	}
+	res := hqu.PostForm("/campaigns/2026/filings/hqu/2/items", item("9:00-11:30"))
+	if res.Status != 422 || !strings.Contains(res.Body, "只有时间，没有日期") || !strings.Contains(res.Body, "9:00-11:30") {
+		t.Fatalf("a time without its date: %d", res.Status)
+	}
+	if res := hqu.PostForm("/campaigns/2026/filings/hqu/2/items", item("12月20日至22日 上午９：００－１１：３０，下午2:30-5:00")); res.Status != 303 {
+		t.Fatalf("free text: %d %s", res.Status, res.Body)
+	}
+	page := hqu.Get("/campaigns/2026/filings/hqu/2").Body
+	if !strings.Contains(page, "2026-12-20 09:00-11:30") || !strings.Contains(page, "2026-12-22 14:30-17:00") {
+		t.Fatal("the sessions are not stored")
+	}
+}

@@ -23,7 +23,7 @@ const (
 	TypeMulti    FieldType = "multi"    // several of Choices, one a line
 	TypePhone    FieldType = "phone"    // mainland mobile or landline
 	TypeAddress  FieldType = "address"  // a street address, mapped by the program
-	TypeSlots    FieldType = "slots"    // time slots, one a line: YYYY-MM-DD HH:MM-HH:MM
+	TypeSlots    FieldType = "slots"    // opening times as written (package timetext), stored one session a line: YYYY-MM-DD HH:MM-HH:MM or YYYY-MM-DD 全天
 	TypeFile     FieldType = "file"     // an uploaded file (its stored name)
 )
 
@@ -139,7 +139,8 @@ func DefaultTemplate(table int) Template {
 				{Key: KeyContact, Label: "联系人", LabelEn: "Contact person", Type: TypeText, Required: true},
 				{Key: KeyPhone, Label: "联系电话", LabelEn: "Phone", Type: TypePhone, Required: true},
 				{Key: KeySlots, Label: "开放时间", LabelEn: "Opening times", Type: TypeSlots, Required: true, Public: true,
-					Help: "每行一个时段，如：2020-08-23 09:00-11:30", HelpEn: "One slot a line, e.g. 2020-08-23 09:00-11:30"},
+					Help:   "按习惯填写即可，如：8月23日至29日 9:00-11:30、14:30-17:00；周六、周日全天；9:00—17:00（8月24日）",
+					HelpEn: "Write them as you would, e.g. 8月23日至29日 9:00-11:30、14:30-17:00, 周六、周日全天 or 9:00—17:00（8月24日）"},
 				{Key: KeyCapacity, Label: "每场接待上限", LabelEn: "Visitors per slot", Type: TypeNumber, Required: true, Positive: true, Public: true,
 					Help: "每个时段最多接待的人数", HelpEn: "The most visitors one slot can take"},
 			}}

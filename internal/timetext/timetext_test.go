@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sciweek/sciweek/internal/i18n"
 )
 
 var zone = time.FixedZone("CST", 8*3600)
@@ -116,6 +118,11 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("line %d %q: flags %v, want %s", c.line, c.text, flagKeys(r), key)
 			default:
 				flagged++
+			}
+			for _, k := range flagKeys(r) {
+				if !i18n.Has(i18n.Chinese, k) || !i18n.Has(i18n.English, k) {
+					t.Errorf("line %d: flag %s is not in the catalogues", c.line, k)
+				}
 			}
 			continue
 		}
