@@ -19,7 +19,14 @@ const (
 	kWeek                 // 活动周期间: every day of the week
 	kRange                // -, —, ~, 至, 到
 	kSep                  // 、 , ; and line breaks
+	kCount                // 14场, 7天: a count the reading must agree with; d the number, m countSessions or countDays
 	kUnknown              // text that means nothing here
+)
+
+// What a count counts.
+const (
+	countSessions = 1
+	countDays     = 2
 )
 
 // The periods of a day.
@@ -302,7 +309,7 @@ func (s *scanner) cnNumberAhead(i int) bool {
 // numberUnitAt reports whether the rune at j is the unit of a number: 月,
 // 日, 号, 点, 时.
 func (s *scanner) numberUnitAt(j int) bool {
-	return j < len(s.rs) && strings.ContainsRune("月日号点时", s.rs[j])
+	return j < len(s.rs) && strings.ContainsRune("月日号点时场天", s.rs[j])
 }
 
 // readNumber reads ASCII digits or Chinese numerals at i: the value, the
@@ -445,6 +452,13 @@ func (s *scanner) number(i int) int {
 		return e
 	case next == '日' || next == '号':
 		return s.date(i, k+1, 0, 0, a, false, false)
+	case next == '场' || next == '天':
+		unit := countSessions
+		if next == '天' {
+			unit = countDays
+		}
+		s.emit(token{kind: kCount, d: a, m: unit, from: i, to: k + 1})
+		return k + 1
 	}
 	s.emit(token{kind: kNum, d: a, h: a, from: i, to: j})
 	return j

@@ -154,11 +154,39 @@ func Parse(text string, w Window) Reading {
 		}
 	}
 	sort.SliceStable(r.Sessions, func(i, j int) bool { return r.Sessions[i].Start.Before(r.Sessions[j].Start) })
+	p.checkCounts(r.Sessions)
+	r.Flags = p.flags
 	if len(r.Sessions) == 0 && len(r.Flags) == 0 {
 		r.Flags = append(r.Flags, Flag{Key: "timetext.empty", Args: []any{strings.TrimSpace(text)}})
 	}
 	r.SummaryZH, r.SummaryEN = summarise(p.groups, len(r.Sessions))
 	return r
+}
+
+// checkCounts checks the counts the text gives against what was read:
+// 每天两场 against the sessions of each day, 共14场 against all of them,
+// 共7天 against the days.
+func (p *parser) checkCounts(sessions []Session) {
+	if len(p.counts) == 0 || len(sessions) == 0 {
+		return
+	}
+	days := len(uniqueDays(sessions))
+	for _, c := range p.counts {
+		switch c.m {
+		case countDays:
+			if c.d != days {
+				p.flag("timetext.count_mismatch", c.from, c.to, fmt.Sprintf("%d", days))
+			}
+		case countSessions:
+			perDay := true
+			for _, g := range p.groups {
+				perDay = perDay && len(g.spans) == c.d
+			}
+			if c.d != len(sessions) && !perDay {
+				p.flag("timetext.count_mismatch", c.from, c.to, fmt.Sprintf("%d", len(sessions)))
+			}
+		}
+	}
 }
 
 // span is the hours of a session in minutes from midnight; allDay for the
@@ -181,6 +209,7 @@ type parser struct {
 	toks   []token
 	flags  []Flag
 	groups []group
+	counts []token
 }
 
 // words returns the text as written from token i to token j inclusive.
@@ -219,6 +248,9 @@ func (p *parser) run() {
 			dates = true
 		case kTime, kPeriod, kAllDay:
 			dates = false
+		case kCount:
+			p.counts = append(p.counts, t)
+			continue
 		case kRange, kSep:
 			if n := len(blocks); n > 0 {
 				blocks[n-1].toks = append(blocks[n-1].toks, t)
