@@ -179,7 +179,14 @@ func checkField(f Field, w Window, raw string) (string, *errs.Msg) {
 	case TypeDateTime:
 		d, hasTime, ok := ParseDateTime(v, w.Start.Year())
 		if !ok {
-			return v, msg("filing.error.datetime")
+			// 8月23日上午9点半, 8.23（周日）9:00: as the opening times read.
+			var flags []timetext.Flag
+			if d, hasTime, flags, ok = timetext.Moment(v, w.week()); !ok {
+				return v, msg("filing.error.datetime")
+			}
+			if len(flags) > 0 {
+				return v, msg(flags[0].Key, flags[0].Args...)
+			}
 		}
 		v = d.Format("2006-01-02")
 		if hasTime {

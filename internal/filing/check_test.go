@@ -41,6 +41,8 @@ func TestCheckRefuses(t *testing.T) {
 		{KeyPhone, "12345", "error.phone"},
 		{KeyStart, "2020-09-01 09:00", "filing.error.outside_week"},
 		{KeyStart, "明天", "filing.error.datetime"},
+		{KeyStart, "8月23日 25:00", "timetext.bad_time"},
+		{KeyStart, "8月24日（周日）9点", "timetext.weekday_mismatch"},
 		{KeyEnd, "2020-08-23", "filing.error.end_before_start"},
 		{KeyCategory, "其他", "filing.error.choice"},
 		{KeyAudience, "农民、外星人", "filing.error.choice_item"},
@@ -150,5 +152,16 @@ func TestCheckOpenDayFreeText(t *testing.T) {
 	out, bad := Check(DefaultTemplate(2), week2020, in)
 	if bad[KeySlots].Key != "timetext.outside_week" || out[KeySlots] != in[KeySlots] {
 		t.Fatalf("outside the week: %q %v", out[KeySlots], bad)
+	}
+}
+
+func TestCheckStartAsWritten(t *testing.T) {
+	for text, want := range map[string]string{"8月23日上午9点半": "2020-08-23 09:30", "８月２４日（周一）下午２点": "2020-08-24 14:00", "8.25 9:00": "2020-08-25 09:00"} {
+		in := Values{KeyTitle: "x", KeyHost: "y", KeyCategory: "做好科普宣传", KeyMode: "线上", KeyStart: text, KeyEnd: "2020-08-29 17:00",
+			KeyPlace: "网络", KeyContent: "z", KeyAudience: "农民", KeyExpected: "10", KeyContact: "王", KeyPhone: "13812345678"}
+		out, bad := Check(DefaultTemplate(1), week2020, in)
+		if len(bad) != 0 || out[KeyStart] != want {
+			t.Errorf("%q: %q %v, want %q", text, out[KeyStart], bad, want)
+		}
 	}
 }

@@ -782,3 +782,55 @@ func dayPhrase(days []time.Time) (zh, en string) {
 	}
 	return strings.Join(zs, "、"), strings.Join(es, ", ")
 }
+
+// Moment reads one point in time as people write a start or an end:
+// 8月23日上午9点半, 2020年8月23日 14:30, 8.23 9:00, or a day alone. It is
+// false when the text is not one day with at most one time; flags say
+// what is wrong with one that is (2月30日, 25:00, a day outside the week).
+func Moment(text string, w Window) (t time.Time, hasTime bool, flags []Flag, ok bool) {
+	p := parser{w: w, text: []rune(text)}
+	p.toks = scan(normalise(text))
+	p.settleNumbers()
+	var date, clock *token
+	var ann uint8
+	annTo, period := 0, periodNone
+	for i := range p.toks {
+		tok := &p.toks[i]
+		if tok.bad != "" {
+			p.flag(tok.bad, tok.from, tok.to)
+			continue
+		}
+		switch {
+		case tok.kind == kDate && date == nil && clock == nil:
+			date = tok
+		case tok.kind == kWeekdays && date != nil && ann == 0 && i > 0 && p.toks[i-1].kind == kDate:
+			ann, annTo = tok.mask, tok.to
+		case tok.kind == kPeriod && clock == nil && period == periodNone:
+			period = tok.period
+		case tok.kind == kTime && clock == nil && date != nil:
+			clock = tok
+		default:
+			return time.Time{}, false, nil, false
+		}
+	}
+	if date == nil {
+		return time.Time{}, false, p.flags, len(p.flags) > 0
+	}
+	d := day{tok: *date, m: date.m, y: date.y, ann: ann, annTo: annTo}
+	t, dateOK := p.date(d)
+	if dateOK && p.sameWeekday(d, t) && !p.w.contains(t) {
+		p.flag("timetext.outside_week", date.from, date.to, p.weekArgs()...)
+	}
+	if clock != nil && dateOK {
+		if mins, ok := p.clock(*clock, period, -1); ok {
+			if mins < 6*60 && period == periodNone && clock.period == periodNone && !clock.padded {
+				p.flag("timetext.early", clock.from, clock.to)
+			}
+			t = t.Add(time.Duration(mins) * time.Minute)
+			hasTime = true
+		}
+	} else if period != periodNone && clock == nil {
+		p.flag("timetext.period_without_time", date.from, len(p.text))
+	}
+	return t, hasTime, p.flags, true
+}

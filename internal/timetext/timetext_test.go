@@ -233,3 +233,39 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMoment(t *testing.T) {
+	for text, want := range map[string]string{
+		"8月23日上午9点半":         "2020-08-23 09:30",
+		"2020年8月23日 14:30":   "2020-08-23 14:30",
+		"8.24 9:00":          "2020-08-24 09:00",
+		"８月２５日　下午３点":         "2020-08-25 15:00",
+		"8月26日（周三）晚上7点":      "2020-08-26 19:00",
+		"2020-08-27 09:00":   "2020-08-27 09:00",
+		"8月28日":              "2020-08-28",
+		"23日 9时30分":          "2020-08-23 09:30",
+		"2020/8/29 17:00:00": "2020-08-29 17:00",
+	} {
+		at, hasTime, flags, ok := Moment(text, week2020)
+		got := at.Format("2006-01-02")
+		if hasTime {
+			got = at.Format("2006-01-02 15:04")
+		}
+		if !ok || len(flags) != 0 || got != want {
+			t.Errorf("Moment(%q) = %s %v %v, want %s", text, got, flags, ok, want)
+		}
+	}
+	for text, key := range map[string]string{
+		"8月30日 9:00": "timetext.outside_week", "2月30日": "timetext.bad_date", "8月23日 25:00": "timetext.bad_time",
+		"8月23日 上午": "timetext.period_without_time", "8月24日（周日）": "timetext.weekday_mismatch", "8月23日 2:30": "timetext.early",
+	} {
+		if _, _, flags, ok := Moment(text, week2020); !ok || len(flags) == 0 || flags[0].Key != key {
+			t.Errorf("Moment(%q) flags %v, want %s", text, flags, key)
+		}
+	}
+	for _, text := range []string{"8月23日 9:00-11:00", "8月23日、24日", "明天", "9:00", ""} {
+		if _, _, _, ok := Moment(text, week2020); ok {
+			t.Errorf("Moment(%q) read one moment", text)
+		}
+	}
+}
