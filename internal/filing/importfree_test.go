@@ -83,8 +83,8 @@ type previewJSON struct {
 		}
 	}
 	Errors []struct {
-		Row                   int
-		Field, Value, Message string
+		Row                            int
+		Field, Value, Message, Reading string
 	}
 	Unknown []struct {
 		Field, Key, Value, Suggestion string
@@ -151,6 +151,12 @@ func TestImportFreeTextTimes(t *testing.T) {
 			if e.Field != "开放时间" || !strings.Contains(e.Message, want[e.Row]) {
 				t.Errorf("row %d: %+v, want %q", e.Row, e, want[e.Row])
 			}
+		}
+		// What could be read of a refused cell is said beside the reason.
+		wb2 := handWorkbook(t, openDayHead, [][]any{openDay(1, "化学实验室开放", "12月20日 9:00-11:30；12月30日 9:00-11:30")})
+		if _, p2 := postImport(t, fengze, "/api/v1/campaigns/2026/imports", map[string]string{"table": "2", "unit": "qztc"}, wb2); len(p2.Errors) != 1 ||
+			p2.Errors[0].Reading != "12月20日 09:00–11:30，共 1 场" || !strings.Contains(p2.Errors[0].Message, "“12月30日”不在活动周") {
+			t.Fatalf("a refused cell: %+v", p2.Errors)
 		}
 		// In English.
 		body, ctype := multipartBody(t, map[string]string{"table": "2", "unit": "qztc"}, "附件.xlsx", wb)

@@ -13,7 +13,9 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/i18n"
 	"github.com/sciweek/sciweek/internal/platform/blob"
+	"github.com/sciweek/sciweek/internal/timetext"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -247,6 +249,26 @@ type importErrorJSON struct {
 	Field   string `json:"field,omitempty"`
 	Value   string `json:"value,omitempty"`
 	Message string `json:"message"`
+	// Reading is what could be read of opening times that were refused.
+	Reading string `json:"reading,omitempty"`
+}
+
+// problemsJSON lists the problems of a preview in the language, each
+// refused opening-times cell with what could be read of it.
+func problemsJSON(res ImportResult, l i18n.Localizer) []importErrorJSON {
+	readings := map[int]map[string]timetext.Reading{}
+	for _, r := range res.Rejected {
+		readings[r.Row] = r.Readings
+	}
+	out := []importErrorJSON{}
+	for _, p := range res.Problems {
+		e := importErrorJSON{Row: p.Row, Field: p.Label, Value: p.Value, Message: l.T(p.Msg.Key, p.Msg.Args...)}
+		if rd, ok := readings[p.Row][p.Field]; ok && len(rd.Sessions) > 0 {
+			e.Reading = rd.Summary(l.Lang)
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // apiImport answers the preview of a workbook: the importable rows by
@@ -287,9 +309,7 @@ func (h *Handlers) apiImport(w http.ResponseWriter, r *http.Request) {
 	for _, u := range res.Unknown {
 		out.Unknown = append(out.Unknown, unknownChoiceJSON{Field: u.Label, Key: u.Field, Value: u.Value, Rows: u.Rows, Suggestion: u.Suggestion, Choices: u.Choices})
 	}
-	for _, p := range res.Problems {
-		out.Errors = append(out.Errors, importErrorJSON{Row: p.Row, Field: p.Label, Value: p.Value, Message: l.T(p.Msg.Key, p.Msg.Args...)})
-	}
+	out.Errors = problemsJSON(res, l)
 	web.JSON(w, r, http.StatusOK, out)
 }
 
@@ -385,9 +405,7 @@ func (h *Handlers) importPreview(w http.ResponseWriter, r *http.Request) {
 	page.Preview, page.Key, page.Unknown = &res, key, unknownViews(res.Unknown)
 	page.Tpl, _, _ = h.Service.Template(r.Context(), c, table)
 	l := web.L(r.Context())
-	for _, p := range res.Problems {
-		page.Problems = append(page.Problems, importErrorJSON{Row: p.Row, Field: p.Label, Value: p.Value, Message: l.T(p.Msg.Key, p.Msg.Args...)})
-	}
+	page.Problems = problemsJSON(res, l)
 	page.Wide = true
 	h.render(w, r, http.StatusOK, "import_preview.html", page)
 }

@@ -201,7 +201,7 @@ func TestSessionsOfStoredValues(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that no text makes Parse panic, that every flag quotes
+// FuzzParse checks that no text makes Parse or Moment panic, that every flag quotes
 // words of the text, that every session lies in the week and ends after it
 // starts, and that what is read reads back the same from its stored form.
 func FuzzParse(f *testing.F) {
@@ -223,6 +223,13 @@ func FuzzParse(f *testing.F) {
 			}
 			if w, _ := fl.Args[0].(string); utf8.ValidString(text) && !strings.Contains(text, w) {
 				t.Fatalf("%q: flag %s quotes %q", text, fl.Key, w)
+			}
+		}
+		if _, _, flags, _ := Moment(text, week2020); utf8.ValidString(text) {
+			for _, fl := range flags {
+				if w, _ := fl.Args[0].(string); !strings.Contains(text, w) {
+					t.Fatalf("%q: moment flag %s quotes %q", text, fl.Key, w)
+				}
 			}
 		}
 		if r.OK() {
