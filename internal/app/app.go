@@ -147,7 +147,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
 		Cache: program.NewCache(4000, time.Minute)}
-	a.Filings.Published = a.Program.FilingChanged
+	a.Filings.Published = a.filingPublished
 	keys, err := booking.LoadKeys(cfg.SecretKey, cfg.DataDir)
 	if err != nil {
 		d.Close()

@@ -19,18 +19,31 @@ type staffEntry struct {
 	Manage    bool
 	HasRules  bool
 	SlotCount int
+	// Flagged counts the slots a later revision of the filing changed or
+	// dropped while they had bookings.
+	Flagged int
+	// Today is the activity's occupancy today, for check-in staff.
+	Today *DayLoad
 }
 
 type staffPage struct {
 	web.Page
 	Items []staffEntry
+	// Filed counts the open-day sessions the unit's approved filings made
+	// bookable; Problems the open days whose filed time could not be read.
+	Filed    int
+	Problems []FiledProblem
+	// CheckinOnly is set for check-in staff, who see today's occupancy
+	// of their activities and nothing else.
+	CheckinOnly bool
 }
 
 // staffHome lists the activities the signed-in person manages or checks
 // visitors in for.
 func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if account.FromContext(ctx) == nil {
+	pr := account.FromContext(ctx)
+	if pr == nil {
 		h.Server.Error(w, r, errs.New(errs.Unauthenticated, "error.unauthenticated"))
 		return
 	}
@@ -43,7 +56,8 @@ func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := staffPage{Page: web.PageFor(r, "booking.title.staff")}
+	p := staffPage{Page: web.PageFor(r, "booking.title.staff"), CheckinOnly: CheckinOnly(pr)}
+	now := h.Service.now()
 	for _, c := range cs {
 		if c.State != campaign.StatePublished {
 			continue
@@ -53,19 +67,42 @@ func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 			h.Server.Error(w, r, err)
 			return
 		}
+		filed, err := h.Service.FiledFor(ctx, c.ID, pr.Org.Code)
+		if err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+		if !p.CheckinOnly {
+			p.Filed += filed.Bookable
+			p.Problems = append(p.Problems, filed.Problems...)
+		}
 		for _, a := range as {
 			if !a.Onsite() || !h.Service.CanCheckIn(ctx, a, c) {
 				continue
 			}
-			e := staffEntry{A: a, C: c, Manage: h.Service.CanManage(ctx, a, c)}
+			e := staffEntry{A: a, C: c, Manage: h.Service.CanManage(ctx, a, c), Flagged: filed.Flagged[a.ID]}
 			_, e.HasRules, _ = h.Service.Rules(ctx, a.ID)
 			if !e.HasRules && !e.Manage {
 				continue
+			}
+			if p.CheckinOnly {
+				load, err := h.Service.DayLoad(ctx, a.ID, now)
+				if err != nil {
+					h.Server.Error(w, r, err)
+					return
+				}
+				e.Today = &load
 			}
 			p.Items = append(p.Items, e)
 		}
 	}
 	h.render(w, r, http.StatusOK, "staff.html", p)
+}
+
+// CheckinOnly reports whether the person only checks visitors in: their
+// pages are the activities they admit and today's occupancy.
+func CheckinOnly(p *account.Principal) bool {
+	return p != nil && p.Has(account.RoleCheckin) && !p.Has(account.RoleAdmin) && !p.Has(account.RoleFiler) && !p.Has(account.RoleCoordinator)
 }
 
 type managePage struct {
@@ -82,6 +119,9 @@ type managePage struct {
 	RulesErrors map[string]string
 	SlotsErrors map[string]string
 	Error       string
+	// Filed counts the slots made from the filing; Flagged those a later
+	// revision changed or dropped while they had bookings.
+	Filed, Flagged int
 }
 
 func (h *Handlers) manageData(r *http.Request) (managePage, error) {
@@ -113,6 +153,7 @@ func (h *Handlers) manageData(r *http.Request) (managePage, error) {
 		return p, err
 	}
 	p.Slots = p.views(p.Occ.Slots, h.Service.now())
+	p.Filed, p.Flagged = countFiled(p.Occ.Slots)
 	if p.Bookings, err = h.Service.Bookings(ctx, a.ID); err != nil {
 		return p, err
 	}
@@ -180,17 +221,10 @@ func (h *Handlers) slotsPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) slotDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
+	id, slotID, err := h.activitySlot(r)
+	if id == 0 {
 		h.Server.Error(w, r, err)
 		return
-	}
-	slotID, err := pathID(r, "slot")
-	if err == nil {
-		var sl Slot
-		if sl, err = h.Service.Slot(r.Context(), slotID); err == nil && sl.ActivityID != id {
-			err = errs.NotFoundf("slot %d is not of activity %d", slotID, id)
-		}
 	}
 	if err == nil {
 		err = h.Service.DeleteSlot(r.Context(), slotID)
