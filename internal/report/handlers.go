@@ -39,6 +39,7 @@ type Handlers struct {
 func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /campaigns/{slug}/reports", h.board)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/extend", h.extend)
+	mux.HandleFunc("POST /campaigns/{slug}/reports/open-early", h.openEarly)
 	mux.HandleFunc("GET /campaigns/{slug}/reports/{org}", h.show)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/{org}", h.save)
 	mux.HandleFunc("POST /reports/{id}/media", h.upload)
@@ -517,6 +518,10 @@ type boardPage struct {
 	Counts    map[State]int
 	Admin     bool
 	ExtendErr string
+	// BeforeWeek offers to open single reports early; Opens is when each
+	// organisation's opens, by id.
+	BeforeWeek bool
+	Opens      map[int64]time.Time
 }
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
@@ -540,6 +545,7 @@ func (h *Handlers) showBoard(w http.ResponseWriter, r *http.Request, c campaign.
 	}
 	page := boardPage{Page: web.PageFor(r, "report.board.title"), C: c, Rows: rows, Counts: map[State]int{}, Admin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr}
 	page.Wide = true
+	page.BeforeWeek, page.Opens = h.opensOf(r.Context(), c, rows)
 	for _, row := range rows {
 		page.Counts[row.State]++
 	}
