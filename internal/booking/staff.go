@@ -292,6 +292,8 @@ type checkinPage struct {
 	Error   string
 	Already bool
 	Entry   string
+	// Confirm asks whether to admit a ticket for another day.
+	Confirm bool
 }
 
 func (h *Handlers) checkinData(r *http.Request) (checkinPage, error) {
@@ -328,7 +330,7 @@ func (h *Handlers) checkinPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entry := r.PostFormValue("entry")
-	b, cerr := h.Service.CheckIn(r.Context(), id, entry)
+	b, cerr := h.Service.CheckIn(r.Context(), id, entry, r.PostFormValue("confirm") == "1")
 	if e, ok := errs.As(cerr); cerr != nil && (!ok || e.Code == errs.Forbidden || e.Code == errs.Unauthenticated) {
 		h.Server.Error(w, r, cerr)
 		return
@@ -345,6 +347,7 @@ func (h *Handlers) checkinPost(w http.ResponseWriter, r *http.Request) {
 		p.Error = web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...)
 		p.Already = b.State == StateCheckedIn
 		p.Entry = entry
+		p.Confirm = b.State == StateActive && OtherDay(b, h.Service.now())
 	}
 	if b.Code != "" {
 		p.Result = &b

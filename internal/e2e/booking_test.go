@@ -80,7 +80,9 @@ func TestBrowserBooking(t *testing.T) {
 	b.open(fmt.Sprintf("/activities/%d/checkin", a.ID), "#entry")
 	before := b.text(fmt.Sprintf(`tr[data-slot="%d"] .checked`, slot.ID))
 	b.fill("#entry", second)
-	b.click(`#checkin-form button[type=submit]`, ".checkin-result")
+	b.click(`#checkin-form button[type=submit]`, "#checkin-confirm")
+	b.shows(".checkin-result", "不是今天的场次")
+	b.click("#checkin-confirm", ".checkin-result.good")
 	b.shows(".checkin-result", "签到成功")
 	b.shows("#checkin-party", "2")
 	if after := b.text(fmt.Sprintf(`tr[data-slot="%d"] .checked`, slot.ID)); before != "0" || after != "2" {
