@@ -120,3 +120,19 @@ func (a *App) bookingTodos(r *http.Request, c campaign.Campaign) []campaign.Todo
 	}
 	return out
 }
+
+// listed counts the campaign's activities in the public program, for the
+// public home's choice of week.
+func (a *App) listed(ctx context.Context, c campaign.Campaign) int {
+	n, err := a.Program.Listed(ctx, c.ID)
+	if err != nil {
+		a.Log.Error("counting the program", "campaign", c.ID, "err", err)
+	}
+	return n
+}
+
+// online says whether the organiser moved the campaign's whole week online.
+func (a *App) online(ctx context.Context, c campaign.Campaign) (string, bool) {
+	sw, ok := a.Program.Switches(ctx)[c.ID]
+	return sw.Reason, ok
+}

@@ -21,3 +21,10 @@ func (s *Service) ItemActivities(ctx context.Context, filingID int64) (map[strin
 	}
 	return out, rows.Err()
 }
+
+// Listed counts the campaign's activities in the public program.
+func (s *Service) Listed(ctx context.Context, campaignID int64) (int, error) {
+	var n int
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM program_activities WHERE campaign_id = ? AND listed = TRUE`, campaignID).Scan(&n)
+	return n, err
+}
