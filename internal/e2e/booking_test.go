@@ -10,6 +10,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/booking"
+	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/program"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestBrowserBooking(t *testing.T) {
 	env := apptest.New(t)
 	ctx := account.AsSystem(context.Background())
-	if err := booking.LoadDemo(ctx, env.App.Booking); err != nil {
+	if err := demo.LoadBookings(ctx, env.App.Booking); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := env.App.Campaigns.Get(ctx, "2026")
