@@ -56,7 +56,7 @@ func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := staffPage{Page: web.PageFor(r, "booking.title.staff"), CheckinOnly: CheckinOnly(pr)}
+	p := staffPage{Page: web.PageFor(r, "booking.title.staff"), CheckinOnly: pr.ChecksInOnly()}
 	now := h.Service.now()
 	for _, c := range cs {
 		if c.State != campaign.StatePublished {
@@ -97,12 +97,6 @@ func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusOK, "staff.html", p)
-}
-
-// CheckinOnly reports whether the person only checks visitors in: their
-// pages are the activities they admit and today's occupancy.
-func CheckinOnly(p *account.Principal) bool {
-	return p != nil && p.Has(account.RoleCheckin) && !p.Has(account.RoleAdmin) && !p.Has(account.RoleFiler) && !p.Has(account.RoleCoordinator)
 }
 
 type managePage struct {

@@ -49,3 +49,7 @@ func (h *Handlers) followSwitch(ctx context.Context, v *View) {
 		v.Mode, v.OnlineReason = ModeOnline, reason
 	}
 }
+
+// CheckinHome is the home of check-in staff: the activities they admit
+// visitors to and today's occupancy.
+const CheckinHome = "/booking"

@@ -211,6 +211,10 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
+	if pr.ChecksInOnly() {
+		web.Redirect(w, r, CheckinHome)
+		return
+	}
 	cs, err := h.Service.List(r.Context(), Filter{Editable: true})
 	if err != nil {
 		h.Server.Error(w, r, err)
