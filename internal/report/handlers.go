@@ -120,6 +120,9 @@ type showPage struct {
 	MinPhoto      media.Size
 	MaxPhoto      media.Size
 	Today         string
+	// NotYet says the report does not open before Opens.
+	NotYet bool
+	Opens  time.Time
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -151,7 +154,9 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 		Offer: offer, Limits: lim, MaxVideo: media.Length(lim.VideoMax), MinPhoto: media.Size(lim.PhotoMin), MaxPhoto: media.Size(lim.PhotoMax),
 		Today: h.Service.Clock.Now().In(clock.Zone).Format("2006-01-02")}
 	page.Late = h.Service.Clock.Now().After(page.Deadline)
-	page.CanWrite = canWrite(ctx, org) && rep.Editable() && !page.Late
+	page.Opens = h.Service.Opens(ctx, c, rep.OrgID)
+	page.NotYet = h.Service.Clock.Now().Before(page.Opens)
+	page.CanWrite = canWrite(ctx, org) && rep.Editable() && !page.Late && !page.NotYet
 	page.CanSubmit = page.CanWrite && rep.ID != 0
 	page.Owner = canWrite(ctx, org) && rep.ID != 0
 	page.Review = CanReview(ctx, rep)
