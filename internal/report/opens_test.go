@@ -49,6 +49,16 @@ func TestReportsOpenWithTheWeek(t *testing.T) {
 			t.Fatalf("submitting a report opened early: %d\n%s", res.Status, res.Body)
 		}
 
+		// Opened later again, its review waits for that day too.
+		if res := admin.PostForm("/campaigns/2026/reports/open-early", url.Values{"org": {"qztc"}, "from": {"2026-12-10"}}); res.Status != 303 {
+			t.Fatalf("moving the early opening: %d", res.Status)
+		}
+		fengze := e.As(t, "fengze")
+		version = versionRe.FindStringSubmatch(fengze.Get("/campaigns/2026/reports/qztc").Body)[1]
+		if res := fengze.PostForm("/reports/"+id+"/approve", url.Values{"version": {version}}); res.Status != 409 || !strings.Contains(res.Body, "2026-12-10") {
+			t.Errorf("a report approved before it opens: %d\n%s", res.Status, res.Body)
+		}
+
 		// Another unit can write once the week has begun.
 		e.Clock.Set(time.Date(2026, 12, 19, 8, 0, 0, 0, time.FixedZone("CST", 8*3600)))
 		yeu := e.As(t, "luojiang")
