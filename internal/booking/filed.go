@@ -2,7 +2,9 @@ package booking
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 
@@ -198,8 +200,11 @@ func (s *Service) changeFiled(ctx context.Context, tx *db.Tx, activityID int64, 
 	var booked bool
 	err := tx.QueryRow(ctx, `SELECT s.id, EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = s.id) FROM booking_slots s
 		WHERE s.activity_id = ? AND s.start_at = ? AND s.from_filing`, activityID, db.At(start)).Scan(&id, &booked)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil // closed by its unit, or set up by hand: theirs
+	}
+	if err != nil {
+		return 0, err
 	}
 	assign, args := set(booked)
 	if assign == "" {
