@@ -106,7 +106,11 @@ func (a *App) bookingTodos(r *http.Request, c campaign.Campaign) []campaign.Todo
 	l := web.L(ctx)
 	var out []campaign.Todo
 	for _, pr := range f.Problems {
-		out = append(out, campaign.Todo{Label: l.T("booking.generated.unreadable", pr.Title, pr.Text), Href: "/booking", Urgent: true})
+		label := l.T("booking.generated.unreadable", pr.Title, pr.Text)
+		if pr.Removed {
+			label = l.T("booking.generated.removed", pr.Title)
+		}
+		out = append(out, campaign.Todo{Label: label, Href: "/booking", Urgent: true})
 	}
 	flagged := 0
 	for _, n := range f.Flagged {

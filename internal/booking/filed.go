@@ -75,7 +75,7 @@ func (s *Service) Publish(ctx context.Context, c campaign.Campaign, source strin
 				// Keep the sessions last made bookable, so the slots they
 				// made stay matched once the time reads again.
 				if _, err := tx.Exec(ctx, `INSERT INTO booking_filed (ref, source, campaign_id, unit_code, activity_id, title, problem, updated_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO UPDATE SET problem = excluded.problem, title = excluded.title,
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO UPDATE SET problem = excluded.problem, removed = FALSE, title = excluded.title,
 					activity_id = COALESCE(excluded.activity_id, booking_filed.activity_id), updated_at = excluded.updated_at`,
 					o.Ref, source, c.ID, o.UnitCode, nullID(o.ActivityID), o.Title, o.Problem, db.At(now)); err != nil {
 					return err
@@ -93,7 +93,7 @@ func (s *Service) Publish(ctx context.Context, c campaign.Campaign, source strin
 			sessions, _ := json.Marshal(o.Sessions)
 			if _, err := tx.Exec(ctx, `INSERT INTO booking_filed (ref, source, campaign_id, unit_code, activity_id, title, sessions, capacity, problem, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?) ON CONFLICT (ref) DO UPDATE SET activity_id = excluded.activity_id, title = excluded.title,
-				sessions = excluded.sessions, capacity = excluded.capacity, problem = '', updated_at = excluded.updated_at`,
+				sessions = excluded.sessions, capacity = excluded.capacity, problem = '', removed = FALSE, updated_at = excluded.updated_at`,
 				o.Ref, source, c.ID, o.UnitCode, o.ActivityID, o.Title, string(sessions), o.Capacity, db.At(now)); err != nil {
 				return err
 			}
@@ -110,7 +110,17 @@ func (s *Service) Publish(ctx context.Context, c campaign.Campaign, source strin
 				}
 				changed += n
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM booking_filed WHERE ref = ?`, ref); err != nil {
+			// While people hold places at it, the unit is told the item
+			// left the table; its slots stay.
+			var held int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM bookings WHERE activity_id = ? AND state IN ('active', 'waiting')`, old.ActivityID).Scan(&held); err != nil {
+				return err
+			}
+			q := `DELETE FROM booking_filed WHERE ref = ?`
+			if held > 0 {
+				q = `UPDATE booking_filed SET removed = TRUE, sessions = '[]', problem = '' WHERE ref = ?`
+			}
+			if _, err := tx.Exec(ctx, q, ref); err != nil {
 				return err
 			}
 		}
@@ -263,10 +273,12 @@ type Filed struct {
 	Problems []FiledProblem
 }
 
-// FiledProblem is an item whose filed 开放时间 could not be read.
+// FiledProblem is an item whose filed 开放时间 could not be read, or one
+// an approved revision removed while people held places at it (Removed).
 type FiledProblem struct {
-	Title string
-	Text  string
+	Title   string
+	Text    string
+	Removed bool
 }
 
 // FiledFor tells a unit what its approved filing made bookable in the
@@ -274,7 +286,7 @@ type FiledProblem struct {
 func (s *Service) FiledFor(ctx context.Context, campaignID int64, unitCode string) (Filed, error) {
 	f := Filed{Flagged: map[int64]int{}}
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM booking_slots s JOIN program_activities a ON a.id = s.activity_id
-		WHERE s.campaign_id = ? AND a.unit_code = ? AND s.from_filing AND s.start_at > ?`, campaignID, unitCode, db.At(s.now())).Scan(&f.Bookable)
+		WHERE s.campaign_id = ? AND a.unit_code = ? AND a.listed = TRUE AND s.from_filing AND s.start_at > ?`, campaignID, unitCode, db.At(s.now())).Scan(&f.Bookable)
 	if err != nil {
 		return f, err
 	}
@@ -296,14 +308,15 @@ func (s *Service) FiledFor(ctx context.Context, campaignID int64, unitCode strin
 	if err := rows.Err(); err != nil {
 		return f, err
 	}
-	rows, err = s.DB.Query(ctx, `SELECT title, problem FROM booking_filed WHERE campaign_id = ? AND unit_code = ? AND problem <> '' ORDER BY ref`, campaignID, unitCode)
+	rows, err = s.DB.Query(ctx, `SELECT title, problem, removed FROM booking_filed WHERE campaign_id = ? AND unit_code = ? AND (problem <> '' OR removed)
+		ORDER BY ref`, campaignID, unitCode)
 	if err != nil {
 		return f, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p FiledProblem
-		if err := rows.Scan(&p.Title, &p.Text); err != nil {
+		if err := rows.Scan(&p.Title, &p.Text, &p.Removed); err != nil {
 			return f, err
 		}
 		f.Problems = append(f.Problems, p)

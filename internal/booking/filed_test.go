@@ -27,11 +27,20 @@ type openDayFiling struct {
 	base string
 	id   string
 	uid  string
+	// as holds one signed-in client per user: logins are rate-limited.
+	as map[string]*apptest.Client
+}
+
+func (f *openDayFiling) client(user string) *apptest.Client {
+	if f.as[user] == nil {
+		f.as[user] = f.e.As(f.t, user)
+	}
+	return f.as[user]
 }
 
 func fileOpenDay(t *testing.T, e *apptest.Env, slots, capacity string) *openDayFiling {
 	t.Helper()
-	f := &openDayFiling{t: t, e: e, base: "/campaigns/2026/filings/hqu/2"}
+	f := &openDayFiling{t: t, e: e, base: "/campaigns/2026/filings/hqu/2", as: map[string]*apptest.Client{}}
 	f.item(slots, capacity)
 	f.passReview()
 	return f
@@ -40,7 +49,7 @@ func fileOpenDay(t *testing.T, e *apptest.Env, slots, capacity string) *openDayF
 // item writes the open day: a new item, or the one already there.
 func (f *openDayFiling) item(slots, capacity string) {
 	f.t.Helper()
-	hqu := f.e.As(f.t, "hqu")
+	hqu := f.client("hqu")
 	form := url.Values{"f_unit_name": {"华侨大学"}, "f_open_content": {"材料科学实验室开放"}, "f_address": {"泉州市丰泽区城华北路269号"},
 		"f_contact": {"林老师"}, "f_phone": {"0595-22692114"}, "f_slots": {slots}, "f_capacity": {capacity}}
 	path := f.base + "/items"
@@ -65,7 +74,7 @@ func (f *openDayFiling) passReview() {
 
 func (f *openDayFiling) act(user, action string) {
 	f.t.Helper()
-	c := f.e.As(f.t, user)
+	c := f.client(user)
 	version := versionRe.FindStringSubmatch(c.Get(f.base).Body)[1]
 	if res := c.PostForm("/filings/"+f.id+"/"+action, url.Values{"version": {version}}); res.Status != 303 {
 		f.t.Fatalf("%s %s: %d\n%s", user, action, res.Status, res.Body)
@@ -95,7 +104,7 @@ func slotsOf(t *testing.T, e *apptest.Env, activity string) []apiSlot {
 func TestFiledOpenDaysBecomeBookable(t *testing.T) {
 	apptest.EachWith(t, apptest.Options{NoDemoFilings: true}, func(t *testing.T, e *apptest.Env) {
 		f := fileOpenDay(t, e, "2026-12-20 09:00-11:00\n2026-12-21 14:00-16:00", "30")
-		hqu := e.As(t, "hqu")
+		hqu := f.client("hqu")
 		staff := hqu.Get("/booking").Body
 		if !strings.Contains(staff, "您的 2 个开放日场次已开放预约") {
 			t.Fatalf("the unit's booking page does not tell the sessions are bookable:\n%s", staff)
@@ -161,7 +170,7 @@ func TestFiledOpenDaysBecomeBookable(t *testing.T) {
 
 		// The organiser makes 开放时间 free text; a time the parser cannot
 		// read leaves every slot and booking as it was, and is told.
-		setSlotsFieldType(t, e, filing.TypeTextarea)
+		setSlotsFieldType(t, f, filing.TypeTextarea)
 		f.act("hqu", "reopen")
 		f.item("每周六上午", "40")
 		f.passReview()
@@ -178,14 +187,34 @@ func TestFiledOpenDaysBecomeBookable(t *testing.T) {
 		if res := hqu.Get("/dashboard"); !strings.Contains(res.Body, "无法识别备案的开放时间") {
 			t.Error("the dashboard does not tell the unreadable time")
 		}
+
+		// The unit replaces the row with a new one: the old open day leaves
+		// the program, but its booking stays and the unit is told.
+		f.act("hqu", "reopen")
+		if res := hqu.PostForm(f.base+"/items/"+f.uid+"/delete", nil); res.Status != 303 {
+			t.Fatalf("deleting the item: %d", res.Status)
+		}
+		f.uid = ""
+		f.item("2026-12-22 09:00-11:00", "20")
+		f.passReview()
+		if err := e.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM bookings WHERE activity_id = ? AND state = 'active'`, atoi(activity)).Scan(&n); err != nil || n != 1 {
+			t.Errorf("bookings after the row was removed: %d %v", n, err)
+		}
+		staff = hqu.Get("/booking").Body
+		if !strings.Contains(staff, "华侨大学开放日：已从批准的备案表中删除") || strings.Contains(staff, "无法识别") {
+			t.Errorf("the unit is not told its booked open day left the table:\n%s", staff)
+		}
+		if !strings.Contains(staff, "您的 1 个开放日场次已开放预约") {
+			t.Errorf("the new row's session is not bookable:\n%s", staff)
+		}
 	})
 }
 
 // setSlotsFieldType changes the type of 附件2's 开放时间 in the organiser's
 // form editor.
-func setSlotsFieldType(t *testing.T, e *apptest.Env, typ filing.FieldType) {
+func setSlotsFieldType(t *testing.T, f *openDayFiling, typ filing.FieldType) {
 	t.Helper()
-	admin := e.As(t, "admin")
+	admin := f.client("admin")
 	page := admin.Get("/campaigns/2026/forms/2").Body
 	form := url.Values{"version": {versionRe.FindStringSubmatch(page)[1]}}
 	fields := filing.DefaultTemplate(2).Fields

@@ -14,6 +14,7 @@ CREATE TABLE booking_filed (
     sessions TEXT NOT NULL DEFAULT '[]',
     capacity INTEGER NOT NULL DEFAULT 0,
     problem TEXT NOT NULL DEFAULT '',
+    removed BOOLEAN NOT NULL DEFAULT FALSE,
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX booking_filed_unit ON booking_filed(campaign_id, unit_code);
