@@ -25,7 +25,6 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/app"
-	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/db"
@@ -414,7 +413,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err := demo.LoadReports(ctx, a.Accounts, a.Campaigns, *a.Reports); err != nil {
 				return fmt.Errorf("load demo reports: %w", err)
 			}
-			if err := booking.LoadDemo(ctx, a.Booking); err != nil {
+			if err := demo.LoadBookings(ctx, a.Booking); err != nil {
 				return fmt.Errorf("load demo bookings: %w", err)
 			}
 			if err := demo.LoadNews(ctx, a.Accounts, a.Campaigns, a.News); err != nil {

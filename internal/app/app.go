@@ -147,7 +147,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
 	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
 		Cache: program.NewCache(4000, time.Minute)}
-	a.Filings.Published = a.Program.FilingChanged
+	a.Filings.Published = a.filingPublished
 	keys, err := booking.LoadKeys(cfg.SecretKey, cfg.DataDir)
 	if err != nil {
 		d.Close()
@@ -286,7 +286,7 @@ func (a *App) buildServer() error {
 	}).Routes(mux)
 	newsHandlers := &news.Handlers{Service: a.News, Server: s, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(600, time.Minute)}
 	newsHandlers.Routes(mux)
-	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos, Blocks: newsHandlers.CampaignBlock}).Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos, Blocks: newsHandlers.CampaignBlock, Listed: a.listed, Online: a.online}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)

@@ -270,7 +270,8 @@ func (s *Service) scanBooking(sc interface{ Scan(...any) error }) (Booking, erro
 	sl := &b.Slot
 	err := sc.Scan(&b.ID, &b.Code, &b.SlotID, &b.ActivityID, &b.CampaignID, &state, &b.Party, &b.Children, &nameEnc, &b.PhoneMasked, &b.Lang,
 		&created, &promoted, &cancelled, &checked, &online,
-		&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken, &sl.CheckedIn, &sl.Waiting)
+		&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken, &sl.CheckedIn, &sl.Waiting,
+		&sl.FromFiling, &sl.Flag, &sl.FlagDetail)
 	if err != nil {
 		return b, err
 	}

@@ -55,6 +55,11 @@ type Slot struct {
 	CheckedIn  int
 	// Waiting counts the parties on the waiting list, filled by listings.
 	Waiting int
+	// FromFiling marks a slot made from the filed 开放时间; Flag (FlagChanged,
+	// FlagDropped) says a later revision changed or dropped it while it had
+	// bookings, FlagDetail the session as newly filed.
+	FromFiling       bool
+	Flag, FlagDetail string
 }
 
 // Available is how many places are left.

@@ -15,10 +15,11 @@ import (
 // CheckIn admits the party of a booking to the activity, once. The entry
 // is a scanned ticket or a typed booking code. Errors: Invalid (field
 // entry: nothing readable), NotFound (no such booking, a forged ticket, a
-// ticket of another campaign or another activity), Unauthenticated,
-// Forbidden (not staff of the activity), Conflict (already checked in,
-// cancelled, on the waiting list).
-func (s *Service) CheckIn(ctx context.Context, activityID int64, entry string) (Booking, error) {
+// ticket of another campaign or another activity, a code no ticket has),
+// Unauthenticated, Forbidden (not staff of the activity), Conflict
+// (already checked in, cancelled, on the waiting list; a ticket for
+// another day unless confirm, see OtherDay).
+func (s *Service) CheckIn(ctx context.Context, activityID int64, entry string, confirm bool) (Booking, error) {
 	a, c, err := s.activity(ctx, activityID)
 	if err != nil {
 		return Booking{}, err
@@ -43,12 +44,12 @@ func (s *Service) CheckIn(ctx context.Context, activityID int64, entry string) (
 	default:
 		code := NormalizeCode(entry)
 		if !validCode(code) {
-			return Booking{}, (errs.Fields{"entry": {Key: "booking.error.entry"}}).Err()
+			return Booking{}, errs.New(errs.NotFound, "booking.checkin.no_such_code", entry)
 		}
 		b, err = s.byCode(ctx, code)
 	}
 	if errs.Is(err, errs.NotFound) {
-		return Booking{}, errs.New(errs.NotFound, "booking.checkin.unknown")
+		return Booking{}, errs.New(errs.NotFound, "booking.checkin.no_such_code", entry)
 	}
 	if err != nil {
 		return Booking{}, err
@@ -65,6 +66,9 @@ func (s *Service) CheckIn(ctx context.Context, activityID int64, entry string) (
 		return b, errs.New(errs.Conflict, "booking.checkin.waiting")
 	}
 	now := s.now()
+	if !confirm && OtherDay(b, now) {
+		return b, errs.New(errs.Conflict, "booking.checkin.other_day", b.Slot.Start.In(clock.Zone).Format("2006-01-02"))
+	}
 	var by any
 	if p := account.FromContext(ctx); p != nil {
 		by = p.ID
@@ -86,6 +90,12 @@ func (s *Service) CheckIn(ctx context.Context, activityID int64, entry string) (
 	b.State, b.CheckedInAt = StateCheckedIn, now
 	b.Slot.CheckedIn += b.Party
 	return b, nil
+}
+
+// OtherDay reports whether the booking's slot is on another day than now:
+// staff confirm before admitting it.
+func OtherDay(b Booking, now time.Time) bool {
+	return b.Slot.Start.In(clock.Zone).Format("2006-01-02") != now.In(clock.Zone).Format("2006-01-02")
 }
 
 // Occupancy is how full an activity's slots and its venue are.

@@ -55,6 +55,7 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /activities/{id}/booking/rules", h.rulesPost)
 	mux.HandleFunc("POST /activities/{id}/booking/slots", h.slotsPost)
 	mux.HandleFunc("POST /activities/{id}/booking/slots/{slot}/delete", h.slotDelete)
+	mux.HandleFunc("POST /activities/{id}/booking/slots/{slot}/capacity", h.slotCapacity)
 	mux.HandleFunc("POST /activities/{id}/booking/online", h.onlinePost)
 	mux.HandleFunc("GET /activities/{id}/booking/bookings.csv", h.export)
 	mux.HandleFunc("GET /activities/{id}/checkin", h.checkinForm)

@@ -15,6 +15,7 @@ import (
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/program"
 )
 
@@ -34,7 +35,7 @@ func setup(t *testing.T, e *apptest.Env) fixture { return setupTB(t, e) }
 func setupTB(t testing.TB, e *apptest.Env) fixture {
 	t.Helper()
 	ctx := account.AsSystem(context.Background())
-	if err := booking.LoadDemo(ctx, e.App.Booking); err != nil {
+	if err := demo.LoadBookings(ctx, e.App.Booking); err != nil {
 		t.Fatalf("load demo bookings: %v", err)
 	}
 	c, err := e.App.Campaigns.Get(ctx, "2026")

@@ -369,12 +369,13 @@ func (s *Service) DeleteSlot(ctx context.Context, slotID int64) error {
 }
 
 const slotColumns = `s.id, s.activity_id, s.campaign_id, s.start_at, s.end_at, s.capacity, s.taken, s.checked_in,
-	(SELECT COUNT(*) FROM bookings b WHERE b.slot_id = s.id AND b.state = 'waiting')`
+	(SELECT COUNT(*) FROM bookings b WHERE b.slot_id = s.id AND b.state = 'waiting'), s.from_filing, s.flag, s.flag_detail`
 
 func scanSlot(sc interface{ Scan(...any) error }) (Slot, error) {
 	var sl Slot
 	var start, end db.Time
-	err := sc.Scan(&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken, &sl.CheckedIn, &sl.Waiting)
+	err := sc.Scan(&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken, &sl.CheckedIn, &sl.Waiting,
+		&sl.FromFiling, &sl.Flag, &sl.FlagDetail)
 	sl.Start, sl.End = start.In(clock.Zone), end.In(clock.Zone)
 	return sl, err
 }

@@ -19,18 +19,31 @@ type staffEntry struct {
 	Manage    bool
 	HasRules  bool
 	SlotCount int
+	// Flagged counts the slots a later revision of the filing changed or
+	// dropped while they had bookings.
+	Flagged int
+	// Today is the activity's occupancy today, for check-in staff.
+	Today *DayLoad
 }
 
 type staffPage struct {
 	web.Page
 	Items []staffEntry
+	// Filed counts the open-day sessions the unit's approved filings made
+	// bookable; Problems the open days whose filed time could not be read.
+	Filed    int
+	Problems []FiledProblem
+	// CheckinOnly is set for check-in staff, who see today's occupancy
+	// of their activities and nothing else.
+	CheckinOnly bool
 }
 
 // staffHome lists the activities the signed-in person manages or checks
 // visitors in for.
 func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if account.FromContext(ctx) == nil {
+	pr := account.FromContext(ctx)
+	if pr == nil {
 		h.Server.Error(w, r, errs.New(errs.Unauthenticated, "error.unauthenticated"))
 		return
 	}
@@ -43,7 +56,8 @@ func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := staffPage{Page: web.PageFor(r, "booking.title.staff")}
+	p := staffPage{Page: web.PageFor(r, "booking.title.staff"), CheckinOnly: pr.ChecksInOnly()}
+	now := h.Service.now()
 	for _, c := range cs {
 		if c.State != campaign.StatePublished {
 			continue
@@ -53,14 +67,31 @@ func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 			h.Server.Error(w, r, err)
 			return
 		}
+		filed, err := h.Service.FiledFor(ctx, c.ID, pr.Org.Code)
+		if err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+		if !p.CheckinOnly {
+			p.Filed += filed.Bookable
+			p.Problems = append(p.Problems, filed.Problems...)
+		}
 		for _, a := range as {
 			if !a.Onsite() || !h.Service.CanCheckIn(ctx, a, c) {
 				continue
 			}
-			e := staffEntry{A: a, C: c, Manage: h.Service.CanManage(ctx, a, c)}
+			e := staffEntry{A: a, C: c, Manage: h.Service.CanManage(ctx, a, c), Flagged: filed.Flagged[a.ID]}
 			_, e.HasRules, _ = h.Service.Rules(ctx, a.ID)
 			if !e.HasRules && !e.Manage {
 				continue
+			}
+			if p.CheckinOnly {
+				load, err := h.Service.DayLoad(ctx, a.ID, now)
+				if err != nil {
+					h.Server.Error(w, r, err)
+					return
+				}
+				e.Today = &load
 			}
 			p.Items = append(p.Items, e)
 		}
@@ -82,6 +113,9 @@ type managePage struct {
 	RulesErrors map[string]string
 	SlotsErrors map[string]string
 	Error       string
+	// Filed counts the slots made from the filing; Flagged those a later
+	// revision changed or dropped while they had bookings.
+	Filed, Flagged int
 }
 
 func (h *Handlers) manageData(r *http.Request) (managePage, error) {
@@ -113,6 +147,7 @@ func (h *Handlers) manageData(r *http.Request) (managePage, error) {
 		return p, err
 	}
 	p.Slots = p.views(p.Occ.Slots, h.Service.now())
+	p.Filed, p.Flagged = countFiled(p.Occ.Slots)
 	if p.Bookings, err = h.Service.Bookings(ctx, a.ID); err != nil {
 		return p, err
 	}
@@ -180,17 +215,10 @@ func (h *Handlers) slotsPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) slotDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
+	id, slotID, err := h.activitySlot(r)
+	if id == 0 {
 		h.Server.Error(w, r, err)
 		return
-	}
-	slotID, err := pathID(r, "slot")
-	if err == nil {
-		var sl Slot
-		if sl, err = h.Service.Slot(r.Context(), slotID); err == nil && sl.ActivityID != id {
-			err = errs.NotFoundf("slot %d is not of activity %d", slotID, id)
-		}
 	}
 	if err == nil {
 		err = h.Service.DeleteSlot(r.Context(), slotID)
@@ -258,6 +286,8 @@ type checkinPage struct {
 	Error   string
 	Already bool
 	Entry   string
+	// Confirm asks whether to admit a ticket for another day.
+	Confirm bool
 }
 
 func (h *Handlers) checkinData(r *http.Request) (checkinPage, error) {
@@ -294,7 +324,7 @@ func (h *Handlers) checkinPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	entry := r.PostFormValue("entry")
-	b, cerr := h.Service.CheckIn(r.Context(), id, entry)
+	b, cerr := h.Service.CheckIn(r.Context(), id, entry, r.PostFormValue("confirm") == "1")
 	if e, ok := errs.As(cerr); cerr != nil && (!ok || e.Code == errs.Forbidden || e.Code == errs.Unauthenticated) {
 		h.Server.Error(w, r, cerr)
 		return
@@ -311,6 +341,7 @@ func (h *Handlers) checkinPost(w http.ResponseWriter, r *http.Request) {
 		p.Error = web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...)
 		p.Already = b.State == StateCheckedIn
 		p.Entry = entry
+		p.Confirm = b.State == StateActive && OtherDay(b, h.Service.now())
 	}
 	if b.Code != "" {
 		p.Result = &b

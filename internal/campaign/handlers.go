@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"mime"
@@ -25,6 +26,11 @@ type Handlers struct {
 	// Blocks adds sections other parts of sciweek show on the campaign
 	// home (its news and notices).
 	Blocks func(r *http.Request, c Campaign) template.HTML
+	// Listed counts a campaign's activities in the public program, so the
+	// home features a week the public can take part in.
+	Listed func(ctx context.Context, c Campaign) int
+	// Online says whether the whole week moved online, and why.
+	Online func(ctx context.Context, c Campaign) (reason string, online bool)
 }
 
 // Routes registers the campaign pages and API paths.
@@ -59,8 +65,10 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, na
 // View is a campaign prepared for a page in one language.
 type View struct {
 	Campaign
-	lang string
-	now  time.Time
+	// OnlineReason is why the whole week moved online, when it did.
+	OnlineReason string
+	lang         string
+	now          time.Time
 }
 
 func (h *Handlers) view(r *http.Request, c Campaign) View {
@@ -110,17 +118,14 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 	}
 	p := homePage{Page: web.PageFor(r, "home.title")}
 	now := h.Service.Clock.Now()
-	for _, c := range cs {
-		v := h.view(r, c)
-		// The current campaign is the first published one not yet closed.
-		if p.Current == nil && c.State == StatePublished && c.PhaseAt(now) != PhaseClosed {
-			p.Current = &v
-			continue
-		}
-		p.Others = append(p.Others, v)
+	if i := h.featured(r.Context(), cs, now); i >= 0 {
+		v := h.view(r, cs[i])
+		p.Current = &v
 	}
-	if p.Current == nil && len(p.Others) > 0 {
-		p.Current, p.Others = &p.Others[0], p.Others[1:]
+	for _, c := range cs {
+		if (p.Current == nil || c.ID != p.Current.ID) && now.After(c.EndsAt()) {
+			p.Others = append(p.Others, h.view(r, c))
+		}
 	}
 	h.render(w, r, http.StatusOK, "home.html", p)
 }
@@ -140,6 +145,7 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 	}
 	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
 	p.Title = c.Title
+	h.followSwitch(r.Context(), &p.C)
 	if h.Blocks != nil {
 		p.Blocks = h.Blocks(r, c)
 	}
@@ -153,6 +159,7 @@ func (h *Handlers) notice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := showPage{Page: web.PageFor(r, "notice.title_of", c.Title), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+	h.followSwitch(r.Context(), &p.C)
 	h.render(w, r, http.StatusOK, "notice.html", p)
 }
 
@@ -202,6 +209,10 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
 	pr, err := account.RequireLogin(r)
 	if err != nil {
 		h.Server.Error(w, r, err)
+		return
+	}
+	if pr.ChecksInOnly() {
+		web.Redirect(w, r, CheckinHome)
 		return
 	}
 	cs, err := h.Service.List(r.Context(), Filter{Editable: true})

@@ -115,6 +115,13 @@ func LoadReports(ctx context.Context, accounts *account.Service, campaigns *camp
 		in := report.Input{Sections: report.Sections{
 			Implementation: "学校成立科技活动周领导小组，科研处牵头，各学院分工组织。",
 		}, Figures: map[string]string{}}
+		// 华侨大学's report opens before the week, so the demo shows one
+		// taking uploads.
+		if now := reports.Clock.Now(); now.Before(c.Start) {
+			if err := reports.OpenEarly(sys, c, "hqu", now); err != nil {
+				return fmt.Errorf("demo report opened early: %w", err)
+			}
+		}
 		if _, err := reports.Save(sys, c, "hqu", 0, in); err != nil {
 			return fmt.Errorf("demo draft report: %w", err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/booking"
+	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/program"
 )
 
@@ -19,7 +20,7 @@ import (
 func TestBrowserBooking(t *testing.T) {
 	env := apptest.New(t)
 	ctx := account.AsSystem(context.Background())
-	if err := booking.LoadDemo(ctx, env.App.Booking); err != nil {
+	if err := demo.LoadBookings(ctx, env.App.Booking); err != nil {
 		t.Fatal(err)
 	}
 	c, _ := env.App.Campaigns.Get(ctx, "2026")
@@ -80,7 +81,9 @@ func TestBrowserBooking(t *testing.T) {
 	b.open(fmt.Sprintf("/activities/%d/checkin", a.ID), "#entry")
 	before := b.text(fmt.Sprintf(`tr[data-slot="%d"] .checked`, slot.ID))
 	b.fill("#entry", second)
-	b.click(`#checkin-form button[type=submit]`, ".checkin-result")
+	b.click(`#checkin-form button[type=submit]`, "#checkin-confirm")
+	b.shows(".checkin-result", "不是今天的场次")
+	b.click("#checkin-confirm", ".checkin-result.good")
 	b.shows(".checkin-result", "签到成功")
 	b.shows("#checkin-party", "2")
 	if after := b.text(fmt.Sprintf(`tr[data-slot="%d"] .checked`, slot.ID)); before != "0" || after != "2" {

@@ -78,17 +78,9 @@ func (s *Service) syncFiling(ctx context.Context, filingID int64) error {
 	if err != nil {
 		return err
 	}
-	var items []filing.Item
-	if f.ApprovedRevision > 0 {
-		revs, err := s.Filings.Revisions(sys, f.ID)
-		if err != nil {
-			return err
-		}
-		for _, r := range revs {
-			if r.Number == f.ApprovedRevision {
-				items = r.Items
-			}
-		}
+	items, err := s.Filings.ApprovedRevisionItems(sys, f)
+	if err != nil {
+		return err
 	}
 	t, _, err := s.Filings.Template(sys, c, f.Table)
 	if err != nil {

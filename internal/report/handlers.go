@@ -39,6 +39,7 @@ type Handlers struct {
 func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /campaigns/{slug}/reports", h.board)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/extend", h.extend)
+	mux.HandleFunc("POST /campaigns/{slug}/reports/open-early", h.openEarly)
 	mux.HandleFunc("GET /campaigns/{slug}/reports/{org}", h.show)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/{org}", h.save)
 	mux.HandleFunc("POST /reports/{id}/media", h.upload)
@@ -119,6 +120,9 @@ type showPage struct {
 	MinPhoto      media.Size
 	MaxPhoto      media.Size
 	Today         string
+	// NotYet says the report does not open before Opens.
+	NotYet bool
+	Opens  time.Time
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +154,9 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 		Offer: offer, Limits: lim, MaxVideo: media.Length(lim.VideoMax), MinPhoto: media.Size(lim.PhotoMin), MaxPhoto: media.Size(lim.PhotoMax),
 		Today: h.Service.Clock.Now().In(clock.Zone).Format("2006-01-02")}
 	page.Late = h.Service.Clock.Now().After(page.Deadline)
-	page.CanWrite = canWrite(ctx, org) && rep.Editable() && !page.Late
+	page.Opens = h.Service.Opens(ctx, c, rep.OrgID)
+	page.NotYet = h.Service.Clock.Now().Before(page.Opens)
+	page.CanWrite = canWrite(ctx, org) && rep.Editable() && !page.Late && !page.NotYet
 	page.CanSubmit = page.CanWrite && rep.ID != 0
 	page.Owner = canWrite(ctx, org) && rep.ID != 0
 	page.Review = CanReview(ctx, rep)
@@ -517,6 +523,10 @@ type boardPage struct {
 	Counts    map[State]int
 	Admin     bool
 	ExtendErr string
+	// BeforeWeek offers to open single reports early; Opens is when each
+	// organisation's opens, by id.
+	BeforeWeek bool
+	Opens      map[int64]time.Time
 }
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
@@ -540,6 +550,7 @@ func (h *Handlers) showBoard(w http.ResponseWriter, r *http.Request, c campaign.
 	}
 	page := boardPage{Page: web.PageFor(r, "report.board.title"), C: c, Rows: rows, Counts: map[State]int{}, Admin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr}
 	page.Wide = true
+	page.BeforeWeek, page.Opens = h.opensOf(r.Context(), c, rows)
 	for _, row := range rows {
 		page.Counts[row.State]++
 	}

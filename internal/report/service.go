@@ -225,6 +225,9 @@ func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string,
 	if !canWrite(ctx, org) {
 		return Report{}, errs.ForbiddenErr()
 	}
+	if err := s.opened(ctx, c, org.ID); err != nil {
+		return Report{}, err
+	}
 	secs, figs, parts, cov, err := in.check()
 	if err != nil {
 		return Report{}, err
@@ -322,7 +325,7 @@ func (s *Service) open(ctx context.Context, id int64) (Report, campaign.Campaign
 	if deadline := s.Deadline(ctx, c, org.ID); s.Clock.Now().After(deadline) {
 		return r, c, org, errs.New(errs.DeadlinePassed, "report.error.deadline", deadline.In(clock.Zone).Format("2006-01-02 15:04"))
 	}
-	return r, c, org, nil
+	return r, c, org, s.opened(ctx, c, org.ID)
 }
 
 // Submit sends the report for review. The four sections must be written.
@@ -446,6 +449,9 @@ func (s *Service) reviewable(ctx context.Context, id int64, version int) (Report
 func (s *Service) Approve(ctx context.Context, id int64, version int, comment string) error {
 	r, err := s.reviewable(ctx, id, version)
 	if err != nil {
+		return err
+	}
+	if err := s.openedByID(ctx, id); err != nil {
 		return err
 	}
 	org, err := s.Accounts.OrgByID(ctx, r.OrgID)

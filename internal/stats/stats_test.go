@@ -12,7 +12,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
-	"github.com/sciweek/sciweek/internal/booking"
+	"github.com/sciweek/sciweek/internal/demo"
 )
 
 func TestStatistics(t *testing.T) {
@@ -76,7 +76,7 @@ func TestStatistics(t *testing.T) {
 func TestBookedAndCheckedIn(t *testing.T) {
 	e := apptest.New(t)
 	ctx := account.AsSystem(context.Background())
-	if err := booking.LoadDemo(ctx, e.App.Booking); err != nil {
+	if err := demo.LoadBookings(ctx, e.App.Booking); err != nil {
 		t.Fatal(err)
 	}
 	var booked, checkedIn int

@@ -1,0 +1,77 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/program"
+)
+
+// TestBrowserFiledOpenDay: a unit files an open day with its opening times
+// and places per session, 丰泽区 and the city approve it, and the public
+// books one of the sessions on a phone with nobody typing them again.
+func TestBrowserFiledOpenDay(t *testing.T) {
+	env := apptest.Start(t, apptest.Options{NoDemoFilings: true})
+	b := newBrowser(t, env.URL)
+	b.acceptDialogs()
+
+	b.login("hqu")
+	b.open("/campaigns/2026/filings/hqu/2/items/new", "#f_unit_name")
+	b.fill("#f_unit_name", "华侨大学")
+	b.fill("#f_open_content", "材料科学重点实验室向公众开放")
+	b.fill("#f_address", "泉州市丰泽区城华北路269号")
+	b.fill("#f_contact", "林老师")
+	b.fill("#f_phone", "13812345678")
+	b.fill("#f_slots", "2026-12-20 09:00-11:00\n2026-12-20 14:00-16:00\n2026-12-21 09:00-11:00")
+	b.fill("#f_capacity", "25")
+	b.click(`main form button[type=submit]`, ".item")
+	b.click(`form[action$="/submit"] button`, ".flash")
+	b.logout()
+
+	for _, reviewer := range []string{"fengze", "admin"} {
+		b.login(reviewer)
+		b.open("/campaigns/2026/filings/hqu/2", "#approve")
+		b.click("#approve", ".flash")
+		b.logout()
+	}
+
+	ctx := account.AsSystem(context.Background())
+	c, _ := env.App.Campaigns.Get(ctx, "2026")
+	as, _ := env.App.Program.List(ctx, c, program.Filter{OpenDay: true, Unit: "hqu"})
+	if len(as) != 1 {
+		t.Fatalf("hqu's open days in the program: %d", len(as))
+	}
+	a := as[0]
+
+	b.login("hqu")
+	b.shows(".dash-campaign", "您的 3 个开放日场次已开放预约")
+	b.open("/booking", "main h1")
+	b.shows("main", "您的 3 个开放日场次已开放预约")
+	b.click(fmt.Sprintf(`a[href="/activities/%d/booking"]`, a.ID), "#slot-list")
+	b.shows(".slot-list", "备案场次", "名额 25")
+	b.fitsWidth("booking-filed-slots")
+	b.screenshot("booking-filed-slots")
+	b.logout()
+
+	slots, err := env.App.Booking.Slots(ctx, a.ID)
+	if err != nil || len(slots) != 3 {
+		t.Fatalf("generated slots: %d %v", len(slots), err)
+	}
+	b.open(fmt.Sprintf("/activities/%d/book", a.ID), "#name")
+	b.do("choose the slot", chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=slot][value="%d"]`, slots[1].ID))))
+	b.fill("#name", "陈小明")
+	b.fill("#phone", "138 0013 8000")
+	b.fill("#party_size", "2")
+	b.do("agree", chromedp.Click(chromedp.CSS("#consent")))
+	b.click(`form.booking-form button[type=submit]`, "#booking-code")
+	b.shows("#ticket-party", "2")
+	b.fitsWidth("booking-filed-ticket")
+	if got, _ := env.App.Booking.Slot(ctx, slots[1].ID); got.Taken != 2 {
+		t.Errorf("places taken in the booked session: %d", got.Taken)
+	}
+}
