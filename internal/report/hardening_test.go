@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/media/mediatest"
@@ -134,6 +135,26 @@ func TestDownloadNameFollowsTheContent(t *testing.T) {
 		}
 		if cd := hqu.Get(m.URL).Header.Get("Content-Disposition"); !strings.Contains(cd, "old.jpg") || strings.Contains(cd, "html") {
 			t.Errorf("an old .html name downloads as %q", cd)
+		}
+	})
+}
+
+// TestFragmentedVideoLength uploads fragmented movies whose movie header
+// says one minute while their fragments run ten: they are refused as ten
+// minutes long, and nothing is stored.
+func TestFragmentedVideoLength(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		hqu := e.As(t, "hqu")
+		hqu.Header = http.Header{"Accept": {"application/json"}}
+		id := reportID(t, hqu)
+		for _, how := range []mediatest.How{mediatest.TrexDefault, mediatest.TfhdDefault, mediatest.TrunSamples, mediatest.SidxOnly} {
+			res := upload(t, hqu, id, "video", "活动.mp4", mediatest.Fragmented(time.Minute, 60, 10*time.Second, how))
+			if msg := refusal(t, res).Error.Message; res.Status != 422 || !strings.Contains(msg, "10分钟，超过3分钟") {
+				t.Errorf("fragments written as %d: %d %s", how, res.Status, res.Body)
+			}
+		}
+		if n := mediaCount(t, hqu, id); n != 0 {
+			t.Errorf("a ten-minute video was stored: %d", n)
 		}
 	})
 }
