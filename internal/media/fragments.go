@@ -68,16 +68,9 @@ func (fr *fragments) readTraf(p []byte) error {
 				dflt = binary.BigEndian.Uint32(p[off : off+4])
 			}
 		case "tfdt":
-			if len(p) < 8 {
+			var ok bool
+			if base, ok = fullBoxValue(p); !ok {
 				return ErrNotMP4
-			}
-			if p[0] == 1 {
-				if len(p) < 12 {
-					return ErrNotMP4
-				}
-				base = binary.BigEndian.Uint64(p[4:12])
-			} else {
-				base = uint64(binary.BigEndian.Uint32(p[4:8]))
 			}
 		case "trun":
 			if !hasHeader {
@@ -183,16 +176,9 @@ func readMvex(p []byte, fr *fragments) (mehd uint64, err error) {
 	err = children(p, func(typ string, p []byte) error {
 		switch typ {
 		case "mehd":
-			if len(p) < 8 {
+			var ok bool
+			if mehd, ok = fullBoxValue(p); !ok {
 				return ErrNotMP4
-			}
-			if p[0] == 1 {
-				if len(p) < 12 {
-					return ErrNotMP4
-				}
-				mehd = binary.BigEndian.Uint64(p[4:12])
-			} else {
-				mehd = uint64(binary.BigEndian.Uint32(p[4:8]))
 			}
 		case "trex":
 			// version and flags, track, description index, duration, …
@@ -214,4 +200,16 @@ func addSat(a, b uint64) uint64 {
 		return math.MaxUint64
 	}
 	return a + b
+}
+
+// fullBoxValue reads the one time value of a full box (tfdt, mehd): 64 bits
+// in version 1, 32 bits otherwise.
+func fullBoxValue(p []byte) (uint64, bool) {
+	switch {
+	case len(p) >= 12 && p[0] == 1:
+		return binary.BigEndian.Uint64(p[4:12]), true
+	case len(p) >= 8 && p[0] != 1:
+		return uint64(binary.BigEndian.Uint32(p[4:8])), true
+	}
+	return 0, false
 }
