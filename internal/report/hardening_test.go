@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/media/mediatest"
+	"github.com/sciweek/sciweek/internal/report"
 )
 
 // padded is a JPEG made exactly n bytes long with bytes after its end,
@@ -155,6 +157,83 @@ func TestFragmentedVideoLength(t *testing.T) {
 		}
 		if n := mediaCount(t, hqu, id); n != 0 {
 			t.Errorf("a ten-minute video was stored: %d", n)
+		}
+	})
+}
+
+// TestParticipantsOnlyForOwnProjects saves a report with participants for a
+// made-up project and for another unit's: refused beside the field,
+// nothing saved; the unit's own approved project is accepted.
+func TestParticipantsOnlyForOwnProjects(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := account.AsSystem(context.Background())
+		c, err := e.App.Campaigns.Get(ctx, "2026")
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := e.App.Filings.ApprovedItems(ctx, c, 1, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unit, otherUID string
+		for _, it := range items {
+			if unit == "" {
+				unit = it.OrgCode
+			} else if it.OrgCode != unit && otherUID == "" {
+				otherUID = it.UID
+			}
+		}
+		own, _ := e.App.Reports.Activities(ctx, c, report.Report{OrgCode: unit})
+		if len(own) == 0 || otherUID == "" {
+			t.Fatalf("no approved projects of two units: %d %q", len(own), otherUID)
+		}
+		if _, err := e.App.Accounts.CreateAccount(ctx, account.AccountInput{OrgCode: unit, Username: "clerk", Password: "clerk-password-1",
+			Roles: []account.Role{account.RoleFiler}}); err != nil {
+			t.Fatal(err)
+		}
+		qztc := e.Client(t)
+		qztc.Login("clerk", "clerk-password-1")
+		path := "/campaigns/2026/reports/" + unit
+		save := func(extra url.Values) *apptest.Response {
+			page := qztc.Get(path)
+			form := url.Values{"people_on_site": {"100"}}
+			if m := versionRe.FindStringSubmatch(page.Body); m != nil {
+				form.Set("version", m[1])
+			}
+			for k, v := range extra {
+				form[k] = v
+			}
+			return qztc.PostForm(path, form)
+		}
+		participants := func() map[string]int {
+			var list struct {
+				Items []struct {
+					Unit         string         `json:"unit"`
+					Participants map[string]int `json:"participants"`
+				} `json:"items"`
+			}
+			qztc.Get("/api/v1/campaigns/2026/reports").JSON(t, &list)
+			for _, it := range list.Items {
+				if it.Participants != nil {
+					return it.Participants
+				}
+			}
+			return nil
+		}
+		for _, bad := range []string{"p_made-up-uid", "p_" + otherUID} {
+			res := save(url.Values{bad: {"50000"}, "p_" + own[0].UID: {"120"}})
+			if res.Status != 422 || !strings.Contains(res.Body, "不是本单位已通过审核的项目") {
+				t.Errorf("%s: %d", bad, res.Status)
+			}
+			if p := participants(); len(p) != 0 {
+				t.Errorf("%s: saved %v", bad, p)
+			}
+		}
+		if res := save(url.Values{"p_" + own[0].UID: {"120"}, "p_made-up-uid": {""}}); res.Status != 303 {
+			t.Fatalf("own project: %d %s", res.Status, res.Body)
+		}
+		if p := participants(); len(p) != 1 || p[own[0].UID] != 120 {
+			t.Errorf("own project saved as %v", p)
 		}
 	})
 }
