@@ -37,7 +37,8 @@ type Rules struct {
 	OnlineAt time.Time
 }
 
-// Venue is a place whose capacity activities held there share.
+// Venue is a place whose capacity the activities of the unit that declared
+// it share when held there at the same time.
 type Venue struct {
 	ID       int64
 	Name     string

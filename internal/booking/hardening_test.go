@@ -6,7 +6,10 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/booking"
+	"github.com/sciweek/sciweek/internal/program"
 )
 
 // TestCheckInOfAnotherUnitsTicketShowsNothing presents at one unit's door
@@ -53,5 +56,66 @@ func TestSlotsAndWindowWithinTheCampaign(t *testing.T) {
 			{Name: "a slot in the week", As: "qztc", Method: "POST", Path: slots, JSON: day("2026-12-21"), Status: 201},
 			{Name: "a slot before the week", As: "qztc", Method: "POST", Path: slots, JSON: day("2026-11-27"), Status: 201},
 		})
+	})
+}
+
+// sameUnit returns two public on-site activities of one unit.
+func (f fixture) sameUnit(t *testing.T) (program.Activity, program.Activity) {
+	t.Helper()
+	ctx := account.AsSystem(context.Background())
+	c, err := f.e.App.Campaigns.Get(ctx, "2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := f.e.App.Program.List(ctx, c, program.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]program.Activity{}
+	for _, a := range as {
+		if !a.Onsite() || len(a.Days) == 0 {
+			continue
+		}
+		if b, ok := seen[a.UnitCode]; ok {
+			return b, a
+		}
+		seen[a.UnitCode] = a
+	}
+	t.Fatal("no unit with two on-site activities")
+	return program.Activity{}, program.Activity{}
+}
+
+// TestVenueOfAnotherUnit has a unit declare, for its own activity, a venue
+// with the name of another unit's venue and a capacity of 1: the other
+// unit's venue keeps its capacity and its bookings go on.
+func TestVenueOfAnotherUnit(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := setup(t, e)
+		ctx := account.AsSystem(context.Background())
+		rules := booking.RulesInput{Opens: "2026-11-01T09:00", Closes: "2026-12-30T09:00", MaxParty: "5", Venue: "东海大街礼堂", VenueCapacity: "50"}
+		if err := e.App.Booking.SetRules(ctx, f.other.ID, rules); err != nil {
+			t.Fatal(err)
+		}
+		day := map[string]any{"days": []string{"2026-12-24"}, "from": "19:00", "to": "20:00", "capacity": "20"}
+		e.Run(t, []apptest.Scenario{
+			{Name: "qztc declares yeu's venue name for its own open day", As: "qztc", Method: "PUT", Path: fmt.Sprintf("/api/v1/activities/%d/booking-rules", f.openDay.ID),
+				JSON: map[string]string{"opens": "2026-11-01T09:00", "closes": "2026-12-30T09:00", "max_party": "5", "venue": "东海大街礼堂", "venue_capacity": "1"}, Status: 200},
+			{Name: "and adds a slot at the same time", As: "qztc", Method: "POST", Path: fmt.Sprintf("/api/v1/activities/%d/slots", f.openDay.ID), JSON: day, Status: 201},
+		})
+		if _, err := e.App.Booking.AddSlots(ctx, f.other.ID, booking.SlotsInput{Days: []string{"2026-12-24"}, From: "19:00", To: "20:00", Capacity: "20"}); err != nil {
+			t.Fatal(err)
+		}
+		all, _ := e.App.Booking.Slots(ctx, f.other.ID)
+		slot := all[len(all)-1].ID
+		for i, party := range []int{5, 5, 3} {
+			if status, a := book(t, e.URL, slot, bookingJSON("访客", fmt.Sprintf("1380013800%d", i), party)); status != 201 {
+				t.Errorf("booking %d at yeu's venue: %d %+v", i, status, a)
+			}
+		}
+		theirs, _, _ := e.App.Booking.Rules(ctx, f.other.ID)
+		mine, _, _ := e.App.Booking.Rules(ctx, f.openDay.ID)
+		if theirs.Venue == nil || theirs.Venue.Capacity != 50 || mine.Venue == nil || mine.Venue.ID == theirs.Venue.ID || mine.Venue.Capacity != 1 {
+			t.Errorf("venues: theirs %+v, mine %+v", theirs.Venue, mine.Venue)
+		}
 	})
 }

@@ -204,12 +204,15 @@ func (s *Service) SetRules(ctx context.Context, activityID int64, in RulesInput)
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var venueID any
 		if venue != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO booking_venues (campaign_id, name, capacity) VALUES (?, ?, ?)
-				ON CONFLICT (campaign_id, name) DO UPDATE SET capacity = excluded.capacity`, c.ID, venue, venueCap); err != nil {
+			// A venue is the activity's unit's own: another unit's venue of
+			// the same name is another venue, whose capacity this never
+			// touches.
+			if _, err := tx.Exec(ctx, `INSERT INTO booking_venues (campaign_id, org_code, name, capacity) VALUES (?, ?, ?, ?)
+				ON CONFLICT (campaign_id, org_code, name) DO UPDATE SET capacity = excluded.capacity`, c.ID, a.UnitCode, venue, venueCap); err != nil {
 				return err
 			}
 			var id int64
-			if err := tx.QueryRow(ctx, `SELECT id FROM booking_venues WHERE campaign_id = ? AND name = ?`, c.ID, venue).Scan(&id); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT id FROM booking_venues WHERE campaign_id = ? AND org_code = ? AND name = ?`, c.ID, a.UnitCode, venue).Scan(&id); err != nil {
 				return err
 			}
 			venueID = id
