@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -116,6 +119,91 @@ func TestVenueOfAnotherUnit(t *testing.T) {
 		mine, _, _ := e.App.Booking.Rules(ctx, f.openDay.ID)
 		if theirs.Venue == nil || theirs.Venue.Capacity != 50 || mine.Venue == nil || mine.Venue.ID == theirs.Venue.ID || mine.Venue.Capacity != 1 {
 			t.Errorf("venues: theirs %+v, mine %+v", theirs.Venue, mine.Venue)
+		}
+	})
+}
+
+// TestOneAddressCannotTakeASlot has one address rush a slot of 40 places
+// with made-up numbers, as a script would: it gets its share and no more,
+// every answer is 201, 409, 422 or 429, and the unit sees the burst on the
+// activity's booking page and cancels it in one action.
+func TestOneAddressCannotTakeASlot(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := setup(t, e)
+		ctx := account.AsSystem(context.Background())
+		slot := f.slot(t, f.openDay, 8, 40)
+		waiting, _ := book(t, e.URL, slot, `{"name": "先到者", "phone": "13700137000", "party_size": 2, "consent": true}`)
+		if waiting != 201 {
+			t.Fatalf("first booking: %d", waiting)
+		}
+
+		script := clientFrom()
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		var wg sync.WaitGroup
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status, _ := post(t, script, e.URL, slot, bookingJSON("机器人", fmt.Sprintf("1391234%04d", i), 1))
+				mu.Lock()
+				statuses[status]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		for status := range statuses {
+			if status != 201 && status != 409 && status != 422 && status != 429 {
+				t.Errorf("answered %d: %v", status, statuses)
+			}
+		}
+		share := booking.DefaultGuard.AddressShare(40, 5)
+		if statuses[201] == 0 || statuses[201] > share || statuses[429] < 40-share {
+			t.Errorf("one address booked %d places of 40 (share %d): %v", statuses[201], share, statuses)
+		}
+		if sl, _ := e.App.Booking.Slot(ctx, slot); sl.Taken != 2+statuses[201] {
+			t.Errorf("slot taken %d", sl.Taken)
+		}
+
+		// Made-up numbers are refused as such; real ones, landlines too, pass.
+		for _, phone := range []string{"12345678901", "19412345678", "14012345678", "16012345678", "1380013800", "00000000000", "0595-1234567", "010-0234567", "138001380001"} {
+			status, a := book(t, e.URL, slot, bookingJSON("王五", phone, 1))
+			if status != 422 || a.Error.Fields["phone"] == "" {
+				t.Errorf("%s: %d %+v", phone, status, a)
+			}
+		}
+		for _, phone := range []string{"0595-22579330", "(010) 8765 4321", "+86 199 1234 5678", "+86 595 2257 9331", "166-1234-5678"} {
+			if status, a := book(t, e.URL, slot, bookingJSON("王五", phone, 1)); status != 201 {
+				t.Errorf("%s: %d %+v", phone, status, a)
+			}
+		}
+
+		// The unit sees the burst and cancels it.
+		page := fmt.Sprintf("/activities/%d/booking", f.openDay.ID)
+		res := e.As(t, "qztc").Get(page)
+		m := regexp.MustCompile(`name="address" value="([0-9a-f]+)"`).FindStringSubmatch(res.Body)
+		if res.Status != 200 || !strings.Contains(res.Body, "可疑的集中预约") || !strings.Contains(res.Body, "127.0.") || m == nil {
+			t.Fatalf("the booking page shows no burst: %d", res.Status)
+		}
+		if strings.Count(res.Body, `name="address"`) != 1 {
+			t.Errorf("more than the one burst shown")
+		}
+		if res := e.As(t, "hqu").PostForm(page+"/bursts/cancel", url.Values{"address": {m[1]}}); res.Status != 403 {
+			t.Errorf("another unit cancels the burst: %d", res.Status)
+		}
+		if res := e.As(t, "qztc").PostForm(page+"/bursts/cancel", url.Values{"address": {m[1]}}); res.Status != 303 {
+			t.Fatalf("cancel the burst: %d %s", res.Status, res.Body)
+		}
+		if sl, _ := e.App.Booking.Slot(ctx, slot); sl.Taken != 2+5 {
+			t.Errorf("after the burst's cancellation the slot has %d taken, want 7", sl.Taken)
+		}
+		var audited int
+		e.App.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE action = 'booking.burst_cancel'`).Scan(&audited)
+		if audited != 1 {
+			t.Errorf("audit events: %d", audited)
+		}
+		if res := e.As(t, "qztc").Get(page); strings.Contains(res.Body, "可疑的集中预约") {
+			t.Errorf("the cancelled burst is still shown")
 		}
 	})
 }

@@ -37,6 +37,9 @@ type Service struct {
 	// EraseAfter is how long after its campaign's last day the bookers'
 	// personal data is kept.
 	EraseAfter time.Duration
+	// Guard bounds bookings per address and per phone; zero takes
+	// DefaultGuard.
+	Guard Guard
 
 	// racy switches Book to an unsafe read-then-write, for the test that
 	// shows the concurrency test would catch an oversell.
