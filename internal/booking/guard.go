@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"sort"
@@ -38,25 +39,9 @@ var DefaultGuard = Guard{AddressPercent: 10, AddressMin: 4, PhoneMax: 10, Window
 
 func (s *Service) guard() Guard {
 	g, d := s.Guard, DefaultGuard
-	if g.AddressPercent <= 0 {
-		g.AddressPercent = d.AddressPercent
-	}
-	if g.AddressMin <= 0 {
-		g.AddressMin = d.AddressMin
-	}
-	if g.PhoneMax <= 0 {
-		g.PhoneMax = d.PhoneMax
-	}
-	if g.Window <= 0 {
-		g.Window = d.Window
-	}
-	if g.BurstBookings <= 0 {
-		g.BurstBookings = d.BurstBookings
-	}
-	if g.BurstWindow <= 0 {
-		g.BurstWindow = d.BurstWindow
-	}
-	return g
+	return Guard{AddressPercent: cmp.Or(g.AddressPercent, d.AddressPercent), AddressMin: cmp.Or(g.AddressMin, d.AddressMin),
+		PhoneMax: cmp.Or(g.PhoneMax, d.PhoneMax), Window: cmp.Or(g.Window, d.Window),
+		BurstBookings: cmp.Or(g.BurstBookings, d.BurstBookings), BurstWindow: cmp.Or(g.BurstWindow, d.BurstWindow)}
 }
 
 // AddressShare is the most places one address may book in a slot of
