@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
@@ -204,6 +205,16 @@ func TestOneAddressCannotTakeASlot(t *testing.T) {
 		}
 		if res := e.As(t, "qztc").Get(page); strings.Contains(res.Body, "可疑的集中预约") {
 			t.Errorf("the cancelled burst is still shown")
+		}
+
+		// After the week the addresses go with the rest of the personal data.
+		if _, err := e.App.Booking.EraseExpired(ctx, time.Date(2027, 3, 1, 0, 0, 0, 0, apptest.Now.Location())); err != nil {
+			t.Fatal(err)
+		}
+		var kept int
+		e.App.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM bookings WHERE client_key <> '' OR client_label <> ''`).Scan(&kept)
+		if kept != 0 {
+			t.Errorf("%d bookings keep their address after the erasure", kept)
 		}
 	})
 }
