@@ -26,7 +26,8 @@ const MaxName = 40
 // (fields name, phone, party_size, consent, guardian), Conflict (booking
 // not open yet, slot already started, activity held online),
 // DeadlinePassed (booking closed), Full, AlreadyBooked (that phone holds a
-// booking in the slot).
+// booking in the slot), RateLimited (the phone booked too often, or the
+// address has taken its share of the slot: see Guard).
 func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, error) {
 	sl, r, online, err := s.bookingContext(ctx, slotID)
 	if err != nil {
@@ -54,7 +55,7 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 	}
 	phone, ok := NormalizePhone(in.Phone)
 	if !ok {
-		f.Add("phone", "booking.error.phone")
+		f.Add("phone", "hardening.booking.phone")
 	}
 	if in.Party < 1 || in.Party > r.MaxParty {
 		f.Add("party_size", "booking.error.party", r.MaxParty)
@@ -74,6 +75,10 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 		b.Lang = i18n.Chinese
 	}
 	hash := s.Keys.PhoneHash(phone)
+	if err := s.checkPhone(ctx, hash, now); err != nil {
+		return Booking{}, err
+	}
+	from := s.clientOf(in.Client)
 	nameEnc, phoneEnc := s.Keys.Seal(name), s.Keys.Seal(phone)
 	var racy *racyRead
 	if s.racy {
@@ -101,11 +106,17 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 				}
 				b.State = StateWaiting
 			}
+			// Counted after the slot's row is written, so one address's
+			// bookings of a slot are counted one after another.
+			if err := s.checkAddress(ctx, tx, sl, r, from, in.Party, now); err != nil {
+				return err
+			}
 			h, err := s.prepared(ctx)
 			if err != nil {
 				return err
 			}
-			_, err = tx.ExecStmt(ctx, h.insert, b.Code, sl.ID, sl.ActivityID, sl.CampaignID, string(b.State), in.Party, in.Children, nameEnc, phoneEnc, hash, b.PhoneMasked, b.Lang, db.At(now))
+			_, err = tx.ExecStmt(ctx, h.insert, b.Code, sl.ID, sl.ActivityID, sl.CampaignID, string(b.State), in.Party, in.Children, nameEnc, phoneEnc, hash, b.PhoneMasked, b.Lang, db.At(now),
+				from.key, from.label)
 			return err
 		})
 		if db.IsUniqueViolation(err) {
@@ -144,8 +155,9 @@ func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
 				JOIN program_activities a ON a.id = s.activity_id JOIN campaigns c ON c.id = s.campaign_id
 				WHERE s.id = ? AND a.listed = TRUE AND c.state <> 'draft'`},
 			{&h.take, `UPDATE booking_slots SET taken = taken + ? WHERE id = ? AND taken + ? <= capacity`},
-			{&h.insert, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			{&h.insert, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at,
+					client_key, client_label)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		} {
 			if *p.dst, s.hotErr = s.DB.Prepare(context.WithoutCancel(ctx), p.sql); s.hotErr != nil {
 				return

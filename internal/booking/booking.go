@@ -37,7 +37,8 @@ type Rules struct {
 	OnlineAt time.Time
 }
 
-// Venue is a place whose capacity activities held there share.
+// Venue is a place whose capacity the activities of the unit that declared
+// it share when held there at the same time.
 type Venue struct {
 	ID       int64
 	Name     string
@@ -104,11 +105,16 @@ type Input struct {
 	// Waitlist joins the waiting list when the slot is full.
 	Waitlist bool   `json:"waitlist"`
 	Lang     string `json:"-"`
+	// Client is the address the booking comes from, set by the handler.
+	Client string `json:"-"`
 }
 
-// NormalizePhone returns the eleven digits of a mainland mobile number,
-// accepting spaces, dashes and a +86 or 86 prefix; ok is false for
-// anything else.
+// NormalizePhone returns the digits of a plausible Chinese phone number:
+// a mainland mobile number (eleven digits under a prefix an operator
+// actually uses), or a landline with its area code (0595-22579330, 010
+// 12345678). Spaces, dashes, brackets, full-width digits and a +86 or 86
+// prefix are accepted; ok is false for anything else, made-up numbers
+// such as 12345678901 or 19412345678 included.
 func NormalizePhone(s string) (string, bool) {
 	var b strings.Builder
 	for _, r := range s {
@@ -117,27 +123,72 @@ func NormalizePhone(s string) (string, bool) {
 			b.WriteRune(r)
 		case r >= '０' && r <= '９':
 			b.WriteRune('0' + (r - '０'))
-		case r == ' ' || r == '-' || r == '+' || r == '　':
+		case r == ' ' || r == '-' || r == '+' || r == '　' || r == '(' || r == ')' || r == '（' || r == '）':
 		default:
 			return "", false
 		}
 	}
 	d := b.String()
-	if len(d) == 13 && strings.HasPrefix(d, "86") {
-		d = d[2:]
+	if len(d) > 20 {
+		return "", false
 	}
-	if len(d) != 11 || d[0] != '1' || d[1] < '3' || d[1] > '9' {
+	if strings.HasPrefix(d, "86") && len(d) >= 12 {
+		rest := d[2:]
+		if rest[0] != '0' && rest[0] != '1' {
+			rest = "0" + rest // an area code written internationally drops its 0
+		}
+		if p, ok := plausiblePhone(rest); ok {
+			return p, true
+		}
+		if p, ok := plausiblePhone("0" + rest); ok && rest[0] == '1' {
+			return p, true // 8610…: Beijing's area code 010
+		}
+	}
+	return plausiblePhone(d)
+}
+
+// mobilePrefixes are the second and third digits of the mobile number
+// blocks the operators use (China Mobile, Unicom, Telecom, Broadnet and
+// the virtual operators).
+var mobilePrefixes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range strings.Fields("30 31 32 33 34 35 36 37 38 39 45 46 47 48 49 50 51 52 53 55 56 57 58 59 " +
+		"62 65 66 67 70 71 72 73 74 75 76 77 78 80 81 82 83 84 85 86 87 88 89 90 91 92 93 95 96 97 98 99") {
+		m[p] = true
+	}
+	return m
+}()
+
+// plausiblePhone checks digits as a mobile or a landline number.
+func plausiblePhone(d string) (string, bool) {
+	switch {
+	case len(d) == 11 && d[0] == '1':
+		return d, mobilePrefixes[d[1:3]]
+	case len(d) < 10 || len(d) > 12 || d[0] != '0' || d[1] == '0':
+		return "", false
+	}
+	// Beijing (010) and the 02x cities have two-digit codes after the 0
+	// and eight-digit numbers; the others three digits and seven or eight.
+	code := 4
+	if d[1] == '1' || d[1] == '2' {
+		code = 3
+	}
+	local := d[code:]
+	if d[1] == '1' && d[2] != '0' {
+		return "", false
+	}
+	if (code == 3 && len(local) != 8) || (code == 4 && len(local) != 7 && len(local) != 8) || local[0] < '2' {
 		return "", false
 	}
 	return d, true
 }
 
-// MaskPhone hides the middle of a mobile number: 138****1234.
+// MaskPhone hides the middle of a phone number: 138****1234, 059****9330.
 func MaskPhone(phone string) string {
-	if len(phone) != 11 {
+	if len(phone) < 10 {
 		return "****"
 	}
-	return phone[:3] + "****" + phone[7:]
+	return phone[:3] + "****" + phone[len(phone)-4:]
 }
 
 // codeAlphabet leaves out letters and digits that read alike.

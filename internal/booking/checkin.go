@@ -55,7 +55,9 @@ func (s *Service) CheckIn(ctx context.Context, activityID int64, entry string, c
 		return Booking{}, err
 	}
 	if b.ActivityID != a.ID {
-		return b, errs.New(errs.NotFound, "booking.checkin.other_activity")
+		// Nothing of another activity's booking is shown: its staff may
+		// not see who booked there.
+		return Booking{}, errs.New(errs.NotFound, "booking.checkin.other_activity")
 	}
 	switch b.State {
 	case StateCheckedIn:

@@ -57,6 +57,7 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /activities/{id}/booking/slots/{slot}/delete", h.slotDelete)
 	mux.HandleFunc("POST /activities/{id}/booking/slots/{slot}/capacity", h.slotCapacity)
 	mux.HandleFunc("POST /activities/{id}/booking/online", h.onlinePost)
+	mux.HandleFunc("POST /activities/{id}/booking/bursts/cancel", h.burstCancel)
 	mux.HandleFunc("GET /activities/{id}/booking/bookings.csv", h.export)
 	mux.HandleFunc("GET /activities/{id}/checkin", h.checkinForm)
 	mux.HandleFunc("POST /activities/{id}/checkin", h.checkinPost)
@@ -115,7 +116,7 @@ func (h *Handlers) book(r *http.Request, slotID int64, in Input) (Booking, error
 		return Booking{}, err
 	}
 	defer leave()
-	in.Lang = web.Lang(r.Context())
+	in.Lang, in.Client = web.Lang(r.Context()), web.ClientIP(r.Context())
 	return h.Service.Book(r.Context(), slotID, in)
 }
 

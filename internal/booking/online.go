@@ -165,7 +165,7 @@ func (s *Service) EraseExpired(ctx context.Context, now time.Time) (int, error) 
 			continue
 		}
 		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-			res, err := tx.Exec(ctx, `UPDATE bookings SET name_enc = '', phone_enc = '', phone_hash = 'erased-' || code, phone_masked = '', erased_at = ?
+			res, err := tx.Exec(ctx, `UPDATE bookings SET name_enc = '', phone_enc = '', phone_hash = 'erased-' || code, phone_masked = '', client_key = '', client_label = '', erased_at = ?
 				WHERE campaign_id = ? AND erased_at IS NULL`, db.At(now), c.ID)
 			if err != nil {
 				return err

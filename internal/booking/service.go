@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -36,6 +37,9 @@ type Service struct {
 	// EraseAfter is how long after its campaign's last day the bookers'
 	// personal data is kept.
 	EraseAfter time.Duration
+	// Guard bounds bookings per address and per phone; zero takes
+	// DefaultGuard.
+	Guard Guard
 
 	// racy switches Book to an unsafe read-then-write, for the test that
 	// shows the concurrency test would catch an oversell.
@@ -179,6 +183,9 @@ func (s *Service) SetRules(ctx context.Context, activityID int64, in RulesInput)
 	} else if ok && !closes.After(opens) {
 		f.Add("closes", "booking.error.closes_before")
 	}
+	if ok && ok2 {
+		checkWindow(f, c, opens, closes)
+	}
 	party, ok := atoi(in.MaxParty)
 	if !ok || party < 1 || party > 20 {
 		f.Add("max_party", "booking.error.max_party", 20)
@@ -200,12 +207,15 @@ func (s *Service) SetRules(ctx context.Context, activityID int64, in RulesInput)
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var venueID any
 		if venue != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO booking_venues (campaign_id, name, capacity) VALUES (?, ?, ?)
-				ON CONFLICT (campaign_id, name) DO UPDATE SET capacity = excluded.capacity`, c.ID, venue, venueCap); err != nil {
+			// A venue is the activity's unit's own: another unit's venue of
+			// the same name is another venue, whose capacity this never
+			// touches.
+			if _, err := tx.Exec(ctx, `INSERT INTO booking_venues (campaign_id, org_code, name, capacity) VALUES (?, ?, ?, ?)
+				ON CONFLICT (campaign_id, org_code, name) DO UPDATE SET capacity = excluded.capacity`, c.ID, a.UnitCode, venue, venueCap); err != nil {
 				return err
 			}
 			var id int64
-			if err := tx.QueryRow(ctx, `SELECT id FROM booking_venues WHERE campaign_id = ? AND name = ?`, c.ID, venue).Scan(&id); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT id FROM booking_venues WHERE campaign_id = ? AND org_code = ? AND name = ?`, c.ID, a.UnitCode, venue).Scan(&id); err != nil {
 				return err
 			}
 			venueID = id
@@ -227,6 +237,38 @@ func (s *Service) SetRules(ctx context.Context, activityID int64, in RulesInput)
 		s.Program.Invalidate()
 	}
 	return err
+}
+
+// plausibleDays is the span a campaign's slots may fall on, to the day
+// before to: the campaign's year, and at least a month either side of its
+// week, so a typing slip (2000, 2030) is caught.
+func plausibleDays(c campaign.Campaign) (from, to time.Time) {
+	year := cmp.Or(c.Year, c.Start.Year())
+	from = time.Date(year, 1, 1, 0, 0, 0, 0, clock.Zone)
+	if s := c.Start.AddDate(0, 0, -31); s.Before(from) {
+		from = s
+	}
+	to = time.Date(year+1, 1, 1, 0, 0, 0, 0, clock.Zone)
+	if e := c.End.AddDate(0, 0, 32); e.After(to) {
+		to = e
+	}
+	return from, to
+}
+
+// bookingLead is how long before the campaign's slots booking may open.
+const bookingLead = 365 * 24 * time.Hour
+
+// checkWindow keeps a booking window within the campaign: it closes no
+// later than its last plausible slot (a booking is refused once its own
+// slot has started in any case) and opens at most a year before the week.
+func checkWindow(f errs.Fields, c campaign.Campaign, opens, closes time.Time) {
+	_, to := plausibleDays(c)
+	if closes.After(to) {
+		f.Add("closes", "hardening.booking.closes_late", to.AddDate(0, 0, -1).Format("2006-01-02"))
+	}
+	if earliest := c.Start.Add(-bookingLead); opens.Before(earliest) || !opens.Before(to) {
+		f.Add("opens", "hardening.booking.opens_outside", earliest.Format("2006-01-02"), to.AddDate(0, 0, -1).Format("2006-01-02"))
+	}
 }
 
 // syncVenues gives every slot of an activity held at a venue its row of
@@ -279,6 +321,10 @@ func (s *Service) AddSlots(ctx context.Context, activityID int64, in SlotsInput)
 		t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(d), clock.Zone)
 		if err != nil {
 			f.Add("days", "booking.error.day")
+			continue
+		}
+		if from, to := plausibleDays(c); t.Before(from) || !t.Before(to) {
+			f.Add("days", "hardening.booking.day_outside", strings.TrimSpace(d), from.Format("2006-01-02"), to.AddDate(0, 0, -1).Format("2006-01-02"))
 			continue
 		}
 		days = append(days, t)

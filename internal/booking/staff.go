@@ -109,6 +109,7 @@ type managePage struct {
 	Slots       []SlotView
 	Occ         Occupancy
 	Bookings    []Booking
+	Bursts      []Burst
 	Organiser   bool
 	RulesErrors map[string]string
 	SlotsErrors map[string]string
@@ -149,6 +150,9 @@ func (h *Handlers) manageData(r *http.Request) (managePage, error) {
 	p.Slots = p.views(p.Occ.Slots, h.Service.now())
 	p.Filed, p.Flagged = countFiled(p.Occ.Slots)
 	if p.Bookings, err = h.Service.Bookings(ctx, a.ID); err != nil {
+		return p, err
+	}
+	if p.Bursts, err = h.Service.Bursts(ctx, a.ID); err != nil {
 		return p, err
 	}
 	return p, nil
@@ -348,4 +352,19 @@ func (h *Handlers) checkinPost(w http.ResponseWriter, r *http.Request) {
 		p.Label = p.slotLabel(b.Slot)
 	}
 	h.render(w, r, status, "checkin.html", p)
+}
+
+// burstCancel cancels the bookings of a suspicious burst in one action.
+func (h *Handlers) burstCancel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	if _, err := h.Service.CancelBurst(r.Context(), id, r.PostFormValue("address")); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "hardening.booking.burst_cancelled")
+	web.Redirect(w, r, "/activities/"+strconv.FormatInt(id, 10)+"/booking")
 }

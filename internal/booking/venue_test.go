@@ -12,16 +12,17 @@ import (
 	"github.com/sciweek/sciweek/internal/web"
 )
 
-// TestVenueCapacityIsShared holds two activities at one venue at the same
-// time: the venue's limit caps them together, and a cancellation frees
-// the venue's places too.
+// TestVenueCapacityIsShared holds two activities of one unit at one venue
+// at the same time: the venue's limit caps them together, and a
+// cancellation frees the venue's places too.
 func TestVenueCapacityIsShared(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		f := setup(t, e)
 		ctx := account.AsSystem(context.Background())
 		rules := booking.RulesInput{Opens: "2026-11-01T09:00", Closes: "2026-12-30T09:00", MaxParty: "5", Venue: "东海大街礼堂", VenueCapacity: "5"}
 		var slots []int64
-		for _, a := range []int64{f.openDay.ID, f.other.ID} {
+		first, next := f.sameUnit(t)
+		for _, a := range []int64{first.ID, next.ID} {
 			if err := e.App.Booking.SetRules(ctx, a, rules); err != nil {
 				t.Fatal(err)
 			}
@@ -50,7 +51,7 @@ func TestVenueCapacityIsShared(t *testing.T) {
 		if status, _ := book(t, e.URL, slots[1], bookingJSON("丙", "13800000004", 2)); status != 201 {
 			t.Errorf("after a cancellation the venue has room again: %d", status)
 		}
-		occ, err := e.App.Booking.Occupancy(ctx, f.other.ID)
+		occ, err := e.App.Booking.Occupancy(ctx, next.ID)
 		if err != nil || occ.Venue == nil || len(occ.VenueTimes) == 0 || occ.VenueTimes[len(occ.VenueTimes)-1].Taken != 5 {
 			t.Errorf("venue occupancy: %+v %v", occ, err)
 		}

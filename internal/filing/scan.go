@@ -2,7 +2,9 @@ package filing
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -57,9 +59,17 @@ func (s *Service) AttachScan(ctx context.Context, id int64, filename string, r i
 		return scanError(errs.Invalid, "filing.scan.type")
 	}
 	key := blob.NewKey("scans")
-	size, err := s.Blobs.Put(ctx, key, io.MultiReader(bytes.NewReader(head), r), MaxScanBytes)
+	body := &clientReader{r: r}
+	size, err := s.Blobs.Put(ctx, key, io.MultiReader(bytes.NewReader(head), body), MaxScanBytes)
 	if err == blob.ErrTooLarge {
 		return scanError(errs.TooLarge, "filing.scan.too_large", MaxScanBytes>>20)
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(body.err, &tooBig) {
+		return scanError(errs.TooLarge, "filing.scan.too_large", MaxScanBytes>>20)
+	}
+	if err != nil && (body.err != nil || ctx.Err() != nil) {
+		return cutOff(cmp.Or(body.err, ctx.Err()))
 	}
 	if err != nil {
 		return err
@@ -88,6 +98,35 @@ func (s *Service) AttachScan(ctx context.Context, id int64, filename string, r i
 	return nil
 }
 
+// clientReader remembers the error of reading the client's upload, to tell
+// a client that went away from a failure of the storage.
+type clientReader struct {
+	r   io.Reader
+	err error
+}
+
+func (c *clientReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
+}
+
+// cutOff is the outcome of an upload the client stopped sending: the
+// client's doing, not the server's, and nothing is stored.
+func cutOff(err error) error {
+	e := errs.Wrap(errs.Invalid, err, "hardening.upload.cut_off")
+	e.Fields = map[string]errs.Msg{"scan": e.Msg}
+	return e
+}
+
+// isCutOff reports whether err is an upload the client stopped sending.
+func isCutOff(err error) bool {
+	e, ok := errs.As(err)
+	return ok && e.Msg.Key == "hardening.upload.cut_off"
+}
+
 func (h *Handlers) uploadScan(w http.ResponseWriter, r *http.Request) {
 	if _, err := account.RequireLogin(r); err != nil {
 		h.Server.Error(w, r, err)
@@ -101,8 +140,12 @@ func (h *Handlers) uploadScan(w http.ResponseWriter, r *http.Request) {
 		for {
 			part, perr := mr.NextPart()
 			if perr != nil {
-				if perr != io.EOF {
+				var tooBig *http.MaxBytesError
+				switch {
+				case errors.As(perr, &tooBig):
 					err = scanError(errs.TooLarge, "filing.scan.too_large", MaxScanBytes>>20)
+				case perr != io.EOF:
+					err = cutOff(perr)
 				}
 				break
 			}
@@ -111,6 +154,12 @@ func (h *Handlers) uploadScan(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
+	}
+	if isCutOff(err) {
+		// The client has gone: say so in the log, answer, and do no more.
+		h.Server.Log.Warn("scan upload cut off", "request_id", web.RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		h.Server.Error(w, r, err)
+		return
 	}
 	f, gerr := h.Service.Get(r.Context(), id)
 	if gerr != nil {

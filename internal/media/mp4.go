@@ -93,14 +93,21 @@ func readBox(r io.ReaderAt, off, end int64) (box, error) {
 var topLevel = map[string]bool{"ftyp": true, "moov": true, "mdat": true, "free": true, "skip": true, "wide": true,
 	"uuid": true, "pnot": true, "meta": true, "moof": true, "mfra": true, "sidx": true, "styp": true, "pdin": true}
 
+// maxFragments bounds the movie fragments and segment indexes a file may
+// hold; ffmpeg writes one fragment per key frame, a few thousand at most.
+const maxFragments = 1 << 18
+
 // ReadMP4 reads the container of an MP4 or MOV file of size bytes: it walks
 // the top-level boxes (moov before or after the media data), reads the
 // movie header and each track's header and media header, and checks the
-// streams against the declared length and the file's end. Only the
-// metadata is read, so it takes the same time for any file size.
+// streams against the declared length and the file's end. A fragmented
+// file's length is also read from its fragments (moof), its segment
+// index (sidx) and its declared fragment duration (mehd), and the longest
+// counts, whatever the movie header says. Only the metadata is read.
 func ReadMP4(r io.ReaderAt, size int64) (MP4Info, error) {
 	var info MP4Info
 	var moov box
+	var frags []box
 	first := true
 	for off := int64(0); off < size; {
 		b, err := readBox(r, off, size)
@@ -129,6 +136,11 @@ func ReadMP4(r io.ReaderAt, size int64) (MP4Info, error) {
 			}
 		case "moov":
 			moov = b
+		case "moof", "sidx":
+			if len(frags) >= maxFragments {
+				return info, ErrNotMP4
+			}
+			frags = append(frags, b)
 		}
 		off = b.end
 	}
@@ -145,8 +157,28 @@ func ReadMP4(r io.ReaderAt, size int64) (MP4Info, error) {
 	if _, err := r.ReadAt(buf, moov.start); err != nil {
 		return info, ErrTruncated
 	}
-	if err := parseMoov(buf, size, &info); err != nil {
+	var fr fragments
+	tracks, err := parseMoov(buf, size, &info, &fr)
+	if err != nil {
 		return info, err
+	}
+	for _, b := range frags {
+		read := fr.readFragment
+		if b.typ == "sidx" {
+			read = fr.readSidx
+		}
+		if err := read(r, b); err != nil {
+			return info, err
+		}
+	}
+	if fr.any {
+		info.Duration = max(info.Duration, fr.sidx)
+		for i, t := range tracks {
+			if d := toDuration(fr.ends[t.id], t.scale); d > info.Tracks[i].Duration {
+				info.Tracks[i].Duration = d
+				info.Duration = max(info.Duration, d)
+			}
+		}
 	}
 	return info, nil
 }
@@ -202,11 +234,19 @@ func toDuration(d uint64, scale uint32) time.Duration {
 		return 0
 	}
 	sec := d / uint64(scale)
+	if sec >= maxSeconds {
+		return maxSeconds * time.Second
+	}
 	rem := d % uint64(scale)
 	return time.Duration(sec)*time.Second + time.Duration(rem*uint64(time.Second)/uint64(scale))
 }
 
+// maxSeconds caps a length read from a file (about 292 years overflow a
+// time.Duration); anything that long is refused as too long anyway.
+const maxSeconds = 1 << 32
+
 type trackInfo struct {
+	id         uint32
 	kind       string
 	scale      uint32
 	mdhd       uint64
@@ -215,9 +255,11 @@ type trackInfo struct {
 	hasSamples bool
 }
 
-func parseMoov(moov []byte, fileSize int64, info *MP4Info) error {
+// parseMoov reads the movie box; it returns the tracks in the order of
+// info.Tracks.
+func parseMoov(moov []byte, fileSize int64, info *MP4Info, fr *fragments) ([]trackInfo, error) {
 	var mvScale uint32
-	var mvDur uint64
+	var mvDur, mehd uint64
 	var tracks []trackInfo
 	err := children(moov, func(typ string, p []byte) error {
 		switch typ {
@@ -232,27 +274,31 @@ func parseMoov(moov []byte, fileSize int64, info *MP4Info) error {
 				return err
 			}
 			tracks = append(tracks, t)
+		case "mvex":
+			var err error
+			mehd, err = readMvex(p, fr)
+			return err
 		}
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if mvScale == 0 {
-		return ErrNotMP4
+		return nil, ErrNotMP4
 	}
 	info.Declared = toDuration(mvDur, mvScale)
-	info.Duration = info.Declared
+	info.Duration = max(info.Declared, toDuration(mehd, mvScale))
 	video := false
 	for _, t := range tracks {
 		if t.hasSamples && t.maxOffset >= uint64(fileSize) {
-			return ErrTruncated // a chunk lies past the end of the file
+			return nil, ErrTruncated // a chunk lies past the end of the file
 		}
 		d := toDuration(t.mdhd, t.scale)
 		if t.hasSamples {
 			streams := toDuration(t.samples, t.scale)
 			if absDiff(streams, d) > lengthTolerance {
-				return &LengthMismatch{Declared: d, Streams: streams}
+				return nil, &LengthMismatch{Declared: d, Streams: streams}
 			}
 			d = max(d, streams)
 		}
@@ -261,14 +307,14 @@ func parseMoov(moov []byte, fileSize int64, info *MP4Info) error {
 			video = true
 		}
 		if d > info.Declared+lengthTolerance {
-			return &LengthMismatch{Declared: info.Declared, Streams: d}
+			return nil, &LengthMismatch{Declared: info.Declared, Streams: d}
 		}
 		info.Duration = max(info.Duration, d)
 	}
 	if !video {
-		return ErrNoVideo
+		return nil, ErrNoVideo
 	}
-	return nil
+	return tracks, nil
 }
 
 func absDiff(a, b time.Duration) time.Duration {
@@ -283,6 +329,12 @@ func parseTrak(p []byte, t *trackInfo) error {
 		switch typ {
 		case "mdia", "minf", "stbl":
 			return parseTrak(p, t)
+		case "tkhd":
+			if len(p) >= 24 && p[0] == 1 {
+				t.id = binary.BigEndian.Uint32(p[20:24])
+			} else if len(p) >= 16 {
+				t.id = binary.BigEndian.Uint32(p[12:16])
+			}
 		case "mdhd":
 			var ok bool
 			if t.scale, t.mdhd, ok = timeHeader(p); !ok {

@@ -53,6 +53,9 @@ func CheckPhoto(name string, f io.ReadSeeker, size int64, l Limits) (Checked, er
 	n, _ := io.ReadFull(f, head)
 	c.ContentType, c.Ext = photoType(head[:n])
 	if c.ContentType == "" {
+		if format := heifFormat(head[:n]); format != "" {
+			return c, refuse(errs.Unsupported, "hardening.photo.heif", name, format)
+		}
 		return c, refuse(errs.Invalid, "media.photo.not_photo", name)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -71,10 +74,12 @@ func CheckPhoto(name string, f io.ReadSeeker, size int64, l Limits) (Checked, er
 		c.Orientation = Orientation(f)
 	}
 	if l.PhotoMin > 0 && size < l.PhotoMin {
-		return c, refuse(errs.Invalid, "media.photo.too_small", name, Size(size), Size(l.PhotoMin), Size(l.PhotoMax))
+		d := Decimals(size, l.PhotoMin)
+		return c, refuse(errs.Invalid, "media.photo.too_small", name, SizeAt(size, d), SizeAt(l.PhotoMin, d), SizeAt(l.PhotoMax, d))
 	}
 	if l.PhotoMax > 0 && size > l.PhotoMax {
-		return c, refuse(errs.Invalid, "media.photo.too_big", name, Size(size), Size(l.PhotoMin), Size(l.PhotoMax))
+		d := Decimals(size, l.PhotoMax)
+		return c, refuse(errs.Invalid, "media.photo.too_big", name, SizeAt(size, d), SizeAt(l.PhotoMin, d), SizeAt(l.PhotoMax, d))
 	}
 	return c, nil
 }

@@ -129,14 +129,20 @@ var (
 	md = goldmark.New(goldmark.WithExtensions(campaign.MarkdownExtensions...),
 		goldmark.WithRendererOptions(html.WithHardWraps(), html.WithUnsafe()))
 	frameSrc = regexp.MustCompile(`^https://(` + hostPattern() + `)/`)
-	ownPath  = regexp.MustCompile(`^/[A-Za-z0-9/_.\-]+$`)
-	policy   = func() *bluemonday.Policy {
+	// ownPath is a file in sciweek's own storage: a report's media or the
+	// public gallery, and their posters. A protocol-relative //host/… or
+	// any other site's address never matches.
+	ownPath = regexp.MustCompile(`^/(?:reports/[0-9]+/media/[0-9]+|campaigns/[a-z0-9][a-z0-9-]*/gallery/[0-9]+)(?:/thumb)?$`)
+	policy  = func() *bluemonday.Policy {
 		p := campaign.Policy()
 		p.AllowElements("iframe", "video")
 		p.AllowAttrs("src").Matching(frameSrc).OnElements("iframe")
 		p.AllowAttrs("width", "height").Matching(bluemonday.Number).OnElements("iframe", "video")
 		p.AllowAttrs("allowfullscreen").OnElements("iframe")
-		p.AllowAttrs("src").Matching(ownPath).OnElements("video")
+		p.AllowElements("source")
+		p.AllowAttrs("src", "poster").Matching(ownPath).OnElements("video")
+		p.AllowAttrs("src").Matching(ownPath).OnElements("source")
+		p.AllowAttrs("type").Matching(videoType).OnElements("source")
 		p.AllowAttrs("controls").OnElements("video")
 		return p
 	}()
@@ -163,6 +169,8 @@ func RenderBody(src string) template.HTML {
 	out = emptyFrame.ReplaceAll(out, nil)
 	return template.HTML(out)
 }
+
+var videoType = regexp.MustCompile(`^video/[a-z0-9.+-]+$`)
 
 var emptyFrame = regexp.MustCompile(`<iframe(\s+(width|height)="\d+")*\s*>\s*</iframe>`)
 
@@ -201,6 +209,12 @@ func Removals(src string) []Note {
 		switch t.Data {
 		case "script", "style", "object", "embed", "form":
 			add("news.note.element", "<"+t.Data+">")
+		case "video", "source":
+			for _, key := range []string{"src", "poster"} {
+				if v := attr(t, key); v != "" && !ownPath.MatchString(v) {
+					add("hardening.news.video", v)
+				}
+			}
 		case "iframe":
 			src := attr(t, "src")
 			if !frameSrc.MatchString(src) {

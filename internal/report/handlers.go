@@ -508,7 +508,9 @@ func (h *Handlers) serveMedia(w http.ResponseWriter, r *http.Request, m Media, o
 		return
 	}
 	defer obj.Close()
-	name, ctype := m.Filename, m.ContentType
+	// The name's extension is the detected type's, whatever the client
+	// called the file, files stored before this rule included.
+	name, ctype := media.NameFor(m.Filename, media.ExtOf(m.ContentType)), m.ContentType
 	if thumb {
 		name, ctype = "thumb-"+strings.TrimSuffix(name, extension(name))+".jpg", "image/jpeg"
 	}

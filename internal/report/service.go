@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -229,7 +230,16 @@ func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string,
 		return Report{}, err
 	}
 	secs, figs, parts, cov, err := in.check()
-	if err != nil {
+	f := errs.Fields{}
+	if e, ok := errs.As(err); ok && e.Code == errs.Invalid {
+		maps.Copy(f, e.Fields)
+	} else if err != nil {
+		return Report{}, err
+	}
+	if err := s.checkParticipants(ctx, c, org, in.Participants, f); err != nil {
+		return Report{}, err
+	}
+	if err := f.Err(); err != nil {
 		return Report{}, err
 	}
 	var id int64
@@ -255,6 +265,30 @@ func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string,
 		return Report{}, err
 	}
 	return s.Get(ctx, id)
+}
+
+// checkParticipants accepts participant counts only for the unit's own
+// approved projects, the ones the form lists: any other, another unit's
+// project or a made-up one, is refused beside its field rather than added
+// to the statistics.
+func (s *Service) checkParticipants(ctx context.Context, c campaign.Campaign, org account.Organisation, in map[string]string, f errs.Fields) error {
+	if len(in) == 0 {
+		return nil
+	}
+	own, err := s.Activities(ctx, c, Report{OrgCode: org.Code})
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, a := range own {
+		known[a.UID] = true
+	}
+	for uid, v := range in {
+		if !known[uid] && strings.TrimSpace(v) != "" {
+			f.Add("p_"+uid, "hardening.report.unknown_activity")
+		}
+	}
+	return nil
 }
 
 // ensure returns the stored report of the organisation, creating an empty

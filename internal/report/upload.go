@@ -88,7 +88,7 @@ func (s *Service) Upload(ctx context.Context, id int64, kind media.Kind, filenam
 		}
 		return Media{}, nil, cerr
 	}
-	m := Media{ReportID: r.ID, Kind: kind, Public: public, Filename: cleanName(filename, checked.Ext), ContentType: checked.ContentType,
+	m := Media{ReportID: r.ID, Kind: kind, Public: public, Filename: media.NameFor(cleanName(filename, checked.Ext), checked.Ext), ContentType: checked.ContentType,
 		Size: size, Duration: checked.Duration, Width: checked.Width, Height: checked.Height}
 	var thumb []byte
 	switch kind {
