@@ -63,7 +63,7 @@ func (h *Handlers) export(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	spec := ExportSpec{Template: t, Year: c.Start.Year(), Filer: filer.Name, WithUnits: true}
+	spec := ExportSpec{Template: t, Year: c.Start.Year(), Filer: filer.Name, WithUnits: true, Campaign: c.Slug}
 	for _, it := range items {
 		spec.Rows = append(spec.Rows, ExportRow{District: it.District, Unit: it.Unit, Values: it.Values})
 	}
@@ -177,6 +177,9 @@ func (h *Handlers) readUpload(w http.ResponseWriter, r *http.Request) (campaign.
 	defer tmp.Close()
 	table, org, err := h.importTarget(r, c, p, values["table"], values["unit"])
 	if err != nil {
+		return c, table, org, ImportResult{}, nil, err
+	}
+	if err := h.checkWorkbookFor(r, c, table, org, tmp, size); err != nil {
 		return c, table, org, ImportResult{}, nil, err
 	}
 	t, _, err := h.Service.Template(r.Context(), c, table)
