@@ -119,6 +119,33 @@ func (h *Handlers) scanFailed(w http.ResponseWriter, r *http.Request, err error)
 	h.Server.Error(w, r, err)
 }
 
+// printHead is a header cell of the printed table, with a width class
+// that keeps short columns from breaking their values, as the workbook's
+// column widths do.
+type printHead struct {
+	Label string
+	Width string
+}
+
+// widthClass buckets a column's narrowest width, in a spreadsheet's
+// character units, into the print style's width classes.
+func widthClass(c exportColumn) string {
+	lo, _ := c.widthRange()
+	switch {
+	case c.kind == colSeq:
+		return "w0"
+	case lo <= 6:
+		return "w1"
+	case lo <= 10:
+		return "w2"
+	case lo <= 14:
+		return "w3"
+	case lo <= 24:
+		return "w4"
+	}
+	return "w5"
+}
+
 // printCell is one cell of the printed table.
 type printCell struct {
 	Text    string
@@ -130,7 +157,7 @@ type printPage struct {
 	C          campaign.Campaign
 	F          Filing
 	Tpl        Template
-	Header     []string
+	Header     []printHead
 	Rows       [][]printCell
 	Stamp      paper.Stamp
 	PrintedAt  time.Time
@@ -157,7 +184,7 @@ func (h *Handlers) print(w http.ResponseWriter, r *http.Request) {
 	page.Wide = true
 	cols := exportColumns(spec)
 	for _, col := range cols {
-		page.Header = append(page.Header, col.label)
+		page.Header = append(page.Header, printHead{Label: col.label, Width: widthClass(col)})
 	}
 	for i, row := range spec.Rows {
 		cells := make([]printCell, len(cols))
