@@ -21,6 +21,7 @@ import (
 func (h *Handlers) PaperRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /campaigns/{slug}/filings/{org}/{table}/template.xlsx", h.blankTemplate)
 	mux.HandleFunc("GET /filings/{id}/print", h.print)
+	mux.HandleFunc("GET /campaigns/{slug}/print/{table}", h.printApproved)
 	mux.HandleFunc("POST /filings/{id}/submit", h.submitWithScan)
 }
 
@@ -154,16 +155,21 @@ type printCell struct {
 
 type printPage struct {
 	web.Page
-	C          campaign.Campaign
-	F          Filing
-	Tpl        Template
-	Header     []printHead
-	Rows       [][]printCell
-	Stamp      paper.Stamp
-	PrintedAt  time.Time
-	Attachment string
-	Heading    string
-	Back       string
+	C campaign.Campaign
+	F Filing
+	// Filer is the name on the stamp line.
+	Filer string
+	// Consolidated is the approved items of several units, a district's
+	// part or the whole city's, rather than one filing.
+	Consolidated bool
+	Tpl          Template
+	Header       []printHead
+	Rows         [][]printCell
+	Stamp        paper.Stamp
+	PrintedAt    time.Time
+	Attachment   string
+	Heading      string
+	Back         string
 }
 
 // print is the table in the official layout for printing and stamping, at
@@ -178,8 +184,22 @@ func (h *Handlers) print(w http.ResponseWriter, r *http.Request) {
 	for _, it := range f.Items {
 		spec.Rows = append(spec.Rows, ExportRow{Values: it.Values})
 	}
-	page := printPage{Page: web.PageFor(r, ""), C: c, F: f, Tpl: t, Attachment: t.Attachment(), Heading: t.FullTitle(c.Start.Year()),
-		PrintedAt: h.Service.Clock.Now().In(clock.Zone), Back: filingURL(c, f)}
+	page := h.printPage(r, c, spec, filingURL(c, f))
+	page.F = f
+	if page.Stamp, err = paper.StampFor(r, h.Paper, paper.Printed{Kind: paper.KindFiling, ObjectID: f.ID, CampaignID: c.ID, OrgID: f.OrgID,
+		Revision: f.Revision, Fingerprint: FingerprintItems(f.Items), State: string(f.State)}); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	h.render(w, r, http.StatusOK, "print.html", page)
+}
+
+// printPage lays out spec as the print page shows it.
+func (h *Handlers) printPage(r *http.Request, c campaign.Campaign, spec ExportSpec, back string) printPage {
+	t := spec.Template
+	page := printPage{Page: web.PageFor(r, ""), C: c, Tpl: t, Filer: spec.Filer, Attachment: t.Attachment(), Heading: t.FullTitle(c.Start.Year()),
+		PrintedAt: h.Service.Clock.Now().In(clock.Zone), Back: back}
 	page.Title = page.Heading
 	page.Wide = true
 	cols := exportColumns(spec)
@@ -193,11 +213,34 @@ func (h *Handlers) print(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Rows = append(page.Rows, cells)
 	}
-	if page.Stamp, err = paper.StampFor(r, h.Paper, paper.Printed{Kind: paper.KindFiling, ObjectID: f.ID, CampaignID: c.ID, OrgID: f.OrgID,
-		Revision: f.Revision, Fingerprint: FingerprintItems(f.Items), State: string(f.State)}); err != nil {
+	return page
+}
+
+// printApproved prints a district's part, or the caller's whole area, of a
+// table: the approved items with the unit that filed each, as the export
+// lays them out, for stamping by the district. ?district= narrows it as
+// the export does.
+func (h *Handlers) printApproved(w http.ResponseWriter, r *http.Request) {
+	c, p, err := h.campaign(r, "slug")
+	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
+	table, err := tableOf(r)
+	if err == nil && !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) {
+		err = errs.NotFoundf("print of table %d", table)
+	}
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	spec, _, err := h.approvedSpec(r, c, p, table, r.URL.Query().Get("district"))
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	page := h.printPage(r, c, spec, "/campaigns/"+c.Slug+"/board")
+	page.Consolidated = true
 	w.Header().Set("Cache-Control", "private, no-store")
 	h.render(w, r, http.StatusOK, "print.html", page)
 }

@@ -432,3 +432,21 @@ func submitBody(t *testing.T, version, filename string, content []byte) (*bytes.
 	mw.Close()
 	return &buf, mw.FormDataContentType()
 }
+
+func TestPrintDistrictPart(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		fengze := e.As(t, "fengze")
+		res := fengze.Get("/campaigns/2026/print/1")
+		if res.Status != 200 || !strings.Contains(res.Body, "填报单位（盖章）：丰泽区工业信息化和科技局") || !strings.Contains(res.Body, "所属区县") || !strings.Contains(res.Body, "已通过的条目汇总") {
+			t.Fatalf("fengze's part: %d", res.Status)
+		}
+		if res := e.As(t, "admin").Get("/campaigns/2026/print/2?district=fengze"); res.Status != 200 || !strings.Contains(res.Body, "填报单位（盖章）：丰泽区工业信息化和科技局") {
+			t.Fatalf("the organiser prints fengze's part: %d", res.Status)
+		}
+		for who, path := range map[string]string{"hqu": "/campaigns/2026/print/1", "fengze": "/campaigns/2026/print/1?district=shishi"} {
+			if res := e.As(t, who).Get(path); res.Status != 404 {
+				t.Errorf("%s GET %s: %d", who, path, res.Status)
+			}
+		}
+	})
+}
