@@ -120,7 +120,13 @@ func TestBrowserPrintAndReceive(t *testing.T) {
 	b.click(`#checkin-form button[type=submit]`, ".checkin-result")
 	b.shows(".checkin-result", "已登记收到这份纸质件", "华侨大学")
 	b.shows("main table", code, "华侨大学")
-	b.screenshot("paper-receipts")
+	b.capture("paper-receipts")
+
+	// Anyone with the paper checks it on a phone, signed in or not.
+	b.logout()
+	b.open("/verify/"+strings.ReplaceAll(code, "-", ""), "main h1")
+	b.shows("main", "不是当前已通过审核的版本", "华侨大学")
+	b.capture("paper-verify")
 }
 
 // pdfPage is one page of a PDF: its size in points and the text drawn on
