@@ -90,16 +90,15 @@ type Campaign struct {
 	VideoMaxSeconds int
 	PhotoMinKB      int
 	PhotoMaxKB      int
-	// RequireScan refuses a table submitted without its stamped scan.
-	RequireScan  bool
-	CopiedFromID int64
-	PublishedAt  time.Time
-	Version      int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Categories   []Term
-	Audiences    []Term
-	Attachments  []Attachment
+	RequireScan     bool // refuse a table submitted without its stamped scan
+	CopiedFromID    int64
+	PublishedAt     time.Time
+	Version         int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Categories      []Term
+	Audiences       []Term
+	Attachments     []Attachment
 }
 
 // Days lists the days of the week, first to last.
