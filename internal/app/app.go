@@ -23,6 +23,7 @@ import (
 	"github.com/sciweek/sciweek/internal/media"
 	"github.com/sciweek/sciweek/internal/news"
 	"github.com/sciweek/sciweek/internal/notify"
+	"github.com/sciweek/sciweek/internal/paper"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
@@ -106,6 +107,7 @@ type App struct {
 	Stats     *stats.Service
 	Booking   *booking.Service
 	News      *news.Service
+	Paper     *paper.Service
 	Server    *web.Server
 	Metrics   *web.Metrics
 	mapURL    string
@@ -209,6 +211,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
 		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
 	a.News = &news.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+	a.Paper = &paper.Service{DB: d, Audit: a.Audit, Clock: clk, Campaigns: a.Campaigns, BaseURL: cfg.PublicURL,
+		Sources: map[string]paper.Source{paper.KindFiling: filing.PaperSource{Service: a.Filings}, paper.KindReport: report.PaperSource{Service: a.Reports}}}
 	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports, Bookings: a.Booking}
 	if err := a.buildServer(); err != nil {
 		d.Close()
@@ -265,6 +269,9 @@ func (a *App) buildServer() error {
 	if err := r.Add("news", news.Templates); err != nil {
 		return err
 	}
+	if err := r.Add("paper", paper.Templates); err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	a.Metrics = web.NewMetrics()
 	a.Metrics.Registry.MustRegister(queueCollector{a}, dataCollector{a})
@@ -287,10 +294,11 @@ func (a *App) buildServer() error {
 	newsHandlers := &news.Handlers{Service: a.News, Server: s, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(600, time.Minute)}
 	newsHandlers.Routes(mux)
 	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos, Blocks: newsHandlers.CampaignBlock, Listed: a.listed, Online: a.online}).Routes(mux)
-	(&filing.Handlers{Service: a.Filings, Server: s}).Routes(mux)
+	(&filing.Handlers{Service: a.Filings, Server: s, Paper: a.Paper}).Routes(mux)
+	(&paper.Handlers{Service: a.Paper, Server: s, Limiter: web.NewLimiter(120, time.Minute)}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
 	(&notify.Handlers{Service: a.Notify, Campaigns: a.Campaigns, Server: s}).Routes(mux)
-	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute), Coverage: a.reportCoverage}).Routes(mux)
+	(&report.Handlers{Service: a.Reports, Server: s, Limiter: web.NewLimiter(300, time.Minute), Coverage: a.reportCoverage, Paper: a.Paper}).Routes(mux)
 	(&stats.Handlers{Service: a.Stats, Server: s}).Routes(mux)
 	(&booking.Handlers{Service: a.Booking, Server: s,
 		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),

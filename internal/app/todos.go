@@ -14,7 +14,9 @@ import (
 // todos puts on a dashboard what the filing tables and the summary report
 // ask of the person.
 func (a *App) todos(r *http.Request, c campaign.Campaign) []campaign.Todo {
-	return append(append(a.filingTodos(r, c), a.reportTodos(r, c)...), a.bookingTodos(r, c)...)
+	todos := append(a.filingTodos(r, c), a.reportTodos(r, c)...)
+	todos = append(todos, a.bookingTodos(r, c)...)
+	return append(todos, a.paperTodos(r, c)...)
 }
 
 // reportTodos asks a unit for its summary once the week has begun, and a

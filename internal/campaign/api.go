@@ -33,6 +33,7 @@ type JSON struct {
 	Organiser       map[string]any   `json:"organiser"`
 	Contact         Contact          `json:"contact"`
 	MediaRules      map[string]int   `json:"media_rules"`
+	RequireScan     bool             `json:"require_scan"`
 	Attachments     []AttachmentJSON `json:"attachments"`
 	Notice          string           `json:"notice,omitempty"`
 	URL             string           `json:"url"`
@@ -55,8 +56,8 @@ func ToJSON(c Campaign, withNotice bool) JSON {
 		Start: c.Start.In(Zone), End: c.EndsAt().In(Zone),
 		FilingDeadline: c.FilingDeadline.In(Zone), SummaryDeadline: c.SummaryDeadline.In(Zone),
 		FocusAreas: nonNil(c.Categories), Audiences: nonNil(c.Audiences),
-		Organiser:  map[string]any{"code": c.OwnerCode, "name": c.OwnerName},
-		Contact:    c.Contact,
+		Organiser: map[string]any{"code": c.OwnerCode, "name": c.OwnerName},
+		Contact:   c.Contact, RequireScan: c.RequireScan,
 		MediaRules: map[string]int{"video_max_seconds": c.VideoMaxSeconds, "photo_min_kb": c.PhotoMinKB, "photo_max_kb": c.PhotoMaxKB},
 		URL:        "/campaigns/" + c.Slug, NoticeURL: "/campaigns/" + c.Slug + "/notice",
 		Version: c.Version, UpdatedAt: c.UpdatedAt.In(Zone),

@@ -90,6 +90,7 @@ type Campaign struct {
 	VideoMaxSeconds int
 	PhotoMinKB      int
 	PhotoMaxKB      int
+	RequireScan     bool // refuse a table submitted without its stamped scan
 	CopiedFromID    int64
 	PublishedAt     time.Time
 	Version         int

@@ -27,6 +27,14 @@ type ExportSpec struct {
 	// WithUnits adds the 所属区县 and 填报单位 columns after 序号 (the whole city's export).
 	WithUnits bool
 	Rows      []ExportRow
+	// Campaign, when set, marks the workbook with the campaign's slug and
+	// the table, so that an import can tell it from another's.
+	Campaign string
+	// Choices, when set, puts a dropdown of the allowed values on each
+	// choice column of the rows (a blank template).
+	Choices *Window
+	// Note, when set, is printed in a row under the table.
+	Note string
 }
 
 // The fixed words of the printed form. They are the notice's own wording,
@@ -246,6 +254,7 @@ func neutralise(s string) string {
 type exportStyles struct {
 	attachment, title, filer, header int
 	text, centred, number            int
+	note                             int
 }
 
 func newExportStyles(f *excelize.File) (exportStyles, error) {
@@ -276,6 +285,7 @@ func newExportStyles(f *excelize.File) (exportStyles, error) {
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top", WrapText: true}}},
 		{&s.number, excelize.Style{Font: body, Border: border,
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top"}}},
+		{&s.note, excelize.Style{Font: body, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}}},
 	} {
 		id, err := f.NewStyle(&d.style)
 		if err != nil {
@@ -339,6 +349,16 @@ func writeExportSheet(f *excelize.File, spec ExportSpec, cols []exportColumn) er
 	lastRow := rowHeader + len(spec.Rows)
 	if err := f.SetDocProps(&excelize.DocProperties{Title: spec.Template.FullTitle(spec.Year), Creator: spec.Filer}); err != nil {
 		return err
+	}
+	if spec.Campaign != "" {
+		if err := setIdentity(f, spec.Campaign, spec.Template.Table); err != nil {
+			return err
+		}
+	}
+	if spec.Choices != nil {
+		if err := addChoiceLists(f, sheet, cols, *spec.Choices, len(spec.Rows)); err != nil {
+			return err
+		}
 	}
 	// AutoFilter replaces the sheet properties, so it comes before
 	// fit-to-page, and both before the stream writer, which writes the
@@ -443,6 +463,16 @@ func writeExportSheet(f *excelize.File, spec ExportSpec, cols []exportColumn) er
 		// A string value is always written as text, never as a formula,
 		// so =, +, - and @ at the start of a value stay as typed.
 		if err := sw.SetRow("A"+strconv.Itoa(firstItemRow+i), values); err != nil {
+			return err
+		}
+	}
+	if spec.Note != "" {
+		row := firstItemRow + len(spec.Rows) + 1
+		if err := sw.MergeCell(fmt.Sprintf("A%d", row), fmt.Sprintf("%s%d", last, row)); err != nil {
+			return err
+		}
+		if err := sw.SetRow(fmt.Sprintf("A%d", row), []any{excelize.Cell{StyleID: st.note, Value: spec.Note}},
+			excelize.RowOpts{Height: 48}); err != nil {
 			return err
 		}
 	}

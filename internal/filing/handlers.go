@@ -11,6 +11,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/paper"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -21,6 +22,8 @@ var Templates embed.FS
 type Handlers struct {
 	Service *Service
 	Server  *web.Server
+	// Paper, when set, gives printed tables their verification codes.
+	Paper *paper.Service
 }
 
 // Routes registers the pages.
@@ -43,6 +46,7 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign}/filings", h.apiList)
 	h.TransferRoutes(mux)
 	h.TemplateRoutes(mux)
+	h.PaperRoutes(mux)
 }
 
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {

@@ -490,6 +490,9 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	} else if n > 0 {
 		return f, errs.New(errs.Invalid, "filing.error.problems", n)
 	}
+	if err := checkScanRequired(c, f); err != nil {
+		return f, err
+	}
 	chain := ReviewChain(org, c.OwnerOrgID)
 	if len(chain) == 0 && org.ID != c.OwnerOrgID {
 		return f, errs.ForbiddenErr()

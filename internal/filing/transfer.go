@@ -46,30 +46,13 @@ func (h *Handlers) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	district := r.URL.Query().Get("district")
-	filer := p.Org
-	if district != "" {
-		d, err := h.Service.Accounts.Org(r.Context(), district)
-		if err != nil || !p.Org.Contains(d) {
-			h.Server.Error(w, r, errs.NotFoundf("district %s", district))
-			return
-		}
-		filer = d
-	}
-	items, err := h.Service.ApprovedItems(r.Context(), c, table, district)
+	spec, filer, err := h.approvedSpec(r, c, p, table, district)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	t, _, err := h.Service.Template(r.Context(), c, table)
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	spec := ExportSpec{Template: t, Year: c.Start.Year(), Filer: filer.Name, WithUnits: true}
-	for _, it := range items {
-		spec.Rows = append(spec.Rows, ExportRow{District: it.District, Unit: it.Unit, Values: it.Values})
-	}
-	if err := h.Service.recordExport(r, c, table, ext, district, len(items)); err != nil {
+	t := spec.Template
+	if err := h.Service.recordExport(r, c, table, ext, district, len(spec.Rows)); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
@@ -90,6 +73,34 @@ func (h *Handlers) export(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.Server.Log.Error("export", "err", err, "request_id", web.RequestID(r.Context()))
 	}
+}
+
+// approvedSpec is the approved items of a table that the caller may see, as
+// the export and the print lay them out: below district when given (one the
+// caller's organisation contains), filed in the name of that district or of
+// the caller's organisation. Errors: NotFound.
+func (h *Handlers) approvedSpec(r *http.Request, c campaign.Campaign, p *account.Principal, table int, district string) (ExportSpec, account.Organisation, error) {
+	filer := p.Org
+	if district != "" {
+		d, err := h.Service.Accounts.Org(r.Context(), district)
+		if err != nil || !p.Org.Contains(d) {
+			return ExportSpec{}, filer, errs.NotFoundf("district %s", district)
+		}
+		filer = d
+	}
+	items, err := h.Service.ApprovedItems(r.Context(), c, table, district)
+	if err != nil {
+		return ExportSpec{}, filer, err
+	}
+	t, _, err := h.Service.Template(r.Context(), c, table)
+	if err != nil {
+		return ExportSpec{}, filer, err
+	}
+	spec := ExportSpec{Template: t, Year: c.Start.Year(), Filer: filer.Name, WithUnits: true, Campaign: c.Slug}
+	for _, it := range items {
+		spec.Rows = append(spec.Rows, ExportRow{District: it.District, Unit: it.Unit, Values: it.Values})
+	}
+	return spec, filer, nil
 }
 
 // recordExport writes the export into the audit log.
@@ -179,6 +190,9 @@ func (h *Handlers) readUpload(w http.ResponseWriter, r *http.Request) (campaign.
 	defer tmp.Close()
 	table, org, err := h.importTarget(r, c, p, values["table"], values["unit"])
 	if err != nil {
+		return c, table, org, ImportResult{}, nil, err
+	}
+	if err := h.checkWorkbookFor(r, c, table, org, tmp, size); err != nil {
 		return c, table, org, ImportResult{}, nil, err
 	}
 	t, _, err := h.Service.Template(r.Context(), c, table)

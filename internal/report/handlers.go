@@ -15,6 +15,7 @@ import (
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/media"
+	"github.com/sciweek/sciweek/internal/paper"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/web"
 )
@@ -33,6 +34,8 @@ type Handlers struct {
 	// the week, which the report's form brings in rather than have it
 	// typed again.
 	Coverage func(ctx context.Context, c campaign.Campaign, unit string) ([]Coverage, error)
+	// Paper, when set, gives printed reports their verification codes.
+	Paper *paper.Service
 }
 
 // Routes registers the pages and the API.
@@ -52,6 +55,7 @@ func (h *Handlers) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /campaigns/{slug}/gallery/{mid}/thumb", h.galleryFile)
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign}/reports", h.apiList)
 	mux.HandleFunc("POST /api/v1/reports/{id}/media", h.upload)
+	h.PaperRoutes(mux)
 }
 
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
