@@ -80,8 +80,7 @@ func (h *Handlers) newForm(w http.ResponseWriter, r *http.Request) {
 
 // readForm reads an article form, multipart for the cover.
 func readForm(w http.ResponseWriter, r *http.Request) (Input, bool, int, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxCoverBytes+1<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+	if err := web.ParseUpload(w, r, MaxCoverBytes+1<<20); err != nil {
 		return Input{}, false, 0, err
 	}
 	in := Input{Section: r.FormValue("section"), Title: r.FormValue("title"), Summary: r.FormValue("summary"), Body: r.FormValue("body"),
@@ -89,7 +88,7 @@ func readForm(w http.ResponseWriter, r *http.Request) (Input, bool, int, error) 
 	if f, _, err := r.FormFile("cover"); err == nil {
 		in.Cover = f
 	}
-	version, _ := strconv.Atoi(r.FormValue("version"))
+	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
 	return in, r.FormValue("submit") == "1", version, nil
 }
 
@@ -164,8 +163,8 @@ func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) approve(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	version, _ := strconv.Atoi(r.FormValue("version"))
+	id := web.FormID(r.PathValue("id"))
+	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
 	a, err := h.Service.Approve(r.Context(), id, version)
 	if err != nil {
 		h.Server.Error(w, r, err)
@@ -176,8 +175,8 @@ func (h *Handlers) approve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) returnArticle(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	version, _ := strconv.Atoi(r.FormValue("version"))
+	id := web.FormID(r.PathValue("id"))
+	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
 	if err := h.Service.Return(r.Context(), id, version, r.FormValue("comment")); err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -187,7 +186,7 @@ func (h *Handlers) returnArticle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) pin(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	if err := h.Service.SetPinned(r.Context(), id, r.FormValue("pinned") == "1"); err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -242,8 +241,7 @@ func (h *Handlers) addCoverage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxClippingBytes+1<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+	if err := web.ParseUpload(w, r, MaxClippingBytes+1<<20); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
@@ -267,7 +265,7 @@ func (h *Handlers) addCoverage(w http.ResponseWriter, r *http.Request) {
 func errForbidden() error { return errs.ForbiddenErr() }
 
 func (h *Handlers) clipping(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	name, ctype, obj, mod, err := h.Service.OpenClipping(r.Context(), id)
 	if err != nil {
 		h.Server.Error(w, r, err)

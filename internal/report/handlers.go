@@ -36,7 +36,7 @@ type Handlers struct {
 }
 
 // Routes registers the pages and the API.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /campaigns/{slug}/reports", h.board)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/extend", h.extend)
 	mux.HandleFunc("GET /campaigns/{slug}/reports/{org}", h.show)
@@ -67,7 +67,7 @@ func (h *Handlers) campaign(r *http.Request, name string) (campaign.Campaign, *a
 }
 
 func pathID(r *http.Request, name string) int64 {
-	n, _ := strconv.ParseInt(r.PathValue(name), 10, 64)
+	n := web.FormID(r.PathValue(name))
 	return n
 }
 
@@ -255,7 +255,7 @@ func (h *Handlers) save(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := formInput(r)
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	rep, err := h.Service.Save(r.Context(), c, r.PathValue("org"), version, in)
 	if err != nil {
 		if _, _, ok := web.FormErrors(r, err); ok {
@@ -282,7 +282,7 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	}
 	id := pathID(r, "id")
 	r.ParseForm()
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	var err error
 	flash := ""
 	switch r.PathValue("action") {
