@@ -305,3 +305,7 @@ func RedactedURI(u *url.URL) string {
 	}
 	return out + "?" + q.Encode()
 }
+
+// CheckDecoded checks the strings of a value decoded from a JSON body as
+// DecodeJSON does, for handlers that decode the body themselves.
+func CheckDecoded(v any) error { return checkDecoded(reflect.ValueOf(v), "") }
