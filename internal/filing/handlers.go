@@ -611,6 +611,10 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
+	if !h.Service.Campaigns.CanEdit(r.Context(), c) {
+		h.Server.Error(w, r, errs.ForbiddenErr()) // before the form is read: it is no one else's business
+		return
+	}
 	until, perr := campaign.ParseDate(strings.TrimSpace(r.PostFormValue("until")))
 	if perr != nil {
 		err = &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.date"}, Fields: map[string]errs.Msg{"until": {Key: "error.date"}}}

@@ -22,7 +22,7 @@ type managePage struct {
 func (p managePage) StateLabel(a Article) string { return p.T("news.state." + string(a.State)) }
 
 func (h *Handlers) manage(w http.ResponseWriter, r *http.Request) {
-	if _, err := account.RequireLogin(r); err != nil {
+	if _, err := requireWriter(r); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
@@ -67,7 +67,7 @@ func (h *Handlers) form(w http.ResponseWriter, r *http.Request, status int, p fo
 }
 
 func (h *Handlers) newForm(w http.ResponseWriter, r *http.Request) {
-	if _, err := account.RequireLogin(r); err != nil {
+	if _, err := requireWriter(r); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
@@ -136,6 +136,16 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) editForm(w http.ResponseWriter, r *http.Request) {
 	a, c, ok := h.load(w, r)
 	if !ok {
+		return
+	}
+	// The form is for those who may change the article: anyone else is
+	// sent to log in, or refused.
+	if !h.Service.CanEdit(r.Context(), c, a) {
+		if account.FromContext(r.Context()) == nil {
+			h.Server.Error(w, r, errs.New(errs.Unauthenticated, "error.unauthenticated"))
+		} else {
+			h.Server.Error(w, r, errs.ForbiddenErr())
+		}
 		return
 	}
 	in := Input{Section: a.SectionCode, Title: a.Title, Summary: a.Summary, Body: a.Body, Link: a.Link}
@@ -212,7 +222,7 @@ func (h *Handlers) coverage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) coverageForm(w http.ResponseWriter, r *http.Request, status int, in CoverageInput, fail error) {
-	pr, err := account.RequireLogin(r)
+	pr, err := requireWriter(r)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -273,4 +283,17 @@ func (h *Handlers) clipping(w http.ResponseWriter, r *http.Request) {
 	}
 	defer obj.Close()
 	web.ServeFile(w, r, obj, mod, name, ctype, false)
+}
+
+// requireWriter returns the signed-in person when they write for their
+// organisation (filers, coordinators, organisers); check-in staff do not.
+func requireWriter(r *http.Request) (*account.Principal, error) {
+	p, err := account.RequireLogin(r)
+	if err != nil {
+		return nil, err
+	}
+	if !(p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) {
+		return nil, errs.ForbiddenErr()
+	}
+	return p, nil
 }

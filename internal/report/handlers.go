@@ -526,6 +526,10 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) {
+		if !p.Has(account.RoleFiler) {
+			h.Server.Error(w, r, errs.ForbiddenErr()) // check-in staff have no report
+			return
+		}
 		web.Redirect(w, r, URL(c.Slug, p.Org.Code))
 		return
 	}
