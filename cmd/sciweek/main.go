@@ -55,7 +55,7 @@ Configuration (flags win over the environment):
   --database-url  SCIWEEK_DATABASE_URL   postgres://user@host/db to use PostgreSQL instead of SQLite
   --idle-timeout  SCIWEEK_IDLE_TIMEOUT   idle session lifetime (default 30m)
   --trust-proxy   SCIWEEK_TRUST_PROXY    take client addresses from X-Forwarded-For (default false)
-  --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false)
+  --secure-cookies SCIWEEK_SECURE_COOKIES mark cookies Secure, behind HTTPS (default false; always with --tls-cert)
   --log-format    SCIWEEK_LOG_FORMAT     text or json (default text)
   --log-level     SCIWEEK_LOG_LEVEL      debug, info, warn or error (default info)
   --read-timeout  SCIWEEK_READ_TIMEOUT   time to read a request (default 60s)
@@ -178,8 +178,8 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	fs.StringVar(&cfg.DataDir, "data", env("SCIWEEK_DATA", "./data"), "data directory")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("SCIWEEK_DATABASE_URL", ""), "PostgreSQL URL")
 	idle := fs.String("idle-timeout", env("SCIWEEK_IDLE_TIMEOUT", "30m"), "idle session lifetime")
-	trust := fs.String("trust-proxy", env("SCIWEEK_TRUST_PROXY", "false"), "trust X-Forwarded-For")
-	secure := fs.String("secure-cookies", env("SCIWEEK_SECURE_COOKIES", "false"), "Secure cookies")
+	trust := boolFlag(fs, "trust-proxy", env("SCIWEEK_TRUST_PROXY", "false"), "trust X-Forwarded-For")
+	secure := boolFlag(fs, "secure-cookies", env("SCIWEEK_SECURE_COOKIES", "false"), "Secure cookies")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("SCIWEEK_LOG_FORMAT", "text"), "text or json")
 	level := fs.String("log-level", env("SCIWEEK_LOG_LEVEL", "info"), "log level")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("SCIWEEK_METRICS_TOKEN", ""), "bearer token that opens /metrics on the main address")
@@ -204,7 +204,7 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 	fs.StringVar(&cfg.S3.Region, "s3-region", env("SCIWEEK_S3_REGION", "us-east-1"), "S3 region")
 	fs.StringVar(&cfg.S3.AccessKey, "s3-access-key", env("SCIWEEK_S3_ACCESS_KEY", ""), "S3 access key id")
 	fs.StringVar(&cfg.S3.SecretKey, "s3-secret-key", env("SCIWEEK_S3_SECRET_KEY", ""), "S3 secret access key")
-	pathStyle := fs.String("s3-path-style", env("SCIWEEK_S3_PATH_STYLE", "false"), "path-style bucket addressing")
+	pathStyle := boolFlag(fs, "s3-path-style", env("SCIWEEK_S3_PATH_STYLE", "false"), "path-style bucket addressing")
 	partSize := fs.String("s3-part-size", env("SCIWEEK_S3_PART_SIZE", "8"), "S3 part size in MiB")
 	cfg.SecretKey = os.Getenv("SCIWEEK_SECRET_KEY")
 	check = func() error {
@@ -259,6 +259,11 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 			}
 			*b.dst = v
 		}
+		if cfg.TLSCert != "" {
+			// Served over HTTPS itself: the session cookie must never travel
+			// over plain HTTP, whatever --secure-cookies says.
+			cfg.SecureCookies = true
+		}
 		if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 			problems = append(problems, fmt.Sprintf("--log-format / SCIWEEK_LOG_FORMAT: %q must be text or json", cfg.LogFormat))
 		}
@@ -277,6 +282,21 @@ func configFlags(fs *flag.FlagSet) (cfg *app.Config, check func() error) {
 		return nil
 	}
 	return cfg, check
+}
+
+// boolText is a switch given as --name (true) or --name=true|false; the
+// text is checked with the rest of the configuration.
+type boolText string
+
+func (b *boolText) String() string     { return string(*b) }
+func (b *boolText) Set(s string) error { *b = boolText(s); return nil }
+func (b *boolText) IsBoolFlag() bool   { return true }
+
+// boolFlag defines a switch that needs no value, defaulting to def.
+func boolFlag(fs *flag.FlagSet, name, def, usage string) *string {
+	b := boolText(def)
+	fs.Var(&b, name, usage)
+	return (*string)(&b)
 }
 
 // checkMessaging validates the base URL, mail and SMS settings and fills

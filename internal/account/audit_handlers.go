@@ -23,9 +23,9 @@ const auditPerPage = 50
 // a label audit.action.NAME in the catalogue.
 var AuditActions = []string{
 	"login", "login.failed", "logout",
-	"account", "account.create", "account.roles", "account.status", "account.locked", "account.password", "token.create",
+	"account", "account.create", "account.roles", "account.status", "account.locked", "account.password", "token.create", "token.revoke",
 	"org", "org.create", "org.update", "org.import",
-	"registration", "registration.approve", "registration.reject",
+	"registration", "registration.approve", "registration.reject", "registration.duplicate",
 	"campaign", "campaign.create", "campaign.update", "campaign.state", "campaign.copy", "campaign.attachment",
 }
 
@@ -151,9 +151,7 @@ func (h *Handlers) auditLog(w http.ResponseWriter, r *http.Request) {
 	page.Wide = true
 	aq, f, ferr := parseAuditQuery(r)
 	page.Query = aq
-	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 1 {
-		page.PageNo = n
-	}
+	page.PageNo, _ = web.PageNumber(r)
 	for _, a := range AuditActions {
 		page.Actions = append(page.Actions, ActionOption{Value: a, Label: actionLabel(l, a), Group: !strings.Contains(a, "."), Selected: a == aq.Action})
 	}

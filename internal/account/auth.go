@@ -15,46 +15,39 @@ import (
 const SessionCookie = "sciweek_session"
 
 // Login checks a username and password and opens a session, returning the
-// secret for the cookie. A wrong password counts towards the lock-out.
+// secret for the cookie. Failures are counted per username and client
+// address: MaxFailures in a row from one address lock that address out of
+// that username for LockFor, while the real user elsewhere can still log
+// in; AccountCeiling failures from anywhere lock the username itself, for
+// longer each time. Unknown usernames are counted and answered exactly as
+// real ones, so neither the answer nor the lock tells whether one exists.
 // Errors: Unauthenticated (generic, whatever was wrong), Forbidden (locked,
 // pending or disabled account).
 func (s *Service) Login(ctx context.Context, username, password string) (string, *Principal, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	now := s.Clock.Now()
-	acc, err := s.Account(ctx, username)
-	if errs.Is(err, errs.NotFound) {
+	ip := audit.ActorFrom(ctx).IP
+	ctx = audit.WithActor(ctx, withName(audit.ActorFrom(ctx), username))
+	if until, err := s.lockedUntil(ctx, username, ip, now); err != nil {
+		return "", nil, err
+	} else if until.After(now) {
 		CheckPassword(dummyHash(), password)
-		ctx = audit.WithActor(ctx, withName(audit.ActorFrom(ctx), username))
-		s.Audit.Record(ctx, s.DB, "login.failed", "account", username, map[string]any{"reason": "unknown user"})
-		return "", nil, errs.New(errs.Unauthenticated, "login.error.wrong")
+		s.Audit.Record(ctx, s.DB, "login.failed", "account", username, map[string]any{"reason": "locked"})
+		return "", nil, errs.New(errs.Forbidden, "login.error.locked", int(until.Sub(now).Minutes())+1)
 	}
-	if err != nil {
+	acc, err := s.Account(ctx, username)
+	if err != nil && !errs.Is(err, errs.NotFound) {
 		return "", nil, err
 	}
-	ctx = audit.WithActor(ctx, audit.Actor{ID: acc.ID, Name: acc.Username, OrgID: acc.OrgID, IP: audit.ActorFrom(ctx).IP, UserAgent: audit.ActorFrom(ctx).UserAgent})
-	if acc.LockedUntil.After(now) {
-		s.Audit.Record(ctx, s.DB, "login.failed", "account", acc.Username, map[string]any{"reason": "locked"})
-		mins := int(acc.LockedUntil.Sub(now).Minutes()) + 1
-		return "", nil, errs.New(errs.Forbidden, "login.error.locked", mins)
+	known := err == nil
+	if known {
+		ctx = audit.WithActor(ctx, audit.Actor{ID: acc.ID, Name: acc.Username, OrgID: acc.OrgID, IP: ip, UserAgent: audit.ActorFrom(ctx).UserAgent})
 	}
-	if !CheckPassword(acc.passwordHash, password) {
-		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-			var failures int
-			if err := tx.QueryRow(ctx, `UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, acc.ID).Scan(&failures); err != nil {
-				return err
-			}
-			if err := s.Audit.Record(ctx, tx, "login.failed", "account", acc.Username, map[string]any{"reason": "wrong password", "failures": failures}); err != nil {
-				return err
-			}
-			if failures >= s.Config.MaxFailures {
-				if _, err := tx.Exec(ctx, `UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE id = ?`, db.At(now.Add(s.Config.LockFor)), acc.ID); err != nil {
-					return err
-				}
-				return s.Audit.Record(ctx, tx, "account.locked", "account", acc.Username, map[string]any{"minutes": int(s.Config.LockFor.Minutes())})
-			}
-			return nil
-		})
-		if err != nil {
+	if !known || !CheckPassword(acc.passwordHash, password) {
+		if !known {
+			CheckPassword(dummyHash(), password)
+		}
+		if err := s.loginFailed(ctx, username, ip, known, now); err != nil {
 			return "", nil, err
 		}
 		return "", nil, errs.New(errs.Unauthenticated, "login.error.wrong")
@@ -73,6 +66,9 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = ?`, acc.ID); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM login_throttle WHERE username = ? AND ip IN (?, '')`, acc.Username, ip); err != nil {
+			return err
+		}
 		a := audit.ActorFrom(ctx)
 		if _, err := tx.Exec(ctx, `INSERT INTO sessions (id, account_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
 			hash, acc.ID, db.At(now), db.At(now), a.IP, truncate(a.UserAgent, 300)); err != nil {
@@ -88,6 +84,87 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 		return "", nil, err
 	}
 	return token, &Principal{Account: acc, Org: org, SessionID: hash}, nil
+}
+
+// accountIP is the address of a username's own throttle row, which counts
+// its failures from every address.
+const accountIP = ""
+
+// lockedUntil is when the later of the username's locks — from ip, and
+// for every address — ends; zero when there is none.
+func (s *Service) lockedUntil(ctx context.Context, username, ip string, now time.Time) (time.Time, error) {
+	rows, err := s.DB.Query(ctx, `SELECT locked_until FROM login_throttle WHERE username = ? AND ip IN (?, ?) AND locked_until IS NOT NULL`, username, ip, accountIP)
+	if err != nil {
+		return time.Time{}, err
+	}
+	defer rows.Close()
+	var until time.Time
+	for rows.Next() {
+		var t db.Time
+		if err := rows.Scan(&t); err != nil {
+			return time.Time{}, err
+		}
+		if t.After(until) {
+			until = t.Time
+		}
+	}
+	return until, rows.Err()
+}
+
+// loginFailed counts a failed login for the username from ip and from
+// anywhere, locking either when it reaches its limit.
+func (s *Service) loginFailed(ctx context.Context, username, ip string, known bool, now time.Time) error {
+	cfg := s.Config
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		count := func(ip string, forget time.Duration) (int, error) {
+			var n int
+			err := tx.QueryRow(ctx, `INSERT INTO login_throttle (username, ip, failures, updated_at) VALUES (?, ?, 1, ?)
+				ON CONFLICT (username, ip) DO UPDATE SET failures = CASE WHEN login_throttle.updated_at < ? THEN 1 ELSE login_throttle.failures + 1 END,
+				updated_at = excluded.updated_at RETURNING failures`, username, ip, db.At(now), db.At(now.Add(-forget))).Scan(&n)
+			return n, err
+		}
+		pair, err := count(ip, cfg.LockFor)
+		if err != nil {
+			return err
+		}
+		all, err := count(accountIP, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		if err := s.Audit.Record(ctx, tx, "login.failed", "account", username, map[string]any{"reason": "wrong password", "failures": pair}); err != nil {
+			return err
+		}
+		lock := func(ip string, d time.Duration, reset bool) error {
+			q := `UPDATE login_throttle SET locked_until = ? WHERE username = ? AND ip = ?`
+			if reset {
+				q = `UPDATE login_throttle SET locked_until = ?, failures = 0 WHERE username = ? AND ip = ?`
+			}
+			if _, err := tx.Exec(ctx, q, db.At(now.Add(d)), username, ip); err != nil {
+				return err
+			}
+			if known && ip == accountIP {
+				if _, err := tx.Exec(ctx, `UPDATE accounts SET locked_until = ? WHERE username = ?`, db.At(now.Add(d)), username); err != nil {
+					return err
+				}
+			}
+			scope := "address"
+			if ip == accountIP {
+				scope = "account"
+			}
+			return s.Audit.Record(ctx, tx, "account.locked", "account", username, map[string]any{"minutes": int(d.Minutes()), "scope": scope})
+		}
+		if pair >= cfg.MaxFailures {
+			if err := lock(ip, cfg.LockFor, true); err != nil {
+				return err
+			}
+		}
+		// Past the ceiling, every further MaxFailures failures lock the
+		// username for twice as long as the last time, up to a day.
+		if over := all - cfg.AccountCeiling; cfg.AccountCeiling > 0 && over >= 0 && over%cfg.MaxFailures == 0 {
+			return lock(accountIP, min(cfg.LockFor<<min(over/cfg.MaxFailures, 8), 24*time.Hour), false)
+		}
+		return nil
+	})
 }
 
 func withName(a audit.Actor, name string) audit.Actor { a.Name = name; return a }
@@ -164,14 +241,7 @@ func (s *Service) CreateToken(ctx context.Context, username, name string) (strin
 	if err != nil {
 		return "", err
 	}
-	token, hash := randomToken("sw_")
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`, acc.ID, name, hash, s.now()); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "token.create", "account", acc.Username, map[string]any{"name": name})
-	})
-	return token, err
+	return s.insertToken(ctx, acc, name, time.Time{})
 }
 
 // TokenPrincipal returns the account an API token acts for. Errors:
@@ -179,12 +249,15 @@ func (s *Service) CreateToken(ctx context.Context, username, name string) (strin
 func (s *Service) TokenPrincipal(ctx context.Context, token string) (*Principal, error) {
 	hash := hashToken(token)
 	var accountID int64
-	var lastUsed db.Time
-	err := s.DB.QueryRow(ctx, `SELECT account_id, last_used_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hash).Scan(&accountID, &lastUsed)
+	var lastUsed, expires db.Time
+	err := s.DB.QueryRow(ctx, `SELECT account_id, last_used_at, expires_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`, hash).Scan(&accountID, &lastUsed, &expires)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unauthenticated, err, "error.token")
 	}
 	now := s.Clock.Now()
+	if !expires.IsZero() && !expires.After(now) {
+		return nil, errs.New(errs.Unauthenticated, "error.token")
+	}
 	if now.Sub(lastUsed.Time) > seenEvery {
 		s.DB.Exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?`, db.At(now), hash)
 	}
@@ -231,7 +304,11 @@ func (s *Service) ChangePassword(ctx context.Context, current, next, confirm str
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE account_id = ? AND id <> ?`, acc.ID, p.SessionID); err != nil {
 			return err
 		}
-		return s.Audit.Record(ctx, tx, "account.password", "account", acc.Username, nil)
+		n, err := s.revokeTokensOf(ctx, tx, acc.ID, "password")
+		if err != nil {
+			return err
+		}
+		return s.Audit.Record(ctx, tx, "account.password", "account", acc.Username, map[string]any{"tokens_revoked": n})
 	})
 }
 

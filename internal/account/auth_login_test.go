@@ -126,7 +126,7 @@ func TestChangePassword(t *testing.T) {
 	if res.Status != 422 {
 		t.Fatalf("bad change: %d", res.Status)
 	}
-	for _, msg := range []string{"当前密码不正确。", "密码至少 8 位。", "两次输入的密码不一致。"} {
+	for _, msg := range []string{"当前密码不正确。", "密码至少 10 位。", "两次输入的密码不一致。"} {
 		if !strings.Contains(res.Body, msg) {
 			t.Errorf("missing %q", msg)
 		}

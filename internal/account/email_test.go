@@ -36,7 +36,7 @@ func TestMalformedEmailIsRefused(t *testing.T) {
 func TestLanguageChoiceIsRemembered(t *testing.T) {
 	e := apptest.New(t)
 	hqu := e.As(t, "hqu")
-	if res := hqu.Get("/lang/en?next=/dashboard"); res.Status != http.StatusSeeOther {
+	if res := hqu.PostForm("/lang/en", url.Values{"next": {"/dashboard"}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("switch: %d", res.Status)
 	}
 	acc, err := e.App.Accounts.Account(account.AsSystem(context.Background()), "hqu")

@@ -26,14 +26,20 @@ type Handlers struct {
 }
 
 // Routes registers the pages.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /login", h.loginForm)
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("GET /account/password", h.passwordForm)
 	mux.HandleFunc("POST /account/password", h.changePassword)
 	mux.HandleFunc("GET /lang/{lang}", h.switchLanguage)
+	mux.HandleFunc("POST /lang/{lang}", h.switchLanguage)
 	mux.HandleFunc("GET /api/v1/me", h.apiMe)
+	mux.HandleFunc("GET /account/tokens", h.tokens)
+	mux.HandleFunc("POST /account/tokens", h.addToken)
+	mux.HandleFunc("POST /account/tokens/{id}/revoke", h.revokeToken)
+	mux.HandleFunc("GET /api/v1/tokens", h.apiTokens)
+	mux.HandleFunc("DELETE /api/v1/tokens/{id}", h.revokeToken)
 
 	mux.HandleFunc("GET /register", h.registerForm)
 	mux.HandleFunc("POST /register", h.register)
@@ -161,12 +167,18 @@ func (h *Handlers) switchLanguage(w http.ResponseWriter, r *http.Request) {
 		lang = "zh-CN"
 	}
 	http.SetCookie(w, &http.Cookie{Name: web.LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode})
-	// A signed-in person's choice also sets the language of their e-mail.
-	if err := h.Service.SetLocale(r.Context(), lang); err != nil {
-		h.Server.Error(w, r, err)
-		return
+	next := r.URL.Query().Get("next")
+	// A link only sets the cookie: a GET changes nothing stored. The
+	// signed-in menu posts the choice (cross-site posts are refused), which
+	// also sets the language of the person's e-mail.
+	if r.Method == http.MethodPost {
+		next = r.PostFormValue("next")
+		if err := h.Service.SetLocale(r.Context(), lang); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
 	}
-	web.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/"))
+	web.Redirect(w, r, web.SafeNext(next, "/"))
 }
 
 type meResponse struct {

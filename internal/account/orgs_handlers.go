@@ -614,6 +614,10 @@ func (h *Handlers) importPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer r.MultipartForm.RemoveAll()
+		if err := web.CheckValues(r.PostForm); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
 	}
 	page.Parent, page.Text = strings.ToLower(r.PostFormValue("parent")), r.PostFormValue("text")
 	rows, confirm, err := importRows(r)

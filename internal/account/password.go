@@ -71,3 +71,45 @@ func RandomPassword() string {
 	}
 	return out.String()
 }
+
+// MinPasswordLength is the fewest characters a password may have.
+const MinPasswordLength = 10
+
+// commonPasswords are passwords from the published lists of the most used
+// ones, and the site's own name, compared in lower case; a password of at
+// least MinPasswordLength characters that is one of them is still refused.
+var commonPasswords = map[string]bool{
+	"1234567890": true, "0123456789": true, "9876543210": true, "1111111111": true, "0000000000": true,
+	"1q2w3e4r5t": true, "qwertyuiop": true, "asdfghjkl;": true, "password12": true, "password123": true,
+	"password1234": true, "passw0rd123": true, "p@ssw0rd123": true, "iloveyou123": true, "abcdefghij": true,
+	"abc1234567": true, "a123456789": true, "qwe1234567": true, "woaini1314": true, "woaini520": true,
+	"admin12345": true, "admin123456": true, "administrator": true, "welcome123": true, "sciweek123": true,
+	"sciweek2020": true, "sciweek2026": true, "qazwsxedc123": true, "1qaz2wsx3edc": true, "zxcvbnm123": true,
+	"changeme123": true, "letmein123": true, "football123": true, "baseball123": true, "princess123": true,
+	"aa123456789": true, "qq123456789": true, "123456789a": true, "12345678910": true, "123123123123": true,
+	"kejizhou2020": true, "kejizhou123": true,
+}
+
+// WeakPassword returns the catalogue key (and its arguments) saying why
+// password is too weak for username, or "" when it will do: at least
+// MinPasswordLength characters, not only digits, not one character
+// repeated, not the username nor built from it, not a common password.
+func WeakPassword(username, password string) (string, []any) {
+	lower := strings.ToLower(password)
+	user := strings.ToLower(strings.TrimSpace(username))
+	switch {
+	case len([]rune(password)) < MinPasswordLength:
+		return "security.password.short", []any{MinPasswordLength}
+	case len(password) > 200:
+		return "error.too_long", []any{200}
+	case strings.Trim(password, "0123456789") == "":
+		return "security.password.digits", nil
+	case strings.Trim(lower, lower[:1]) == "":
+		return "security.password.repeated", nil
+	case user != "" && strings.Contains(lower, user) && len(lower)-len(user) < 4:
+		return "account.error.password_is_username", nil
+	case commonPasswords[lower]:
+		return "security.password.common", nil
+	}
+	return "", nil
+}

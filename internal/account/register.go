@@ -61,6 +61,16 @@ func (s *Service) Register(ctx context.Context, in Registration) (Organisation, 
 	if err := f.Err(); err != nil {
 		return Organisation{}, err
 	}
+	hash := HashPassword(acc.Password)
+	if _, err := s.Account(ctx, acc.Username); err == nil {
+		// The answer is the same as for a new name, so that the form
+		// cannot be used to find out which usernames exist; the attempt is
+		// kept in the audit log for the coordinators.
+		s.Audit.Record(ctx, s.DB, "registration.duplicate", "account", acc.Username, map[string]any{"unit": org.Name})
+		return Organisation{Code: org.Code, Name: org.Name, ParentCode: org.ParentCode, Kind: KindUnit, Status: StatusPending}, nil
+	} else if !errs.Is(err, errs.NotFound) {
+		return Organisation{}, err
+	}
 	var out Organisation
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
@@ -68,9 +78,13 @@ func (s *Service) Register(ctx context.Context, in Registration) (Organisation, 
 		if err != nil {
 			return err
 		}
-		_, err = s.createAccount(ctx, tx, out, acc, StatusPending, HashPassword(acc.Password))
+		_, err = s.createAccount(ctx, tx, out, acc, StatusPending, hash)
 		return err
 	})
+	if e, ok := errs.As(err); ok && e.Fields["username"].Key != "" {
+		// Taken between the check and the insert: the same answer again.
+		return Organisation{Code: org.Code, Name: org.Name, ParentCode: org.ParentCode, Kind: KindUnit, Status: StatusPending}, nil
+	}
 	return out, err
 }
 

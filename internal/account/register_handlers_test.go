@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/errs"
@@ -56,9 +57,14 @@ func TestSelfRegistrationNeedsDistrictApproval(t *testing.T) {
 		if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `id="contact_phone-error"`) || !strings.Contains(res.Body, `id="confirm-error"`) {
 			t.Fatalf("bad phone: %d\n%s", res.Status, res.Body)
 		}
+		// A taken username is answered as a new one would be, so the form
+		// tells no stranger which usernames exist; nothing is created.
 		res = public.PostForm("/register", registration("fengze", "泉州海丝博物馆", "", "hqu"))
-		if res.Status != http.StatusConflict || !strings.Contains(res.Body, `id="username-error"`) || !strings.Contains(res.Body, "该用户名已被使用") {
+		if res.Status != http.StatusCreated || strings.Contains(res.Body, "该用户名已被使用") || !strings.Contains(res.Body, "丰泽区工业信息化和科技局将进行审核") {
 			t.Fatalf("taken username: %d\n%s", res.Status, res.Body)
+		}
+		if pending, _ := e.App.Accounts.Account(t.Context(), "hqu"); pending.Status != account.StatusActive {
+			t.Fatalf("the existing account changed: %+v", pending)
 		}
 
 		res = public.PostForm("/register", registration("fengze", "泉州海丝博物馆", "qzhs", "qzhs-admin"))

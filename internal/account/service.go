@@ -22,14 +22,18 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxSessionAge ends any session this long after login.
 	MaxSessionAge time.Duration
-	// MaxFailures failed logins in a row lock the account …
+	// MaxFailures failed logins in a row from one address lock that
+	// address out of the account …
 	MaxFailures int
 	// … for LockFor.
 	LockFor time.Duration
+	// AccountCeiling failed logins within a day, from any address, lock
+	// the account itself, for LockFor and then twice as long each time.
+	AccountCeiling int
 }
 
 // DefaultConfig is the configuration when nothing is set.
-var DefaultConfig = Config{IdleTimeout: 30 * time.Minute, MaxSessionAge: 12 * time.Hour, MaxFailures: 5, LockFor: 10 * time.Minute}
+var DefaultConfig = Config{IdleTimeout: 30 * time.Minute, MaxSessionAge: 12 * time.Hour, MaxFailures: 5, LockFor: 10 * time.Minute, AccountCeiling: 50}
 
 // Service runs organisations, accounts, sessions and tokens.
 type Service struct {
@@ -238,13 +242,8 @@ func (in *AccountInput) normalize() {
 }
 
 func checkPassword(f errs.Fields, field, username, password string) {
-	switch {
-	case len([]rune(password)) < 8:
-		f.Add(field, "account.error.password_short")
-	case len(password) > 200:
-		f.Add(field, "error.too_long", 200)
-	case strings.EqualFold(password, username):
-		f.Add(field, "account.error.password_is_username")
+	if key, args := WeakPassword(username, password); key != "" {
+		f.Add(field, key, args...)
 	}
 }
 
@@ -400,6 +399,9 @@ func (s *Service) SetStatus(ctx context.Context, username string, status Status)
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET status = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?`, status, s.now(), acc.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM login_throttle WHERE username = ?`, acc.Username); err != nil {
 			return err
 		}
 		if status != StatusActive {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,7 +112,27 @@ type App struct {
 	Server    *web.Server
 	Metrics   *web.Metrics
 	mapURL    string
+	routes    *web.RouteList
 }
+
+// uploadRoutes take files: their handlers stream the multipart body with
+// limits of their own.
+var uploadRoutes = map[string]bool{
+	"POST /reports/{id}/media":                  true,
+	"POST /api/v1/reports/{id}/media":           true,
+	"POST /admin/campaigns/{slug}/attachments":  true,
+	"POST /campaigns/{slug}/articles/new":       true,
+	"POST /news/{id}/edit":                      true,
+	"POST /campaigns/{slug}/coverage":           true,
+	"POST /filings/{id}/scan":                   true,
+	"POST /api/v1/campaigns/{campaign}/imports": true,
+	"POST /campaigns/{campaign}/import":         true,
+	"POST /admin/orgs/import":                   true,
+}
+
+// Routes lists every registered route pattern, such as
+// "GET /api/v1/activities/{activity}".
+func (a *App) Routes() []string { return slices.Clone(a.routes.Patterns) }
 
 // Open connects to the database, applies pending migrations and builds the
 // services. clk may be nil for the system clock.
@@ -272,10 +293,11 @@ func (a *App) buildServer() error {
 	if err := r.Add("paper", paper.Templates); err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
+	a.routes = &web.RouteList{Mux: http.NewServeMux()}
+	mux := a.routes
 	a.Metrics = web.NewMetrics()
 	a.Metrics.Registry.MustRegister(queueCollector{a}, dataCollector{a})
-	s := &web.Server{Log: a.Log, Mux: mux, Renderer: r, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
+	s := &web.Server{Log: a.Log, Mux: mux.Mux, Renderer: r, Uploads: uploadRoutes, TrustProxy: a.Config.TrustProxy, SecureCookies: a.Config.SecureCookies, Metrics: a.Metrics}
 	s.Authenticate = func(w http.ResponseWriter, req *http.Request) (context.Context, error) {
 		return a.Accounts.Authenticate(w, req, web.ClientIP(req.Context()))
 	}

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -35,7 +34,7 @@ type Handlers struct {
 }
 
 // Routes registers booking's paths.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /activities/{id}/book", h.bookForm)
 	mux.HandleFunc("POST /activities/{id}/book", h.bookPost)
 	mux.HandleFunc("GET /tickets/{ticket}", h.ticket)
@@ -121,8 +120,8 @@ func (h *Handlers) book(r *http.Request, slotID int64, in Input) (Booking, error
 }
 
 func pathID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := web.ParseID(r.PathValue(name))
+	if !ok {
 		return 0, errs.NotFoundf("bad %s %q", name, r.PathValue(name))
 	}
 	return id, nil
@@ -210,12 +209,12 @@ func (h *Handlers) bookForm(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p.SlotID, _ = strconv.ParseInt(r.URL.Query().Get("slot"), 10, 64)
+	p.SlotID = web.FormID(r.URL.Query().Get("slot"))
 	h.render(w, r, http.StatusOK, "book.html", p)
 }
 
 func formInput(r *http.Request) Input {
-	party, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("party_size")))
+	party, _ := web.Int(r.PostFormValue("party_size"), 0, 1000)
 	return Input{Name: r.PostFormValue("name"), Phone: r.PostFormValue("phone"), Party: party,
 		Consent: r.PostFormValue("consent") == "yes", Children: r.PostFormValue("children") == "yes",
 		Guardian: r.PostFormValue("guardian") == "yes", Waitlist: r.PostFormValue("waitlist") == "yes"}
@@ -228,7 +227,7 @@ func (h *Handlers) bookPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := formInput(r)
-	slotID, _ := strconv.ParseInt(r.PostFormValue("slot"), 10, 64)
+	slotID := web.FormID(r.PostFormValue("slot"))
 	var b Booking
 	if sl, serr := h.Service.Slot(r.Context(), slotID); serr != nil || sl.ActivityID != id {
 		err = (errs.Fields{"slot": {Key: "booking.error.slot"}}).Err()

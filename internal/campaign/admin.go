@@ -93,7 +93,7 @@ func (h *Handlers) newForm(w http.ResponseWriter, r *http.Request) {
 
 func inputFromForm(r *http.Request) Input {
 	v := func(k string) string { return r.PostFormValue(k) }
-	version, _ := strconv.Atoi(v("version"))
+	version, _ := web.Int(v("version"), 0, web.MaxVersion)
 	return Input{
 		Slug: v("slug"), Title: v("title"), DocNumber: v("doc_number"), Theme: v("theme"), Start: v("start"), End: v("end"),
 		FilingDeadline: v("filing_deadline"), SummaryDeadline: v("summary_deadline"),
@@ -307,7 +307,7 @@ func (h *Handlers) removeAttachment(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	slug := r.PathValue("slug")
 	if err := h.Service.RemoveAttachment(r.Context(), slug, id); err != nil {
 		h.Server.Error(w, r, err)

@@ -126,6 +126,10 @@ func (h *Handlers) apiPatch(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, errs.Wrap(errs.Invalid, err, "error.json"))
 		return
 	}
+	if err := web.CheckDecoded(&in); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
 	updated, err := h.Service.Update(r.Context(), c.Slug, in)
 	if err != nil {
 		h.Server.Error(w, r, err)

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"mime"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -34,7 +33,7 @@ type Handlers struct {
 }
 
 // Routes registers the campaign pages and API paths.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /campaigns/{slug}", h.show)
 	mux.HandleFunc("GET /campaigns/{slug}/notice", h.notice)
@@ -164,7 +163,7 @@ func (h *Handlers) notice(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) attachment(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	a, obj, mod, err := h.Service.OpenAttachment(r.Context(), r.PathValue("slug"), id)
 	if err != nil {
 		h.Server.Error(w, r, err)

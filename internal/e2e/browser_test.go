@@ -110,13 +110,13 @@ func TestBrowser(t *testing.T) {
 	b.shows(".dash-campaign .deadlines li:first-child", "备案表报送截止", "2026年12月12日", fmt.Sprintf("还剩 %d 天", days))
 	b.capture("dashboard")
 
-	b.click(`.site-header a[hreflang="en"]`, ".dash-campaign")
+	b.click(`.site-header form[action="/lang/en"] button`, ".dash-campaign")
 	b.shows("main h1", "Dashboard")
 	b.shows(".mainnav", "Dashboard")
 	b.shows(".site-header .tools", "Log out")
 	b.shows(".dash-campaign .deadlines li:first-child", "Filing deadline", "12 Dec 2026", fmt.Sprintf("%d days left", days))
 	b.fitsWidth("dashboard in English")
-	b.click(`.site-header a[hreflang="zh-CN"]`, ".dash-campaign")
+	b.click(`.site-header form[action="/lang/zh-CN"] button`, ".dash-campaign")
 	b.shows("main h1", "工作台")
 
 	b.click(`.dash-campaign a[href="/campaigns/2026/notice"]`, "h1.notice-title")

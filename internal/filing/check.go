@@ -117,6 +117,30 @@ func checkSlots(f Field, w Window, raw string) (string, timetext.Reading, *errs.
 	return r.Stored(), r, nil
 }
 
+// MaxChars is how many characters a field of type t holds; 0 means the
+// form-wide limit alone applies.
+func MaxChars(t FieldType) int {
+	switch t {
+	case TypeText, TypeAddress:
+		return 200
+	case TypeTextarea:
+		return 5000
+	}
+	return 0
+}
+
+// Overlong names the fields of in holding more characters than their type
+// allows. Such an item is refused whole rather than stored as typed.
+func Overlong(t Template, in Values) map[string]errs.Msg {
+	bad := map[string]errs.Msg{}
+	for _, f := range t.Active() {
+		if n := MaxChars(f.Type); n > 0 && validate.TooLong(strings.TrimSpace(in[f.Key]), n) {
+			bad[f.Key] = errs.Msg{Key: "error.too_long", Args: []any{n}}
+		}
+	}
+	return bad
+}
+
 func msg(key string, args ...any) *errs.Msg { return &errs.Msg{Key: key, Args: args} }
 
 // clean trims ordinary and full-width spaces and turns full-width ASCII
@@ -146,12 +170,12 @@ func checkField(f Field, w Window, raw string) (string, *errs.Msg) {
 	switch f.Type {
 	case TypeText, TypeAddress:
 		v = strings.Join(strings.Fields(strings.ReplaceAll(v, "\u3000", " ")), " ")
-		if validate.TooLong(v, 200) {
-			return v, msg("error.too_long", 200)
+		if validate.TooLong(v, MaxChars(f.Type)) {
+			return v, msg("error.too_long", MaxChars(f.Type))
 		}
 	case TypeTextarea:
-		if validate.TooLong(v, 5000) {
-			return v, msg("error.too_long", 5000)
+		if validate.TooLong(v, MaxChars(f.Type)) {
+			return v, msg("error.too_long", MaxChars(f.Type))
 		}
 	case TypeNumber:
 		n, ok := ParseCount(v)

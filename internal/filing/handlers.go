@@ -27,7 +27,7 @@ type Handlers struct {
 }
 
 // Routes registers the pages.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /campaigns/{slug}/filings", h.mine)
 	mux.HandleFunc("GET /campaigns/{slug}/filings/{org}/{table}", h.show)
 	mux.HandleFunc("GET /campaigns/{slug}/filings/{org}/{table}/items/new", h.itemForm)
@@ -291,6 +291,11 @@ func (h *Handlers) saveItem(w http.ResponseWriter, r *http.Request) {
 	}
 	in := valuesFromForm(r, t)
 	uid := r.PathValue("uid")
+	if bad := Overlong(t, in); len(bad) > 0 {
+		// Nothing is stored: the clerk shortens the text and saves again.
+		h.renderItem(w, r, http.StatusUnprocessableEntity, c, f, uid, in, bad, web.L(r.Context()).T("error.invalid"))
+		return
+	}
 	nf, item, problems, err := h.Service.SaveItem(r.Context(), c, f.OrgCode, f.Table, uid, in)
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Code == errs.Conflict {
@@ -332,7 +337,7 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	f, err := h.Service.Get(r.Context(), id)
 	if err != nil {
 		h.Server.Error(w, r, err)
@@ -343,7 +348,7 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	comment := r.PostFormValue("comment")
 	var flash string
 	switch r.PathValue("action") {
@@ -405,7 +410,7 @@ func (h *Handlers) compare(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	f, err := h.Service.Get(r.Context(), id)
 	if err != nil {
 		h.Server.Error(w, r, err)
@@ -427,8 +432,8 @@ func (h *Handlers) compare(w http.ResponseWriter, r *http.Request) {
 		byNum[rv.Number] = rv
 		page.Numbers = append(page.Numbers, rv.Number)
 	}
-	page.B, _ = strconv.Atoi(r.URL.Query().Get("b"))
-	page.A, _ = strconv.Atoi(r.URL.Query().Get("a"))
+	page.B, _ = web.Int(r.URL.Query().Get("b"), 1, web.MaxVersion)
+	page.A, _ = web.Int(r.URL.Query().Get("a"), 1, web.MaxVersion)
 	if page.B == 0 {
 		page.B = f.Revision
 	}
@@ -572,7 +577,7 @@ func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status in
 	page := boardPage{Page: web.PageFor(r, "filing.board.title"), C: c, Rows: rows, State: r.URL.Query().Get("state"),
 		Counts: map[Status]int{}, IsAdmin: h.Service.Campaigns.CanEdit(r.Context(), c),
 		Statuses: []Status{StatusNotStarted, StatusDraft, StatusSubmitted, StatusReturned, StatusApproved}}
-	page.Table, _ = strconv.Atoi(r.URL.Query().Get("table"))
+	page.Table, _ = web.Int(r.URL.Query().Get("table"), 1, 2)
 	for _, row := range rows {
 		for t := 1; t <= 2; t++ {
 			page.Counts[row.Cells[t].Status]++
@@ -595,7 +600,7 @@ func (h *Handlers) remind(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	table, _ := strconv.Atoi(r.PostFormValue("table"))
+	table, _ := web.Int(r.PostFormValue("table"), 1, 2)
 	if err := h.Service.Remind(r.Context(), c, r.PostFormValue("org"), table); err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -608,6 +613,10 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 	c, _, err := h.campaign(r, "slug")
 	if err != nil {
 		h.Server.Error(w, r, err)
+		return
+	}
+	if !h.Service.Campaigns.CanEdit(r.Context(), c) {
+		h.Server.Error(w, r, errs.ForbiddenErr()) // before the form is read: it is no one else's business
 		return
 	}
 	until, perr := campaign.ParseDate(strings.TrimSpace(r.PostFormValue("until")))

@@ -18,7 +18,7 @@ import (
 
 // PaperRoutes registers the blank template, the print page and the
 // submission that carries the stamped scan.
-func (h *Handlers) PaperRoutes(mux *http.ServeMux) {
+func (h *Handlers) PaperRoutes(mux web.Router) {
 	mux.HandleFunc("GET /campaigns/{slug}/filings/{org}/{table}/template.xlsx", h.blankTemplate)
 	mux.HandleFunc("GET /filings/{id}/print", h.print)
 	mux.HandleFunc("GET /campaigns/{slug}/print/{table}", h.printApproved)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -132,7 +131,7 @@ func (h *Handlers) uploadScan(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	web.AllowSlow(w, 15*time.Minute)
 	r.Body = http.MaxBytesReader(w, r.Body, MaxScanBytes+1<<20)
 	err := scanError(errs.Invalid, "filing.scan.missing")
@@ -188,7 +187,7 @@ func (h *Handlers) downloadScan(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	f, err := h.Service.Get(r.Context(), id)
 	if err == nil && f.Scan.Key == "" {
 		err = errs.NotFoundf("no scan")

@@ -14,7 +14,7 @@ import (
 const maxTemplateFields = 200
 
 // TemplateRoutes registers the organiser's editor of a table's form.
-func (h *Handlers) TemplateRoutes(mux *http.ServeMux) {
+func (h *Handlers) TemplateRoutes(mux web.Router) {
 	mux.HandleFunc("GET /campaigns/{slug}/forms/{table}", h.templateForm)
 	mux.HandleFunc("POST /campaigns/{slug}/forms/{table}", h.saveTemplate)
 }
@@ -102,8 +102,7 @@ func templatePageFor(r *http.Request, c campaign.Campaign, t Template, version i
 // field's choices come from — is taken from the current form.
 func templateRowsFromForm(r *http.Request, cur Template) ([]fieldRow, fieldRow) {
 	r.ParseForm()
-	n, _ := strconv.Atoi(r.PostFormValue("rows"))
-	n = min(max(n, 0), maxTemplateFields)
+	n, _ := web.Int(r.PostFormValue("rows"), 0, maxTemplateFields)
 	row := func(prefix string) fieldRow {
 		v := func(name string) string { return r.PostFormValue(name + prefix) }
 		f := Field{
@@ -179,7 +178,7 @@ func (h *Handlers) saveTemplate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows, added := templateRowsFromForm(r, cur)
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	moved, isMove := move(rows, r.PostFormValue("action"))
 
 	t := Template{Table: cur.Table, Title: cur.Title, TitleEn: cur.TitleEn}

@@ -20,7 +20,7 @@ import (
 )
 
 // TransferRoutes registers the export and import paths.
-func (h *Handlers) TransferRoutes(mux *http.ServeMux) {
+func (h *Handlers) TransferRoutes(mux web.Router) {
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign}/exports/{file}", h.export)
 	mux.HandleFunc("GET /campaigns/{campaign}/exports/{file}", h.export)
 	mux.HandleFunc("POST /api/v1/campaigns/{campaign}/imports", h.apiImport)
@@ -384,7 +384,7 @@ func (h *Handlers) importForm(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	table, _ := strconv.Atoi(r.URL.Query().Get("table"))
+	table, _ := web.Int(r.URL.Query().Get("table"), 1, 2)
 	if table != 2 {
 		table = 1
 	}

@@ -2,7 +2,6 @@ package news
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -106,7 +105,7 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) apiGet(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	a, err := h.Service.Get(r.Context(), id)
 	if err == nil && !a.Public(h.Service.now()) {
 		err = errs.NotFoundf("article %d is not public", id)

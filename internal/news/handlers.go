@@ -32,7 +32,7 @@ type Handlers struct {
 }
 
 // Routes registers the publicity paths.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	pub := func(pattern string, fn http.HandlerFunc) { mux.HandleFunc(pattern, h.Server.Limited(h.Limiter, fn)) }
 	pub("GET /campaigns/{slug}/news", h.section)
 	pub("GET /campaigns/{slug}/news/{section}", h.section)
@@ -74,7 +74,7 @@ func (h *Handlers) campaign(w http.ResponseWriter, r *http.Request) (campaign.Ca
 }
 
 func (h *Handlers) load(w http.ResponseWriter, r *http.Request) (Article, campaign.Campaign, bool) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	a, err := h.Service.Get(r.Context(), id)
 	if err == nil {
 		var c campaign.Campaign
@@ -246,7 +246,7 @@ func (h *Handlers) qr(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) cover(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	a, obj, mod, err := h.Service.OpenCover(r.Context(), id)
 	if err != nil {
 		h.Server.Error(w, r, err)

@@ -371,10 +371,18 @@ func (s *Service) reviewable(ctx context.Context, id int64, version int) (Articl
 		return a, campaign.Campaign{}, err
 	}
 	p := account.FromContext(ctx)
+	// Who may review comes first: the article's state is no one else's
+	// business.
+	if p == nil {
+		return a, campaign.Campaign{}, errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	if !(p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) || !p.Org.Contains(org0(ctx, s, a)) {
+		return a, campaign.Campaign{}, errs.ForbiddenErr()
+	}
 	if a.State != StateSubmitted {
 		return a, campaign.Campaign{}, errs.New(errs.Conflict, "news.error.not_under_review")
 	}
-	if p == nil || !(p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) || a.StageOrgID != p.Org.ID {
+	if a.StageOrgID != p.Org.ID {
 		return a, campaign.Campaign{}, errs.ForbiddenErr()
 	}
 	if a.Version != version {
@@ -382,6 +390,16 @@ func (s *Service) reviewable(ctx context.Context, id int64, version int) (Articl
 	}
 	c, err := s.Campaigns.Get(account.AsSystem(ctx), a.CampaignSlug)
 	return a, c, err
+}
+
+// org0 is the organisation that wrote a; a zero one when it cannot be
+// read, which no reviewer's organisation contains.
+func org0(ctx context.Context, s *Service, a Article) account.Organisation {
+	o, err := s.Accounts.OrgByID(ctx, a.OrgID)
+	if err != nil {
+		return account.Organisation{Path: "\x00"}
+	}
+	return o
 }
 
 // Approve passes an article at the caller's level: a district forwards it
@@ -430,14 +448,14 @@ func (s *Service) Approve(ctx context.Context, id int64, version int) (Article, 
 // Return sends an article back to its author with a comment. Errors:
 // NotFound, Forbidden, Conflict, Invalid.
 func (s *Service) Return(ctx context.Context, id int64, version int, comment string) error {
+	if _, _, err := s.reviewable(ctx, id, version); err != nil {
+		return err
+	}
 	comment = strings.TrimSpace(comment)
 	if comment == "" {
 		f := errs.Fields{}
 		f.Add("comment", "news.error.comment")
 		return f.Err()
-	}
-	if _, _, err := s.reviewable(ctx, id, version); err != nil {
-		return err
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE articles SET state = 'returned', stage_org_id = NULL, comment = ?, version = version + 1, updated_at = ? WHERE id = ?`,

@@ -22,7 +22,7 @@ type managePage struct {
 func (p managePage) StateLabel(a Article) string { return p.T("news.state." + string(a.State)) }
 
 func (h *Handlers) manage(w http.ResponseWriter, r *http.Request) {
-	if _, err := account.RequireLogin(r); err != nil {
+	if _, err := requireWriter(r); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
@@ -67,7 +67,7 @@ func (h *Handlers) form(w http.ResponseWriter, r *http.Request, status int, p fo
 }
 
 func (h *Handlers) newForm(w http.ResponseWriter, r *http.Request) {
-	if _, err := account.RequireLogin(r); err != nil {
+	if _, err := requireWriter(r); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
@@ -80,8 +80,7 @@ func (h *Handlers) newForm(w http.ResponseWriter, r *http.Request) {
 
 // readForm reads an article form, multipart for the cover.
 func readForm(w http.ResponseWriter, r *http.Request) (Input, bool, int, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxCoverBytes+1<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+	if err := web.ParseUpload(w, r, MaxCoverBytes+1<<20); err != nil {
 		return Input{}, false, 0, err
 	}
 	in := Input{Section: r.FormValue("section"), Title: r.FormValue("title"), Summary: r.FormValue("summary"), Body: r.FormValue("body"),
@@ -89,7 +88,7 @@ func readForm(w http.ResponseWriter, r *http.Request) (Input, bool, int, error) 
 	if f, _, err := r.FormFile("cover"); err == nil {
 		in.Cover = f
 	}
-	version, _ := strconv.Atoi(r.FormValue("version"))
+	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
 	return in, r.FormValue("submit") == "1", version, nil
 }
 
@@ -139,6 +138,16 @@ func (h *Handlers) editForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// The form is for those who may change the article: anyone else is
+	// sent to log in, or refused.
+	if !h.Service.CanEdit(r.Context(), c, a) {
+		if account.FromContext(r.Context()) == nil {
+			h.Server.Error(w, r, errs.New(errs.Unauthenticated, "error.unauthenticated"))
+		} else {
+			h.Server.Error(w, r, errs.ForbiddenErr())
+		}
+		return
+	}
 	in := Input{Section: a.SectionCode, Title: a.Title, Summary: a.Summary, Body: a.Body, Link: a.Link}
 	if !a.PublishAt.IsZero() {
 		in.PublishAt = a.PublishAt.Format("2006-01-02T15:04")
@@ -164,8 +173,8 @@ func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) approve(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	version, _ := strconv.Atoi(r.FormValue("version"))
+	id := web.FormID(r.PathValue("id"))
+	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
 	a, err := h.Service.Approve(r.Context(), id, version)
 	if err != nil {
 		h.Server.Error(w, r, err)
@@ -176,8 +185,8 @@ func (h *Handlers) approve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) returnArticle(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	version, _ := strconv.Atoi(r.FormValue("version"))
+	id := web.FormID(r.PathValue("id"))
+	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
 	if err := h.Service.Return(r.Context(), id, version, r.FormValue("comment")); err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -187,7 +196,7 @@ func (h *Handlers) returnArticle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) pin(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	if err := h.Service.SetPinned(r.Context(), id, r.FormValue("pinned") == "1"); err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -213,7 +222,7 @@ func (h *Handlers) coverage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) coverageForm(w http.ResponseWriter, r *http.Request, status int, in CoverageInput, fail error) {
-	pr, err := account.RequireLogin(r)
+	pr, err := requireWriter(r)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -242,8 +251,7 @@ func (h *Handlers) addCoverage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxClippingBytes+1<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil && err != http.ErrNotMultipart {
+	if err := web.ParseUpload(w, r, MaxClippingBytes+1<<20); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
@@ -267,7 +275,7 @@ func (h *Handlers) addCoverage(w http.ResponseWriter, r *http.Request) {
 func errForbidden() error { return errs.ForbiddenErr() }
 
 func (h *Handlers) clipping(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id := web.FormID(r.PathValue("id"))
 	name, ctype, obj, mod, err := h.Service.OpenClipping(r.Context(), id)
 	if err != nil {
 		h.Server.Error(w, r, err)
@@ -275,4 +283,17 @@ func (h *Handlers) clipping(w http.ResponseWriter, r *http.Request) {
 	}
 	defer obj.Close()
 	web.ServeFile(w, r, obj, mod, name, ctype, false)
+}
+
+// requireWriter returns the signed-in person when they write for their
+// organisation (filers, coordinators, organisers); check-in staff do not.
+func requireWriter(r *http.Request) (*account.Principal, error) {
+	p, err := account.RequireLogin(r)
+	if err != nil {
+		return nil, err
+	}
+	if !(p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) {
+		return nil, errs.ForbiddenErr()
+	}
+	return p, nil
 }

@@ -26,7 +26,7 @@ type Handlers struct {
 }
 
 // Routes registers the pages and API.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /notifications", h.notifications)
 	mux.HandleFunc("POST /notifications/{id}/open", h.open)
 	mux.HandleFunc("POST /notifications/read", h.readAll)
@@ -102,7 +102,7 @@ func pager(path string, q url.Values, page, total int) (prev, next string) {
 }
 
 func idOf(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return 0, errs.NotFoundf("notification %q", r.PathValue("id"))
 	}

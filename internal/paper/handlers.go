@@ -28,7 +28,7 @@ type Handlers struct {
 }
 
 // Routes registers the pages.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /verify", h.verifyForm)
 	mux.HandleFunc("GET /verify/{code}", h.verify)
 	mux.HandleFunc("GET /campaigns/{slug}/paper", h.receipts)

@@ -100,7 +100,10 @@ func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
 		if _, err := r.Cookie("flash"); err == nil {
 			public = false // the page carries a message for this person only
 		}
-		key := web.Lang(r.Context()) + " " + r.URL.RequestURI()
+		// Absolute links in an answer follow the site's address; without a
+		// configured one, that is the listening address the request came
+		// in on, never a Host header a client made up.
+		key := web.Lang(r.Context()) + " " + web.BaseURL(r, "") + " " + r.URL.RequestURI()
 		var e *cached
 		if public {
 			e = c.get(key)

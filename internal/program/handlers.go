@@ -59,7 +59,7 @@ type Handlers struct {
 }
 
 // Routes registers the program's paths.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	pub := func(pattern string, fn http.HandlerFunc) {
 		mux.HandleFunc(pattern, h.Service.Cache.Wrap(h.Server.Limited(h.Limiter, fn)))
 	}
@@ -293,12 +293,9 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, ignored := h.Service.ParseFilter(r.Context(), c, r.URL.Query())
-	page, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if r.URL.Query().Get("page") != "" && (err != nil || page < 1) {
+	page, ok := web.PageNumber(r)
+	if !ok {
 		ignored = append(ignored, "page")
-	}
-	if page < 1 {
-		page = 1
 	}
 	items, total, err := h.Service.ListPage(r.Context(), c, f, page, PerPage)
 	if err != nil {

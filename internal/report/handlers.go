@@ -39,7 +39,7 @@ type Handlers struct {
 }
 
 // Routes registers the pages and the API.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /campaigns/{slug}/reports", h.board)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/extend", h.extend)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/open-early", h.openEarly)
@@ -72,7 +72,7 @@ func (h *Handlers) campaign(r *http.Request, name string) (campaign.Campaign, *a
 }
 
 func pathID(r *http.Request, name string) int64 {
-	n, _ := strconv.ParseInt(r.PathValue(name), 10, 64)
+	n := web.FormID(r.PathValue(name))
 	return n
 }
 
@@ -265,7 +265,7 @@ func (h *Handlers) save(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := formInput(r)
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	rep, err := h.Service.Save(r.Context(), c, r.PathValue("org"), version, in)
 	if err != nil {
 		if _, _, ok := web.FormErrors(r, err); ok {
@@ -292,7 +292,7 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	}
 	id := pathID(r, "id")
 	r.ParseForm()
-	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	var err error
 	flash := ""
 	switch r.PathValue("action") {
@@ -542,6 +542,10 @@ func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) {
+		if !p.Has(account.RoleFiler) {
+			h.Server.Error(w, r, errs.ForbiddenErr()) // check-in staff have no report
+			return
+		}
 		web.Redirect(w, r, URL(c.Slug, p.Org.Code))
 		return
 	}

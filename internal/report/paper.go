@@ -14,7 +14,7 @@ import (
 )
 
 // PaperRoutes registers the print page of a report.
-func (h *Handlers) PaperRoutes(mux *http.ServeMux) {
+func (h *Handlers) PaperRoutes(mux web.Router) {
 	mux.HandleFunc("GET /reports/{id}/print", h.print)
 }
 

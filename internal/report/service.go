@@ -56,7 +56,14 @@ func Limits(c campaign.Campaign) media.Limits {
 
 // canSee: the unit itself and the organisations above it.
 func canSee(ctx context.Context, org account.Organisation) bool {
-	return account.IsSystem(ctx) || account.FromContext(ctx).CanSee(org)
+	p := account.FromContext(ctx)
+	return account.IsSystem(ctx) || paperwork(p) && p.CanSee(org)
+}
+
+// paperwork reports whether p files or reviews for its organisation;
+// check-in staff only admit visitors and read no reports.
+func paperwork(p *account.Principal) bool {
+	return p != nil && (p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
 }
 
 // canWrite: the unit's own filers and coordinators.
@@ -105,6 +112,9 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign) ([]Report, erro
 	p := account.FromContext(ctx)
 	if p == nil && !account.IsSystem(ctx) {
 		return nil, errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	if p != nil && !paperwork(p) {
+		return nil, errs.ForbiddenErr()
 	}
 	where, args := "r.campaign_id = ?", []any{c.ID}
 	if p != nil {

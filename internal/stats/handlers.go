@@ -23,7 +23,7 @@ type Handlers struct {
 }
 
 // Routes registers the pages.
-func (h *Handlers) Routes(mux *http.ServeMux) {
+func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /campaigns/{slug}/stats", h.page("stats.html"))
 	mux.HandleFunc("GET /campaigns/{slug}/stats/print", h.page("print.html"))
 	mux.HandleFunc("GET /campaigns/{slug}/stats/summary.xlsx", h.xlsx)

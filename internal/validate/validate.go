@@ -73,3 +73,33 @@ func IsUsername(s string) bool { return userRe.MatchString(s) }
 
 // TooLong reports whether s has more than max characters.
 func TooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }
+
+// PlainText reports whether s is valid UTF-8 without control characters
+// (tab and line breaks aside) and without the bidirectional overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069) that make a name read
+// differently from what it holds.
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if Hidden(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Hidden reports whether r is a control character other than tab and line
+// breaks, or a bidirectional override or isolate.
+func Hidden(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}

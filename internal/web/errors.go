@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,9 +55,12 @@ type errorPage struct {
 // causes are logged, never shown.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := errs.As(err)
+	var tooLarge *http.MaxBytesError
 	switch {
+	case !ok && errors.As(err, &tooLarge):
+		e = errs.Wrap(errs.TooLarge, err, "error.too_large")
 	case !ok && db.IsUnavailable(err):
-		s.Log.Error("database unavailable", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		s.Log.Error("database unavailable", "request_id", RequestID(r.Context()), "path", RedactedURI(r.URL), "err", err)
 		e = errs.Wrap(errs.Unavailable, err, "error.unavailable")
 		e.RetryAfter = 30 * time.Second
 	case !ok:
@@ -65,7 +69,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status := Status(e.Code)
 	l := L(r.Context())
 	if status >= 500 {
-		s.Log.Error("request failed", "request_id", RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		s.Log.Error("request failed", "request_id", RequestID(r.Context()), "path", RedactedURI(r.URL), "err", err)
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))

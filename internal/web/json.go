@@ -5,8 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
-	"strconv"
+	"reflect"
 	"strings"
 
 	"github.com/sciweek/sciweek/internal/errs"
@@ -28,20 +29,25 @@ func Paging(r *http.Request, defaultPerPage int) (page, perPage int, err error) 
 	f := errs.Fields{}
 	page, perPage = 1, defaultPerPage
 	if v := r.URL.Query().Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			f.Add("page", "error.page")
+		if n, ok := Int(v, 1, MaxPage); ok {
+			page = n
+		} else {
+			f.Add("page", "security.error.page", MaxPage)
 		}
-		page = n
 	}
 	if v := r.URL.Query().Get("per_page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxPerPage {
+		if n, ok := Int(v, 1, MaxPerPage); ok {
+			perPage = n
+		} else {
 			f.Add("per_page", "error.per_page", MaxPerPage)
 		}
-		perPage = n
 	}
-	return page, perPage, f.Err()
+	// A bad value never reaches an offset: callers that ignore the error
+	// still get a page that exists.
+	if err := f.Err(); err != nil {
+		return 1, defaultPerPage, err
+	}
+	return page, perPage, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -92,12 +98,21 @@ func etagMatch(header, etag string) bool {
 	return false
 }
 
-// DecodeJSON reads a JSON request body of at most 1 MiB into v.
+// MaxJSONBytes bounds a JSON request body.
+const MaxJSONBytes = 1 << 20
+
+// DecodeJSON reads a JSON request body of at most MaxJSONBytes into v and
+// checks its strings as a form's are checked. Errors: TooLarge (413) for a
+// body over the limit, Invalid for malformed JSON or a bad string.
 func DecodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, MaxJSONBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return errs.Wrap(errs.TooLarge, err, "error.too_large")
+		}
 		return errs.Wrap(errs.Invalid, err, "error.json")
 	}
-	return nil
+	return checkDecoded(reflect.ValueOf(v), "")
 }

@@ -39,6 +39,10 @@ type Server struct {
 	SecureCookies bool
 	// Metrics, when set, counts and times every request.
 	Metrics *Metrics
+	// Uploads are the route patterns that take files: their handlers read
+	// the multipart body themselves, with limits of their own. Any other
+	// multipart body is held to MaxFormBytes.
+	Uploads map[string]bool
 }
 
 type ctxKey int
@@ -99,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 	}))
 	var h http.Handler = notePattern(s.Mux)
 	h = s.authenticate(h)
+	h = s.guardBody(h)
 	h = csrf.Handler(h)
 	h = s.language(h)
 	h = s.securityHeaders(h)
@@ -169,7 +174,7 @@ func (s *Server) logAndRecover(next http.Handler) http.Handler {
 			s.Log.LogAttrs(r.Context(), level, "request",
 				slog.String("request_id", ri.id),
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", RedactedURI(r.URL)),
 				slog.String("route", ri.pattern),
 				slog.Int("status", sw.status),
 				slog.Int("bytes", sw.bytes),
@@ -310,8 +315,10 @@ func AllowSlow(w http.ResponseWriter, d time.Duration) {
 
 // BaseURL is where the site is reached, for absolute links (feeds, Open
 // Graph, QR codes): configured when set, so a forged Host header can never
-// put another site's address into a cached page; the request's host only
-// when none is configured.
+// put another site's address into a cached page. When none is configured,
+// the request's host is used only when it names the address the request
+// came in on (the listening address, or localhost on its port); any other
+// host gets that listening address instead.
 func BaseURL(r *http.Request, configured string) string {
 	if configured != "" {
 		return strings.TrimRight(configured, "/")
@@ -320,5 +327,27 @@ func BaseURL(r *http.Request, configured string) string {
 	if r.TLS != nil || SecureCookies(r.Context()) {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return scheme + "://" + localHost(r)
+}
+
+// localHost is the request's Host when it names the server's own address,
+// and that address otherwise.
+func localHost(r *http.Request) string {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return "localhost"
+	}
+	addr := local.String()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	switch strings.ToLower(r.Host) {
+	case strings.ToLower(addr), "localhost:" + port:
+		return r.Host
+	}
+	if host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return addr
 }
