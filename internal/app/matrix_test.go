@@ -130,6 +130,13 @@ var rules = map[string]rule{
 	"GET /campaigns/{slug}/articles": filer, "GET /campaigns/{slug}/articles/new": filer, "POST /campaigns/{slug}/articles/new": filer,
 	"GET /news/{id}/edit": unitOrOrganiser, "POST /news/{id}/edit": unitOrOrganiser, "POST /news/{id}/approve": manager,
 	"POST /news/{id}/return": manager, "POST /news/{id}/pin": organiser,
+	"GET /campaigns/{slug}/filings/{org}/{table}/template.xlsx": ownOrAbove, "GET /filings/{id}/print": ownOrAbove,
+	"POST /filings/{id}/submit": unitOnly, "GET /campaigns/{slug}/print/{table}": manager, "GET /reports/{id}/print": ownOrAbove,
+	"GET /verify": public, "GET /verify/{code}": public, "GET /campaigns/{slug}/paper": organiser,
+	"POST /campaigns/{slug}/paper": organiser, "POST /campaigns/{slug}/paper/revoke": organiser,
+	"POST /campaigns/{slug}/reports/open-early":           organiser,
+	"POST /activities/{id}/booking/slots/{slot}/capacity": unitOrOrganiser, "POST /activities/{id}/booking/bursts/cancel": unitOrOrganiser,
+
 	"GET /campaigns/{slug}/coverage": filer, "POST /campaigns/{slug}/coverage": filer, "GET /coverage/{id}/clipping": ownOrAbove,
 }
 
@@ -140,11 +147,17 @@ var exceptions = map[string]string{}
 // notFoundIsAnswer are routes whose empty form names nothing to act on:
 // those allowed answer 404 (no such unit or preview), as they should.
 var notFoundIsAnswer = map[string]bool{
-	"POST /campaigns/{campaign}/import/confirm": true, // the preview to confirm is named in the form
-	"POST /campaigns/{slug}/board/remind":       true, // the unit to remind is named in the form
-	"POST /campaigns/{slug}/reports/extend":     true, // the unit to extend is named in the form
-	"POST /bookings/find":                       true, // no booking has an empty code
-	"GET /filings/{id}/scan":                    true, // no scan uploaded yet
+	"POST /campaigns/{campaign}/import/confirm":           true, // the preview to confirm is named in the form
+	"POST /campaigns/{slug}/board/remind":                 true, // the unit to remind is named in the form
+	"POST /campaigns/{slug}/reports/extend":               true, // the unit to extend is named in the form
+	"POST /bookings/find":                                 true, // no booking has an empty code
+	"GET /filings/{id}/scan":                              true, // no scan uploaded yet
+	"GET /verify/{code}":                                  true, // the code is a printed one, not a unit's
+	"POST /campaigns/{slug}/paper":                        true, // the code received is named in the form
+	"POST /campaigns/{slug}/paper/revoke":                 true, // the code to revoke is named in the form
+	"POST /campaigns/{slug}/reports/open-early":           true, // the unit to open early is named in the form
+	"POST /activities/{id}/booking/slots/{slot}/capacity": true, // the demo's slot ids belong to other activities
+	"POST /activities/{id}/booking/bursts/cancel":         true, // the burst to cancel is named in the form
 }
 
 // otherOnly are routes about a public, bookable activity: 华侨大学 has
