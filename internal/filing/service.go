@@ -169,6 +169,12 @@ func (s *Service) For(ctx context.Context, c campaign.Campaign, orgCode string, 
 	if err != nil || !canSee(ctx, org) {
 		return Filing{}, errs.NotFoundf("organisation %s", orgCode)
 	}
+	return s.current(ctx, c, org, table)
+}
+
+// current returns the organisation's filing of a table, or an empty draft
+// not yet stored, whoever asks.
+func (s *Service) current(ctx context.Context, c campaign.Campaign, org account.Organisation, table int) (Filing, error) {
 	if table != 1 && table != 2 {
 		return Filing{}, errs.NotFoundf("table %d", table)
 	}
@@ -269,14 +275,14 @@ func (s *Service) ensure(ctx context.Context, tx *db.Tx, c campaign.Campaign, or
 // is under review or approved: reopen it first).
 func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode string, table int, uid string, in Values) (Filing, Item, map[string]errs.Msg, error) {
 	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil || !canSee(ctx, org) {
+	if err != nil {
 		return Filing{}, Item{}, nil, errs.NotFoundf("organisation %s", orgCode)
 	}
 	t, _, err := s.Template(ctx, c, table)
 	if err != nil {
 		return Filing{}, Item{}, nil, err
 	}
-	cur, err := s.For(ctx, c, orgCode, table)
+	cur, err := s.current(ctx, c, org, table)
 	if err != nil {
 		return Filing{}, Item{}, nil, err
 	}
@@ -357,11 +363,7 @@ func problemValues(in Values, problems map[string]errs.Msg) Values {
 
 // DeleteItem removes an item from a draft. Errors: NotFound, Forbidden, Conflict.
 func (s *Service) DeleteItem(ctx context.Context, id int64, uid string) error {
-	f, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	_, org, c, err := s.load(ctx, id)
+	f, org, c, err := s.load(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -468,10 +470,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // Errors: NotFound, Forbidden, Conflict (the table is under review or approved).
 func (s *Service) ImportItems(ctx context.Context, c campaign.Campaign, orgCode string, table int, rows []Values) (Filing, error) {
 	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil || !canSee(ctx, org) {
+	if err != nil {
 		return Filing{}, errs.NotFoundf("organisation %s", orgCode)
 	}
-	cur, err := s.For(ctx, c, orgCode, table)
+	cur, err := s.current(ctx, c, org, table)
 	if err != nil {
 		return Filing{}, err
 	}

@@ -201,16 +201,29 @@ func (s *Service) Update(ctx context.Context, id int64, version int, in Input, s
 // saved sends a stored article on to review when asked, and returns it.
 func (s *Service) saved(ctx context.Context, id int64, submit bool, notes []Note) (Article, []Note, error) {
 	if submit {
-		a, org, c, err := s.load(ctx, id)
-		if err != nil {
-			return a, notes, err
+		var version int
+		if err := s.DB.QueryRow(ctx, `SELECT version FROM articles WHERE id = ?`, id).Scan(&version); err != nil {
+			return Article{}, notes, err
 		}
-		if _, err := s.engine().Submit(ctx, kind, subject(a, org, c.OwnerOrgID), a.Version, review.Step{Set: "comment = ''", Then: s.promote(ctx, id)}); err != nil {
-			return a, notes, err
-		}
+		a, err := s.Submit(ctx, id, version)
+		return a, notes, err
 	}
 	a, err := s.Get(ctx, id)
 	return a, notes, err
+}
+
+// Submit sends an article, as it is, for review along the organisation
+// tree; the organiser's own is approved at once. Errors: NotFound,
+// Forbidden, Conflict.
+func (s *Service) Submit(ctx context.Context, id int64, version int) (Article, error) {
+	a, org, c, err := s.load(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	if _, err := s.engine().Submit(ctx, kind, subject(a, org, c.OwnerOrgID), version, review.Step{Set: "comment = ''", Then: s.promote(ctx, id)}); err != nil {
+		return a, err
+	}
+	return s.Get(ctx, id)
 }
 
 // promote is what the last approval of article id does, in its
@@ -299,11 +312,7 @@ func (s *Service) orgName(ctx context.Context, id int64) string {
 
 // allowed reports whether the rules let the caller take action on a now.
 func (s *Service) allowed(ctx context.Context, a Article, action review.Action) bool {
-	org, err := s.Accounts.OrgByID(ctx, a.OrgID)
-	if err != nil {
-		return false
-	}
-	c, err := s.Campaigns.Get(account.AsSystem(ctx), a.CampaignSlug)
+	org, c, err := review.Place(ctx, s.Accounts, s.Campaigns, a.OrgID, a.CampaignSlug)
 	return err == nil && review.Allowed(ctx, subject(a, org, c.OwnerOrgID), action)
 }
 

@@ -99,6 +99,7 @@ type showPage struct {
 	CanWrite   bool
 	CanSubmit  bool
 	Review     bool
+	CanReopen  bool
 	CanPaper   bool
 	Owner      bool // the unit's own filer: may mark media public
 	Sections   []sectionView
@@ -157,6 +158,7 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 	page.CanSubmit = page.CanWrite && rep.ID != 0
 	page.Owner = canWrite(ctx, org) && rep.ID != 0
 	page.Review = h.Service.CanReview(ctx, rep)
+	page.CanReopen = rep.ID != 0 && h.Service.allowed(ctx, rep, review.Reopen)
 	page.CanPaper = rep.ID != 0 && rep.State != StateDraft && h.Service.Campaigns.CanEdit(ctx, c)
 	if problem != nil {
 		page.Errors, page.Summary, _ = web.FormErrors(r, problem)
@@ -302,6 +304,8 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 		} else {
 			err, flash = h.Service.Return(r.Context(), id, version, d.Comment), "report.returned"
 		}
+	case "reopen":
+		err, flash = h.Service.Reopen(r.Context(), id, version), "report.reopened"
 	case "paper":
 		on, perr := time.ParseInLocation("2006-01-02", r.PostFormValue("paper_on"), clock.Zone)
 		if perr != nil {

@@ -229,10 +229,13 @@ func (in Input) check() (Sections, Figures, map[string]int, []Coverage, error) {
 // (under review or approved, or changed in another tab).
 func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string, version int, in Input) (Report, error) {
 	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil || !canSee(ctx, org) {
+	if err != nil {
 		return Report{}, errs.NotFoundf("organisation %s", orgCode)
 	}
-	cur, err := s.For(ctx, c, orgCode)
+	cur, err := findReport(ctx, s.DB, "r.campaign_id = ? AND r.org_id = ?", c.ID, org.ID)
+	if errs.Is(err, errs.NotFound) {
+		cur, err = Report{OrgID: org.ID, State: StateDraft}, nil
+	}
 	if err != nil {
 		return Report{}, err
 	}
@@ -353,7 +356,11 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Report, er
 	if len(f) > 0 {
 		return r, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.incomplete"}, Fields: map[string]errs.Msg(f)}
 	}
-	if _, err := s.engine().Submit(ctx, kind, sub, version, review.Step{Set: "submitted_at = ?", Args: []any{s.now()}}); err != nil {
+	st := review.Step{Set: "submitted_at = ?", Args: []any{s.now()}}
+	if len(review.Chain(org, c.OwnerOrgID)) == 0 {
+		st.Set += ", live = 1" // the organiser's own needs no one above it
+	}
+	if _, err := s.engine().Submit(ctx, kind, sub, version, st); err != nil {
 		return r, err
 	}
 	s.dropOffers(ctx, r.ID)
@@ -389,13 +396,12 @@ func (s *Service) dropOffers(ctx context.Context, reportID int64) {
 }
 
 // CanReview reports whether the caller decides on the report now.
-func (s *Service) CanReview(ctx context.Context, r Report) bool {
-	org, err := s.Accounts.OrgByID(ctx, r.OrgID)
-	if err != nil {
-		return false
-	}
-	c, err := s.Campaigns.Get(account.AsSystem(ctx), r.CampaignSlug)
-	return err == nil && review.Allowed(ctx, subject(r, org, c.OwnerOrgID), review.Approve)
+func (s *Service) CanReview(ctx context.Context, r Report) bool { return s.allowed(ctx, r, review.Approve) }
+
+// allowed reports whether the rules let the caller take action on r now.
+func (s *Service) allowed(ctx context.Context, r Report, action review.Action) bool {
+	org, c, err := review.Place(ctx, s.Accounts, s.Campaigns, r.OrgID, r.CampaignSlug)
+	return err == nil && review.Allowed(ctx, subject(r, org, c.OwnerOrgID), action)
 }
 
 // Approve passes the report at the caller's level, with an optional
@@ -407,7 +413,9 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 	if err != nil {
 		return err
 	}
-	_, err = s.engine().Approve(ctx, kind, subject(r, org, c.OwnerOrgID), version, comment, s.orgName(ctx, r.StageOrgID), review.Step{})
+	// Once approved, its media stay in the gallery while a changed version
+	// is in review.
+	_, err = s.engine().Approve(ctx, kind, subject(r, org, c.OwnerOrgID), version, comment, s.orgName(ctx, r.StageOrgID), review.Step{Set: "live = 1"})
 	return err
 }
 
@@ -419,6 +427,17 @@ func (s *Service) Return(ctx context.Context, id int64, version int, comment str
 		return err
 	}
 	return s.engine().Return(ctx, kind, subject(r, org, c.OwnerOrgID), version, comment, nil, s.orgName(ctx, r.StageOrgID), review.Step{})
+}
+
+// Reopen takes a submitted or approved report back into a draft so the
+// unit can change it; it goes through review again. Errors: NotFound,
+// Forbidden, Conflict.
+func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
+	r, org, c, err := s.load(ctx, id)
+	if err != nil {
+		return err
+	}
+	return s.engine().Reopen(ctx, kind, subject(r, org, c.OwnerOrgID), version, review.Step{})
 }
 
 func (s *Service) orgName(ctx context.Context, id int64) string {

@@ -21,3 +21,8 @@ CREATE INDEX news_events_article ON news_events(article_id);
 ALTER TABLE articles ADD COLUMN live INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE articles ADD COLUMN pending TEXT NOT NULL DEFAULT '';
 UPDATE articles SET live = 1 WHERE state = 'approved';
+
+-- A report's media stay in the public gallery once it is approved, also
+-- while a changed version of it is in review.
+ALTER TABLE reports ADD COLUMN live INTEGER NOT NULL DEFAULT 0;
+UPDATE reports SET live = 1 WHERE state = 'approved';
