@@ -396,7 +396,9 @@ func (s *Service) dropOffers(ctx context.Context, reportID int64) {
 }
 
 // CanReview reports whether the caller decides on the report now.
-func (s *Service) CanReview(ctx context.Context, r Report) bool { return s.allowed(ctx, r, review.Approve) }
+func (s *Service) CanReview(ctx context.Context, r Report) bool {
+	return s.allowed(ctx, r, review.Approve)
+}
 
 // allowed reports whether the rules let the caller take action on r now.
 func (s *Service) allowed(ctx context.Context, r Report, action review.Action) bool {
