@@ -77,15 +77,20 @@ func (e *Engine) Check(ctx context.Context, k Kind, s Subject, a Action) (State,
 	return to, err
 }
 
-// CheckAt is Check for one who acts on the version they saw: to one who
-// may take the action, a version changed since is the reason it is
-// refused (409), before the state it is in now.
+// CheckAt is Check for one who acts on the version they saw: to its
+// organisation and its reviewers, a version changed since is the reason it
+// is refused (409), before the state it is in now.
 func (e *Engine) CheckAt(ctx context.Context, k Kind, s Subject, version int, a Action) (State, error) {
-	to, err := e.Check(ctx, k, s, a)
-	if (err == nil || errs.Is(err, errs.Conflict)) && version != s.Version {
-		return to, staleFor(a)
+	if version != s.Version {
+		// A reviewer whose turn has passed (another decided first) is told
+		// so, not that they may not decide.
+		r, decision := RoleOf(ctx, s, a), a == Approve || a == Return
+		if r == System || (decision && (r == Reviewer || r == OtherLevel)) || (!decision && r == Author) {
+			e.Check(ctx, k, s, a) // audited if refused
+			return s.State, staleFor(a)
+		}
 	}
-	return to, err
+	return e.Check(ctx, k, s, a)
 }
 
 // Place returns the organisation and the campaign of a reviewed thing, as
@@ -208,7 +213,7 @@ func (e *Engine) Return(ctx context.Context, k Kind, s Subject, version int, com
 			some = true
 		}
 	}
-	if _, err := e.Check(ctx, k, s, Return); err != nil {
+	if _, err := e.CheckAt(ctx, k, s, version, Return); err != nil {
 		return err
 	}
 	if !some {
