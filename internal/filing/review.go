@@ -21,7 +21,7 @@ func (s *Service) engine() *review.Engine {
 // kind is how the review engine stores filings; campaign c is told on
 // changes.
 func (s *Service) kind(c campaign.Campaign, table int, filingID int64) review.Kind {
-	return review.Kind{Name: "filing", Table: "filings", Events: "filing_events", EventKey: "filing_id",
+	return review.Kind{Name: "filing", Table: "filings", Events: "filing_events", EventsColumn: "filing_id",
 		Changed: func(ctx context.Context, tx *db.Tx, ch review.Change) error {
 			action := map[review.Outcome]ChangeAction{review.OutcomeApproved: ChangeApproved, review.OutcomeForwarded: ChangeForwarded,
 				review.OutcomeReturned: ChangeReturned}[ch.Outcome]

@@ -20,7 +20,7 @@ func (s *Service) engine() *review.Engine {
 }
 
 // kind is how the review engine stores articles.
-var kind = review.Kind{Name: "news", Table: "articles", Events: "news_events", EventKey: "article_id"}
+var kind = review.Kind{Name: "news", Table: "articles", Events: "news_events", EventsColumn: "article_id"}
 
 func subject(a Article, org account.Organisation, owner int64) review.Subject {
 	return review.Subject{ID: a.ID, Org: org, State: a.State, Stage: a.StageOrgID, Version: a.Version, Owner: owner}

@@ -44,7 +44,7 @@ func (s *Service) engine() *review.Engine {
 }
 
 // kind is how the review engine stores reports.
-var kind = review.Kind{Name: "report", Table: "reports", Events: "report_events", EventKey: "report_id"}
+var kind = review.Kind{Name: "report", Table: "reports", Events: "report_events", EventsColumn: "report_id"}
 
 func subject(r Report, org account.Organisation, owner int64) review.Subject {
 	return review.Subject{ID: r.ID, Org: org, State: r.State, Stage: r.StageOrgID, Version: r.Version, Owner: owner}

@@ -19,8 +19,8 @@ import (
 type Kind struct {
 	// Name prefixes the audit actions ("filing", "report", "news").
 	Name string
-	// Table holds the things; Events their history, keyed by EventKey.
-	Table, Events, EventKey string
+	// Table holds the things; Events their history, keyed by EventsColumn.
+	Table, Events, EventsColumn string
 	// Changed, when set, is told of each decision inside the transaction
 	// that records it, so that what it queues exists exactly when the
 	// decision does.
@@ -302,7 +302,7 @@ func (e *Engine) Event(ctx context.Context, tx *db.Tx, k Kind, id int64, rev int
 	if p := account.FromContext(ctx); p != nil {
 		orgID = p.OrgID
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO `+k.Events+` (`+k.EventKey+`, revision, action, actor_id, actor_name, org_id, item_uid, comment, at)
+	_, err := tx.Exec(ctx, `INSERT INTO `+k.Events+` (`+k.EventsColumn+`, revision, action, actor_id, actor_name, org_id, item_uid, comment, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, rev, action, nullID(a.ID), a.Name, orgID, itemUID, comment, e.now())
 	return err
 }
@@ -310,7 +310,7 @@ func (e *Engine) Event(ctx context.Context, tx *db.Tx, k Kind, id int64, rev int
 // History lists the steps of thing id, oldest first.
 func (e *Engine) History(ctx context.Context, k Kind, id int64) ([]Event, error) {
 	rows, err := e.DB.Query(ctx, `SELECT e.revision, e.action, e.actor_name, COALESCE(e.org_id, 0), COALESCE(o.name, ''), e.item_uid, e.comment, e.at
-		FROM `+k.Events+` e LEFT JOIN organisations o ON o.id = e.org_id WHERE e.`+k.EventKey+` = ? ORDER BY e.id`, id)
+		FROM `+k.Events+` e LEFT JOIN organisations o ON o.id = e.org_id WHERE e.`+k.EventsColumn+` = ? ORDER BY e.id`, id)
 	if err != nil {
 		return nil, err
 	}
