@@ -128,8 +128,7 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 					cell.Status = Status(f.State)
 				}
 			}
-			waiting := cell.Status == StatusNotStarted || cell.Status == StatusDraft || cell.Status == StatusReturned
-			cell.Late = waiting && now.After(row.Deadline)
+			cell.Late = review.Late(State(cell.Status), row.Deadline, now)
 			row.Cells[t] = cell
 		}
 		out = append(out, row)

@@ -556,7 +556,7 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 			row.Report, row.State = r, r.State
 			row.Photos, row.Videos = counts[r.ID][0], counts[r.ID][1]
 		}
-		row.Late = now.After(row.Deadline) && (row.State == StateNotStarted || row.State == StateDraft || row.State == StateReturned)
+		row.Late = review.Late(row.State, row.Deadline, now)
 		out = append(out, row)
 	}
 	return out, nil

@@ -6,6 +6,7 @@ package review
 
 import (
 	"context"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/errs"
@@ -212,6 +213,13 @@ func CanRead(ctx context.Context, org account.Organisation) bool {
 	}
 	p := account.FromContext(ctx)
 	return p != nil && !CheckinOnly(p) && p.Org.Contains(org)
+}
+
+// Late reports whether what is in state st (any other value: not started)
+// is late at now: its deadline has passed and it is neither in review nor
+// approved. The boards show it.
+func Late(st State, deadline, now time.Time) bool {
+	return now.After(deadline) && st != Submitted && st != Approved
 }
 
 // Chain lists, from the nearest up, the organisations that review what
