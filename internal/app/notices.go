@@ -35,17 +35,17 @@ func (a *App) filingChanged(ctx context.Context, tx *db.Tx, ch filing.Change) er
 		until = ch.Until.In(clock.Zone).Format("2006-01-02")
 	}
 	var n notify.Notice
+	comment := ch.Comment
+	if comment == "" {
+		comment = "—"
+	}
 	switch ch.Action {
 	case filing.ChangeReturned:
-		comment := ch.Comment
-		if comment == "" {
-			comment = "—"
-		}
 		n = notify.Notice{Topic: notify.TopicReturned, Args: []string{c.Title, table, ch.ByOrg, comment, fmt.Sprint(ch.Items)}, Link: link}
 	case filing.ChangeForwarded:
-		n = notify.Notice{Topic: notify.TopicForwarded, Args: []string{c.Title, table, ch.ByOrg}, Link: link}
+		n = notify.Notice{Topic: notify.TopicForwarded, Args: []string{c.Title, table, ch.ByOrg, comment}, Link: link}
 	case filing.ChangeApproved:
-		n = notify.Notice{Topic: notify.TopicApproved, Args: []string{c.Title, table, ch.ByOrg}, Link: link}
+		n = notify.Notice{Topic: notify.TopicApproved, Args: []string{c.Title, table, ch.ByOrg, comment}, Link: link}
 	case filing.ChangeExtended:
 		n = notify.Notice{Topic: notify.TopicExtended, Args: []string{c.Title, until}, Link: "/dashboard"}
 	case filing.ChangeReminded:

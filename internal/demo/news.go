@@ -76,10 +76,10 @@ func LoadNews(ctx context.Context, accounts *account.Service, campaigns *campaig
 		if err != nil {
 			return err
 		}
-		if a, err = svc.Approve(district, a.ID, a.Version); err != nil {
+		if a, err = svc.Approve(district, a.ID, a.Version, ""); err != nil {
 			return err
 		}
-		if _, err = svc.Approve(bureau, a.ID, a.Version); err != nil {
+		if _, err = svc.Approve(bureau, a.ID, a.Version, ""); err != nil {
 			return err
 		}
 		// Listed newest first, so the first the notice names is written last.

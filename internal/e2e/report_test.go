@@ -94,7 +94,7 @@ func TestBrowserReport(t *testing.T) {
 	for _, who := range []string{"fengze", "admin"} {
 		c := env.As(t, who)
 		page := c.Get("/campaigns/2026/reports/hqu").Body
-		m := regexp.MustCompile(`action="(/reports/\d+)/approve"[\s\S]*?name="version" value="(\d+)"`).FindStringSubmatch(page)
+		m := regexp.MustCompile(`action="(/reports/\d+)/decide"[\s\S]*?name="version" value="(\d+)"`).FindStringSubmatch(page)
 		if m == nil {
 			t.Fatalf("%s cannot approve the report", who)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/review"
 )
 
 // Status is what the board shows for one table of one organisation.
@@ -127,8 +128,7 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 					cell.Status = Status(f.State)
 				}
 			}
-			waiting := cell.Status == StatusNotStarted || cell.Status == StatusDraft || cell.Status == StatusReturned
-			cell.Late = waiting && now.After(row.Deadline)
+			cell.Late = review.Late(State(cell.Status), row.Deadline, now)
 			row.Cells[t] = cell
 		}
 		out = append(out, row)
@@ -154,27 +154,32 @@ func districtName(o, owner account.Organisation, names map[int64]account.Organis
 // table; the organisation sees it on its home page. Errors: Forbidden,
 // NotFound.
 func (s *Service) Remind(ctx context.Context, c campaign.Campaign, orgCode string, table int) error {
-	p := account.FromContext(ctx)
 	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil || p == nil || !p.Org.Contains(org) {
+	if err != nil {
 		return errs.NotFoundf("organisation %s", orgCode)
 	}
-	if !(p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator)) || org.ID == p.OrgID {
-		return errs.ForbiddenErr()
+	f, err := s.current(ctx, c, org, table)
+	if err != nil {
+		return err
 	}
-	if table != 1 && table != 2 {
-		return errs.NotFoundf("table %d", table)
+	if _, err := s.engine().Check(ctx, s.kind(c, table, f.ID), review.Subject{ID: f.ID, Org: org, State: f.State, Owner: c.OwnerOrgID}, review.Remind); err != nil {
+		return err
+	}
+	var by any
+	byOrg := ""
+	if p := account.FromContext(ctx); p != nil {
+		by, byOrg = p.ID, p.Org.Name
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO filing_reminders (campaign_id, org_id, table_no, sent_by, sent_at) VALUES (?, ?, ?, ?, ?)`,
-			c.ID, org.ID, table, p.ID, s.now()); err != nil {
+			c.ID, org.ID, table, by, s.now()); err != nil {
 			return err
 		}
 		deadline, err := s.Deadline(ctx, c, org.ID)
 		if err != nil {
 			return err
 		}
-		if err := s.changed(ctx, tx, Change{Action: ChangeReminded, Campaign: c, OrgID: org.ID, Table: table, ByOrg: p.Org.Name, Until: deadline}); err != nil {
+		if err := s.changed(ctx, tx, Change{Action: ChangeReminded, Campaign: c, OrgID: org.ID, Table: table, ByOrg: byOrg, Until: deadline}); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "filing.remind", "organisation", org.Code, map[string]any{"campaign": c.Slug, "table": table})

@@ -2,18 +2,20 @@ package filing
 
 import (
 	"time"
+
+	"github.com/sciweek/sciweek/internal/review"
 )
 
-// State is where a filing stands.
-type State string
+// State is where a filing stands in its review.
+type State = review.State
 
 // The states. A submitted filing waits at one level of the review chain
 // (Stage); approval at the last level makes it approved.
 const (
-	StateDraft     State = "draft"
-	StateSubmitted State = "submitted"
-	StateReturned  State = "returned"
-	StateApproved  State = "approved"
+	StateDraft     = review.Draft
+	StateSubmitted = review.Submitted
+	StateReturned  = review.Returned
+	StateApproved  = review.Approved
 )
 
 // Item is one row of a table: a project, or an open-day offer.
@@ -62,16 +64,7 @@ type Scan struct {
 func (f Filing) Editable() bool { return f.State == StateDraft || f.State == StateReturned }
 
 // Event is one step in a filing's history.
-type Event struct {
-	Revision  int       `json:"revision"`
-	Action    string    `json:"action"` // submit, approve, return, reopen, extend
-	ActorName string    `json:"actor"`
-	OrgID     int64     `json:"-"`
-	OrgName   string    `json:"organisation"`
-	ItemUID   string    `json:"item,omitempty"`
-	Comment   string    `json:"comment,omitempty"`
-	At        time.Time `json:"at"`
-}
+type Event = review.Event
 
 // Revision is the items as they were submitted one time.
 type Revision struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/paper"
+	"github.com/sciweek/sciweek/internal/review"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -162,11 +163,12 @@ func (h *Handlers) showFiling(w http.ResponseWriter, r *http.Request, c campaign
 	page.Items = itemViews(t, web.L(ctx), f.Items, WindowOf(c), page.Events, f.Revision)
 	page.Problems, _ = h.Service.Problems(ctx, c, &f)
 	org, _ := h.Service.Accounts.OrgByID(ctx, f.OrgID)
-	page.CanWrite = canWrite(ctx, org) && f.Editable()
-	page.CanSubmit = p.OrgID == f.OrgID && f.Editable()
-	page.CanReopen = p.OrgID == f.OrgID && !f.Editable()
+	sub := subject(f, org, c.OwnerOrgID)
+	page.CanWrite = review.Allowed(ctx, sub, review.Edit) && f.Editable()
+	page.CanSubmit = p.OrgID == f.OrgID && review.Allowed(ctx, sub, review.Submit)
+	page.CanReopen = review.Allowed(ctx, sub, review.Reopen)
 	page.Own = p.OrgID == org.ID
-	page.Review = f.State == StateSubmitted && f.StageOrgID == p.OrgID && (p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
+	page.Review = review.Allowed(ctx, sub, review.Approve)
 	page.Deadline, _ = h.Service.Deadline(ctx, c, f.OrgID)
 	page.Late = h.Service.Clock.Now().After(page.Deadline)
 	if formErr != nil {
@@ -338,28 +340,26 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := web.FormID(r.PathValue("id"))
-	f, err := h.Service.Get(r.Context(), id)
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	c, err := h.Service.Campaigns.Get(account.AsSystem(r.Context()), f.CampaignSlug)
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
 	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	comment := r.PostFormValue("comment")
 	var flash string
+	var err error
+	// The rules decide first: one who may not act learns nothing more.
 	switch r.PathValue("action") {
 	case "submit":
 		flash = "filing.submitted"
 		_, err = h.Service.Submit(r.Context(), id, version)
 	case "reopen":
 		err, flash = h.Service.Reopen(r.Context(), id, version), "filing.reopened"
-	case "approve":
-		err, flash = h.Service.Approve(r.Context(), id, version, comment), "filing.approved"
-	case "return":
+	case "approve", "return", "decide":
+		var d review.Decision
+		if d, err = review.ReadDecision(r, r.PathValue("action")); err != nil {
+			break
+		}
+		if d.Action == review.Approve {
+			err, flash = h.Service.Approve(r.Context(), id, version, comment), "filing.approved"
+			break
+		}
 		items := map[string]string{}
 		for k, v := range r.PostForm {
 			if uid, ok := strings.CutPrefix(k, "c_"); ok && len(v) > 0 {
@@ -370,13 +370,21 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = errs.NotFoundf("action %s", r.PathValue("action"))
 	}
+	f, gerr := h.Service.Get(r.Context(), id)
+	var c campaign.Campaign
+	if gerr == nil {
+		c, gerr = h.Service.Campaigns.Get(account.AsSystem(r.Context()), f.CampaignSlug)
+	}
 	if err != nil {
-		if _, _, ok := web.FormErrors(r, err); ok {
-			f, _ = h.Service.Get(r.Context(), id)
+		if _, _, ok := web.FormErrors(r, err); ok && gerr == nil {
 			h.showFiling(w, r, c, f, web.Status(errs.CodeOf(err)), err, comment)
 			return
 		}
 		h.Server.Error(w, r, err)
+		return
+	}
+	if gerr != nil {
+		h.Server.Error(w, r, gerr)
 		return
 	}
 	web.SetFlash(w, flash)
@@ -619,10 +627,8 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, errs.ForbiddenErr()) // before the form is read: it is no one else's business
 		return
 	}
-	until, perr := campaign.ParseDate(strings.TrimSpace(r.PostFormValue("until")))
-	if perr != nil {
-		err = &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.date"}, Fields: map[string]errs.Msg{"until": {Key: "error.date"}}}
-	} else {
+	until, err := review.ParseUntil(r.PostFormValue("until"))
+	if err == nil {
 		err = h.Service.Extend(r.Context(), c, r.PostFormValue("org"), until)
 	}
 	if err != nil {

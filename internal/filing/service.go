@@ -17,6 +17,7 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/review"
 )
 
 // Service runs filings and their review.
@@ -141,31 +142,8 @@ func validType(t FieldType) bool {
 }
 
 // canSee reports whether the caller may read the organisation's filings:
-// its own, or those of the organisations below it.
-func canSee(ctx context.Context, org account.Organisation) bool {
-	if account.IsSystem(ctx) {
-		return true
-	}
-	p := account.FromContext(ctx)
-	return p != nil && p.Org.Contains(org)
-}
-
-// canWrite reports whether the caller may change the organisation's
-// drafts: its own filers and coordinators, and those who manage it (a
-// district entering a table a unit sent by e-mail).
-func canWrite(ctx context.Context, org account.Organisation) bool {
-	if account.IsSystem(ctx) {
-		return true
-	}
-	p := account.FromContext(ctx)
-	if p == nil {
-		return false
-	}
-	if p.Org.ID == org.ID {
-		return p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)
-	}
-	return p.CanManage(org)
-}
+// its own, or those of the organisations below it; not check-in staff.
+func canSee(ctx context.Context, org account.Organisation) bool { return review.CanRead(ctx, org) }
 
 // Get returns a filing the caller may see, with its items. A filing of
 // another organisation is NotFound, so its existence is not revealed.
@@ -191,6 +169,12 @@ func (s *Service) For(ctx context.Context, c campaign.Campaign, orgCode string, 
 	if err != nil || !canSee(ctx, org) {
 		return Filing{}, errs.NotFoundf("organisation %s", orgCode)
 	}
+	return s.current(ctx, c, org, table)
+}
+
+// current returns the organisation's filing of a table, or an empty draft
+// not yet stored, whoever asks.
+func (s *Service) current(ctx context.Context, c campaign.Campaign, org account.Organisation, table int) (Filing, error) {
 	if table != 1 && table != 2 {
 		return Filing{}, errs.NotFoundf("table %d", table)
 	}
@@ -215,6 +199,9 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign, lf ListFilter) 
 	p := account.FromContext(ctx)
 	if p == nil && !account.IsSystem(ctx) {
 		return nil, errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	if review.CheckinOnly(p) {
+		return nil, errs.New(errs.Forbidden, "review.error.checkin_only")
 	}
 	where := []string{"f.campaign_id = ?"}
 	args := []any{c.ID}
@@ -288,15 +275,19 @@ func (s *Service) ensure(ctx context.Context, tx *db.Tx, c campaign.Campaign, or
 // is under review or approved: reopen it first).
 func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode string, table int, uid string, in Values) (Filing, Item, map[string]errs.Msg, error) {
 	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil || !canSee(ctx, org) {
+	if err != nil {
 		return Filing{}, Item{}, nil, errs.NotFoundf("organisation %s", orgCode)
-	}
-	if !canWrite(ctx, org) {
-		return Filing{}, Item{}, nil, errs.ForbiddenErr()
 	}
 	t, _, err := s.Template(ctx, c, table)
 	if err != nil {
 		return Filing{}, Item{}, nil, err
+	}
+	cur, err := s.current(ctx, c, org, table)
+	if err != nil {
+		return Filing{}, Item{}, nil, err
+	}
+	if err := s.edit(ctx, c, org, cur); err != nil {
+		return cur, Item{}, nil, err
 	}
 	values, problems := Check(t, WindowOf(c), in)
 	for k, v := range problemValues(in, problems) {
@@ -309,8 +300,8 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 		if f, err = s.ensure(ctx, tx, c, org, table); err != nil {
 			return err
 		}
-		if !f.Editable() {
-			return errs.New(errs.Conflict, "filing.error.not_editable")
+		if err := s.revise(ctx, tx, c, org, f); err != nil {
+			return err
 		}
 		now := s.now()
 		if uid == "" {
@@ -335,6 +326,9 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 	})
 	if err != nil {
 		return f, item, problems, err
+	}
+	if f.State == StateApproved {
+		s.published(ctx, c.ID, f.ID)
 	}
 	f, err = findFiling(ctx, s.DB, "f.id = ?", f.ID)
 	return f, item, problems, err
@@ -369,21 +363,18 @@ func problemValues(in Values, problems map[string]errs.Msg) Values {
 
 // DeleteItem removes an item from a draft. Errors: NotFound, Forbidden, Conflict.
 func (s *Service) DeleteItem(ctx context.Context, id int64, uid string) error {
-	f, err := s.Get(ctx, id)
+	f, org, c, err := s.load(ctx, id)
 	if err != nil {
 		return err
 	}
-	org, err := s.Accounts.OrgByID(ctx, f.OrgID)
-	if err != nil {
+	if err := s.edit(ctx, c, org, f); err != nil {
 		return err
 	}
-	if !canWrite(ctx, org) {
-		return errs.ForbiddenErr()
-	}
-	if !f.Editable() {
-		return errs.New(errs.Conflict, "filing.error.not_editable")
-	}
+	defer s.published(ctx, c.ID, f.ID)
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.revise(ctx, tx, c, org, f); err != nil {
+			return err
+		}
 		res, err := tx.Exec(ctx, `DELETE FROM filing_items WHERE filing_id = ? AND uid = ?`, f.ID, uid)
 		if err != nil {
 			return err
@@ -421,20 +412,6 @@ func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64
 	return filingExtensions.Until(ctx, s.DB, c.ID, orgID, c.FilingDeadline), nil
 }
 
-// ReviewChain lists, from the nearest up, the organisations that review
-// the filings of org: every level above it up to the campaign's organiser.
-func ReviewChain(org account.Organisation, ownerID int64) []int64 {
-	ids := org.AncestorIDs() // root first
-	var chain []int64
-	for i := len(ids) - 1; i >= 0; i-- {
-		chain = append(chain, ids[i])
-		if ids[i] == ownerID {
-			return chain
-		}
-	}
-	return nil // outside the organiser's tree
-}
-
 func snapshot(items []Item) string {
 	type rec struct {
 		UID    string `json:"uid"`
@@ -447,103 +424,6 @@ func snapshot(items []Item) string {
 	return marshal(out)
 }
 
-// Submit sends the draft for review as a new revision. It is refused after
-// the deadline (unless extended), with problems left, with no items, when
-// a returned filing comes back unchanged, and when another tab submitted it
-// first (version). Errors: NotFound, Forbidden, DeadlinePassed, Invalid, Conflict.
-func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, error) {
-	f, err := s.Get(ctx, id)
-	if err != nil {
-		return f, err
-	}
-	org, err := s.Accounts.OrgByID(ctx, f.OrgID)
-	if err != nil {
-		return f, err
-	}
-	p := account.FromContext(ctx)
-	var submitter any
-	if !account.IsSystem(ctx) {
-		if p == nil || p.Org.ID != org.ID || !(p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) {
-			return f, errs.ForbiddenErr()
-		}
-		submitter = p.ID
-	}
-	c, err := s.Campaigns.Get(ctx, f.CampaignSlug)
-	if err != nil {
-		return f, err
-	}
-	if f.Version != version || !f.Editable() {
-		return f, errs.New(errs.Conflict, "filing.error.stale")
-	}
-	deadline, err := s.Deadline(ctx, c, org.ID)
-	if err != nil {
-		return f, err
-	}
-	if s.Clock.Now().After(deadline) {
-		return f, errs.New(errs.DeadlinePassed, "filing.error.deadline", web2date(deadline))
-	}
-	if len(f.Items) == 0 {
-		return f, errs.New(errs.Invalid, "filing.error.no_items")
-	}
-	if n, err := s.Problems(ctx, c, &f); err != nil {
-		return f, err
-	} else if n > 0 {
-		return f, errs.New(errs.Invalid, "filing.error.problems", n)
-	}
-	if err := checkScanRequired(c, f); err != nil {
-		return f, err
-	}
-	chain := ReviewChain(org, c.OwnerOrgID)
-	if len(chain) == 0 && org.ID != c.OwnerOrgID {
-		return f, errs.ForbiddenErr()
-	}
-	snap := snapshot(f.Items)
-	if f.State == StateReturned && f.Revision > 0 {
-		var last string
-		if err := s.DB.QueryRow(ctx, `SELECT items FROM filing_revisions WHERE filing_id = ? AND number = ?`, f.ID, f.Revision).Scan(&last); err == nil && sameItems(last, snap) {
-			return f, errs.New(errs.Invalid, "filing.error.unchanged")
-		}
-	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		now := s.now()
-		state, stage := StateSubmitted, any(nil)
-		if len(chain) > 0 {
-			stage = chain[0]
-		} else {
-			state = StateApproved // the organiser's own table needs no one above it
-		}
-		res, err := tx.Exec(ctx, `UPDATE filings SET state = ?, stage_org_id = ?, revision = revision + 1, version = version + 1,
-			submitted_at = ?, updated_at = ? WHERE id = ? AND version = ?`, state, stage, now, now, f.ID, version)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, "filing.error.stale")
-		}
-		rev := f.Revision + 1
-		if state == StateApproved {
-			if _, err := tx.Exec(ctx, `UPDATE filings SET approved_revision = ? WHERE id = ?`, rev, f.ID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO filing_revisions (filing_id, number, items, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?)`,
-			f.ID, rev, snap, submitter, now); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, f.ID, rev, "submit", "", ""); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "filing.submit", "filing", f.ID, map[string]any{"table": f.Table, "revision": rev, "items": len(f.Items)})
-	})
-	if err != nil {
-		return f, err
-	}
-	if len(chain) == 0 {
-		s.published(ctx, f.CampaignID, f.ID)
-	}
-	return s.Get(ctx, f.ID)
-}
-
 func sameItems(a, b string) bool {
 	var x, y any
 	json.Unmarshal([]byte(a), &x)
@@ -554,216 +434,6 @@ func sameItems(a, b string) bool {
 func web2date(t time.Time) string {
 	t = t.In(clock.Zone)
 	return t.Format("2006-01-02 15:04")
-}
-
-func (s *Service) event(ctx context.Context, tx *db.Tx, filingID int64, rev int, action, itemUID, comment string) error {
-	a := audit.ActorFrom(ctx)
-	var orgID any
-	if p := account.FromContext(ctx); p != nil {
-		orgID = p.OrgID
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO filing_events (filing_id, revision, action, actor_id, actor_name, org_id, item_uid, comment, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, filingID, rev, action, nullID(a.ID), a.Name, orgID, itemUID, comment, s.now())
-	return err
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-// reviewable loads a filing the caller must review now: it waits at the
-// caller's organisation. Someone else's filing answers NotFound; one the
-// caller sees but does not review answers Forbidden.
-func (s *Service) reviewable(ctx context.Context, id int64, version int) (Filing, campaign.Campaign, error) {
-	f, err := s.Get(ctx, id)
-	if err != nil {
-		return f, campaign.Campaign{}, err
-	}
-	p := account.FromContext(ctx)
-	if account.IsSystem(ctx) {
-		p = &account.Principal{Account: account.Account{Roles: []account.Role{account.RoleAdmin}}, Org: account.Organisation{ID: f.StageOrgID}}
-		p.OrgID = f.StageOrgID
-	}
-	if p == nil || !(p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) || f.State != StateSubmitted || f.StageOrgID != p.OrgID {
-		if f.State != StateSubmitted {
-			return f, campaign.Campaign{}, errs.New(errs.Conflict, "filing.error.not_under_review")
-		}
-		return f, campaign.Campaign{}, errs.ForbiddenErr()
-	}
-	if f.Version != version {
-		return f, campaign.Campaign{}, errs.New(errs.Conflict, "filing.error.stale")
-	}
-	c, err := s.Campaigns.Get(account.AsSystem(ctx), f.CampaignSlug)
-	return f, c, err
-}
-
-// Approve passes a filing at the caller's level: up to the next level, or,
-// at the organiser, approved. Errors: NotFound, Forbidden, Conflict.
-func (s *Service) Approve(ctx context.Context, id int64, version int, comment string) error {
-	f, c, err := s.reviewable(ctx, id, version)
-	if err != nil {
-		return err
-	}
-	org, err := s.Accounts.OrgByID(ctx, f.OrgID)
-	if err != nil {
-		return err
-	}
-	chain := ReviewChain(org, c.OwnerOrgID)
-	next := any(nil)
-	for i, oid := range chain {
-		if oid == f.StageOrgID && i+1 < len(chain) {
-			next = chain[i+1]
-		}
-	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		now := s.now()
-		var res interface{ RowsAffected() (int64, error) }
-		var err error
-		if next == nil {
-			res, err = tx.Exec(ctx, `UPDATE filings SET state = 'approved', stage_org_id = NULL, approved_revision = revision, version = version + 1, updated_at = ?
-				WHERE id = ? AND version = ?`, now, f.ID, version)
-		} else {
-			res, err = tx.Exec(ctx, `UPDATE filings SET stage_org_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, next, now, f.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, "filing.error.stale")
-		}
-		if err := s.event(ctx, tx, f.ID, f.Revision, "approve", "", strings.TrimSpace(comment)); err != nil {
-			return err
-		}
-		ch := Change{Action: ChangeApproved, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: strings.TrimSpace(comment), ByOrg: stageName(f)}
-		if next != nil {
-			ch.Action = ChangeForwarded
-		}
-		if err := s.changed(ctx, tx, ch); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "filing.approve", "filing", f.ID, map[string]any{"revision": f.Revision, "final": next == nil})
-	})
-	if err == nil && next == nil {
-		s.published(ctx, c.ID, f.ID)
-	}
-	return err
-}
-
-// Return sends a filing back to its filer with a comment, and optionally a
-// comment on each item at fault. Errors: NotFound, Forbidden, Conflict,
-// Invalid (no comment).
-func (s *Service) Return(ctx context.Context, id int64, version int, comment string, itemComments map[string]string) error {
-	f, c, err := s.reviewable(ctx, id, version)
-	if err != nil {
-		return err
-	}
-	comment = strings.TrimSpace(comment)
-	some := comment != ""
-	for uid, text := range itemComments {
-		if strings.TrimSpace(text) == "" {
-			delete(itemComments, uid)
-			continue
-		}
-		some = true
-		found := false
-		for _, it := range f.Items {
-			found = found || it.UID == uid
-		}
-		if !found {
-			return errs.NotFoundf("item %s", uid)
-		}
-	}
-	if !some {
-		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "filing.error.return_comment"}, Fields: map[string]errs.Msg{"comment": {Key: "filing.error.return_comment"}}}
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE filings SET state = 'returned', stage_org_id = NULL, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			s.now(), f.ID, version)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, "filing.error.stale")
-		}
-		if err := s.event(ctx, tx, f.ID, f.Revision, "return", "", comment); err != nil {
-			return err
-		}
-		for uid, text := range itemComments {
-			if err := s.event(ctx, tx, f.ID, f.Revision, "comment", uid, strings.TrimSpace(text)); err != nil {
-				return err
-			}
-		}
-		if err := s.changed(ctx, tx, Change{Action: ChangeReturned, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID, Comment: comment, Items: len(itemComments), ByOrg: stageName(f)}); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "filing.return", "filing", f.ID, map[string]any{"revision": f.Revision, "comment": comment, "items": len(itemComments)})
-	})
-}
-
-// Reopen takes a submitted or approved filing back into a draft so the
-// filer can change it; the change goes through review again as a new
-// revision, and an approved revision stays public until then. Errors:
-// NotFound, Forbidden, Conflict.
-func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
-	f, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	p := account.FromContext(ctx)
-	if p == nil || p.Org.ID != f.OrgID {
-		return errs.ForbiddenErr()
-	}
-	if f.Editable() {
-		return nil
-	}
-	if f.Version != version {
-		return errs.New(errs.Conflict, "filing.error.stale")
-	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE filings SET state = 'draft', stage_org_id = NULL, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			s.now(), f.ID, version)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, "filing.error.stale")
-		}
-		if err := s.event(ctx, tx, f.ID, f.Revision, "reopen", "", ""); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "filing.reopen", "filing", f.ID, nil)
-	})
-	if err == nil {
-		s.published(ctx, f.CampaignID, f.ID)
-	}
-	return err
-}
-
-// Events lists a filing's history, oldest first.
-func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
-	if _, err := s.Get(ctx, id); err != nil {
-		return nil, err
-	}
-	rows, err := s.DB.Query(ctx, `SELECT e.revision, e.action, e.actor_name, COALESCE(e.org_id, 0), COALESCE(o.name, ''), e.item_uid, e.comment, e.at
-		FROM filing_events e LEFT JOIN organisations o ON o.id = e.org_id WHERE e.filing_id = ? ORDER BY e.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var at db.Time
-		if err := rows.Scan(&e.Revision, &e.Action, &e.ActorName, &e.OrgID, &e.OrgName, &e.ItemUID, &e.Comment, &at); err != nil {
-			return nil, err
-		}
-		e.At = at.In(clock.Zone)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // Revisions lists every submitted revision of a filing, newest first.
@@ -793,31 +463,6 @@ func (s *Service) Revisions(ctx context.Context, id int64) ([]Revision, error) {
 	return out, rows.Err()
 }
 
-// Extend lets one organisation submit until the end of the day until.
-// Errors: Forbidden, NotFound, Invalid.
-func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode string, until time.Time) error {
-	if !s.Campaigns.CanEdit(ctx, c) {
-		return errs.ForbiddenErr()
-	}
-	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil {
-		return err
-	}
-	until = campaign.EndOfDay(until)
-	if !until.After(c.FilingDeadline) || !until.Before(c.Start) {
-		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "filing.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "filing.error.extension"}}}
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := filingExtensions.Grant(ctx, tx, c.ID, org.ID, until, s.now()); err != nil {
-			return err
-		}
-		if err := s.changed(ctx, tx, Change{Action: ChangeExtended, Campaign: c, OrgID: org.ID, Until: until}); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "filing.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})
-	})
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // ImportItems adds items read from a workbook to the organisation's draft
@@ -825,11 +470,15 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // Errors: NotFound, Forbidden, Conflict (the table is under review or approved).
 func (s *Service) ImportItems(ctx context.Context, c campaign.Campaign, orgCode string, table int, rows []Values) (Filing, error) {
 	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil || !canSee(ctx, org) {
+	if err != nil {
 		return Filing{}, errs.NotFoundf("organisation %s", orgCode)
 	}
-	if !canWrite(ctx, org) {
-		return Filing{}, errs.ForbiddenErr()
+	cur, err := s.current(ctx, c, org, table)
+	if err != nil {
+		return Filing{}, err
+	}
+	if err := s.edit(ctx, c, org, cur); err != nil {
+		return cur, err
 	}
 	t, _, err := s.Template(ctx, c, table)
 	if err != nil {
@@ -842,8 +491,8 @@ func (s *Service) ImportItems(ctx context.Context, c campaign.Campaign, orgCode 
 		if f, err = s.ensure(ctx, tx, c, org, table); err != nil {
 			return err
 		}
-		if !f.Editable() {
-			return errs.New(errs.Conflict, "filing.error.not_editable")
+		if err := s.revise(ctx, tx, c, org, f); err != nil {
+			return err
 		}
 		now := s.now()
 		for i, in := range rows {

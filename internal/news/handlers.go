@@ -14,6 +14,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/review"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -48,8 +49,10 @@ func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("POST /campaigns/{slug}/articles/new", h.create)
 	mux.HandleFunc("GET /news/{id}/edit", h.editForm)
 	mux.HandleFunc("POST /news/{id}/edit", h.update)
-	mux.HandleFunc("POST /news/{id}/approve", h.approve)
-	mux.HandleFunc("POST /news/{id}/return", h.returnArticle)
+	mux.HandleFunc("POST /news/{id}/approve", h.decide)
+	mux.HandleFunc("POST /news/{id}/return", h.decide)
+	mux.HandleFunc("POST /news/{id}/decide", h.decide)
+	mux.HandleFunc("POST /news/{id}/reopen", h.reopen)
 	mux.HandleFunc("POST /news/{id}/pin", h.pin)
 	mux.HandleFunc("GET /admin/campaigns/{slug}/sections", h.sectionsForm)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/sections", h.saveSections)
@@ -165,6 +168,12 @@ type articlePage struct {
 	OGDesc    string
 	QR        string
 	JSONLD    template.JS
+	CanReopen bool
+	Events    []review.Event
+	// Errors, Summary and Comment re-show a refused decision.
+	Errors  map[string]string
+	Summary string
+	Comment string
 }
 
 func (h *Handlers) article(w http.ResponseWriter, r *http.Request) {
@@ -172,11 +181,25 @@ func (h *Handlers) article(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.showArticle(w, r, c, a, http.StatusOK, nil)
+}
+
+func (h *Handlers) showArticle(w http.ResponseWriter, r *http.Request, c campaign.Campaign, a Article, status int, fail error) {
 	ctx := r.Context()
 	now := h.Service.now()
 	base := h.baseURL(r)
 	p := articlePage{Page: web.PageFor(r, ""), C: c, A: a, Public: a.Public(now), Scheduled: a.Scheduled(now),
-		CanEdit: h.Service.CanEdit(ctx, c, a), CanReview: h.Service.CanReview(ctx, a), CanPin: h.Service.Campaigns.CanEdit(ctx, c) && a.State == StateApproved}
+		CanEdit: h.Service.CanEdit(ctx, c, a), CanReview: h.Service.CanReview(ctx, a), CanPin: h.Service.Campaigns.CanEdit(ctx, c) && a.Live,
+		CanReopen: h.Service.allowed(ctx, a, review.Reopen)}
+	if fail != nil {
+		p.Errors, p.Summary, _ = web.FormErrors(r, fail)
+		p.Comment = r.PostFormValue("comment")
+	}
+	var err error
+	if p.Events, err = h.Service.Events(ctx, a.ID); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
 	p.Title = a.Title
 	if sec, err := h.Service.Section(ctx, c, a.SectionCode); err == nil {
 		p.Section = sec.Label(p.Lang)
@@ -199,7 +222,7 @@ func (h *Handlers) article(w http.ResponseWriter, r *http.Request) {
 	p.JSONLD = template.JS(ld) // json.Marshal escapes <, > and &
 	// The body may embed players from the allowed video hosts.
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; media-src 'self'; style-src 'self'; script-src 'self'; frame-src "+frameHosts()+"; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-	h.render(w, r, http.StatusOK, "article.html", p)
+	h.render(w, r, status, "article.html", p)
 }
 
 func frameHosts() string {

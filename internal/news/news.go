@@ -25,17 +25,19 @@ import (
 
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/review"
 )
 
 // State is where an article is in its review.
-type State string
+type State = review.State
 
-// The states; an approved article is public from its publish time on.
+// The states; an approved article is public from its publish time on, and
+// stays so, as approved, while a changed revision is in review.
 const (
-	StateDraft     State = "draft"
-	StateSubmitted State = "submitted"
-	StateReturned  State = "returned"
-	StateApproved  State = "approved"
+	StateDraft     = review.Draft
+	StateSubmitted = review.Submitted
+	StateReturned  = review.Returned
+	StateApproved  = review.Approved
 )
 
 // Section is a heading articles are published under.
@@ -99,6 +101,13 @@ type Article struct {
 	// Href, when set, is where the article lives instead of its own page
 	// (the campaign's notice).
 	Href string
+	// Live is set once a revision is approved: the public sees it, even
+	// while a changed one is in review.
+	Live bool
+	// Pending is set when what the article shows is a changed revision
+	// awaiting review, not the one the public sees.
+	Pending bool
+	pending string // that revision, as stored
 }
 
 // URL is the article's public path.
@@ -111,12 +120,12 @@ func (a Article) URL() string {
 
 // Public reports whether the public sees the article at now.
 func (a Article) Public(now time.Time) bool {
-	return a.State == StateApproved && !a.PublishAt.IsZero() && !a.PublishAt.After(now)
+	return a.Live && !a.Pending && !a.PublishAt.IsZero() && !a.PublishAt.After(now)
 }
 
 // Scheduled reports whether the article is approved to appear later.
 func (a Article) Scheduled(now time.Time) bool {
-	return a.State == StateApproved && a.PublishAt.After(now)
+	return a.Live && !a.Pending && a.PublishAt.After(now)
 }
 
 // BodyHTML is the body rendered and sanitised.

@@ -93,7 +93,7 @@ func TestArticleFromUnitToPublic(t *testing.T) {
 		}
 		fengze := e.As(t, "fengze")
 		res = fengze.Get(path)
-		if res.Status != http.StatusOK || !strings.Contains(res.Body, `action="`+path+`/approve"`) {
+		if res.Status != http.StatusOK || !strings.Contains(res.Body, `action="`+path+`/decide"`) {
 			t.Fatalf("district review page: %d\n%s", res.Status, res.Body)
 		}
 		approve := func(c *apptest.Client) {

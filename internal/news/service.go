@@ -1,7 +1,6 @@
 package news
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,10 +14,10 @@ import (
 	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
-	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/review"
 )
 
 // Service keeps the articles and coverage of every campaign.
@@ -210,262 +209,6 @@ func (s *Service) check(ctx context.Context, c campaign.Campaign, in *Input) (ch
 	return k, f.Err()
 }
 
-// canWrite reports whether the caller may write articles for org: its own
-// filers, coordinators and administrators.
-func canWrite(p *account.Principal, orgID int64) bool {
-	return p != nil && p.Org.ID == orgID && (p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
-}
-
-// Create writes a new article for the caller's organisation. With submit,
-// it goes to review along the organisation tree; the organiser's own is
-// approved at once. It returns notes for the author: what the sanitiser
-// will remove, and a past publish time taken as now. Errors: Forbidden,
-// Invalid.
-func (s *Service) Create(ctx context.Context, c campaign.Campaign, in Input, submit bool) (Article, []Note, error) {
-	p := account.FromContext(ctx)
-	if p == nil || !canWrite(p, p.Org.ID) {
-		return Article{}, nil, errs.ForbiddenErr()
-	}
-	if !s.inTree(ctx, c, p.Org) {
-		return Article{}, nil, errs.ForbiddenErr()
-	}
-	k, err := s.check(ctx, c, &in)
-	if err != nil {
-		return Article{}, nil, err
-	}
-	var id int64
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		now := db.At(s.now())
-		if err := tx.QueryRow(ctx, `INSERT INTO articles (campaign_id, section_id, org_id, title, summary, body, link, state, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?) RETURNING id`, c.ID, k.section.ID, p.Org.ID, in.Title, in.Summary, in.Body, in.Link, now, now).Scan(&id); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "news.create", "article", id, map[string]any{"title": in.Title})
-	})
-	if err != nil {
-		return Article{}, nil, err
-	}
-	a, notes, err := s.finish(ctx, c, id, 1, in, k, submit)
-	return a, notes, err
-}
-
-// Update saves an article its organisation is writing (a draft or one
-// returned). With submit it goes to review. Errors: NotFound, Forbidden,
-// Invalid, Conflict.
-func (s *Service) Update(ctx context.Context, id int64, version int, in Input, submit bool) (Article, []Note, error) {
-	a, err := s.Get(ctx, id)
-	if err != nil {
-		return a, nil, err
-	}
-	p := account.FromContext(ctx)
-	c, err := s.Campaigns.Get(account.AsSystem(ctx), a.CampaignSlug)
-	if err != nil {
-		return a, nil, err
-	}
-	organiser := s.Campaigns.CanEdit(ctx, c)
-	if !canWrite(p, a.OrgID) && !organiser {
-		return a, nil, errs.ForbiddenErr()
-	}
-	if a.State == StateSubmitted && !organiser {
-		return a, nil, errs.New(errs.Conflict, "news.error.under_review")
-	}
-	if a.Version != version {
-		return a, nil, errs.New(errs.Conflict, "news.error.stale")
-	}
-	k, err := s.check(ctx, c, &in)
-	if err != nil {
-		return a, nil, err
-	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE articles SET section_id = ?, title = ?, summary = ?, body = ?, link = ?, version = version + 1, updated_at = ?
-			WHERE id = ? AND version = ?`, k.section.ID, in.Title, in.Summary, in.Body, in.Link, db.At(s.now()), id, version)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, "news.error.stale")
-		}
-		return s.Audit.Record(ctx, tx, "news.update", "article", id, map[string]any{"title": in.Title})
-	})
-	if err != nil {
-		return a, nil, err
-	}
-	return s.finish(ctx, c, id, version+1, in, k, submit)
-}
-
-// finish stores the cover, the publish time and, with submit, sends the
-// article on; it collects the notes for the author.
-func (s *Service) finish(ctx context.Context, c campaign.Campaign, id int64, version int, in Input, k checked, submit bool) (Article, []Note, error) {
-	notes := Removals(in.Body)
-	if k.cover != nil {
-		key := blob.NewKey("news")
-		if _, err := s.Blobs.Put(ctx, key, bytes.NewReader(k.cover), MaxCoverBytes); err != nil {
-			return Article{}, notes, err
-		}
-		if _, err := s.DB.Exec(ctx, `UPDATE articles SET cover_key = ?, cover_type = ? WHERE id = ?`, key, k.coverType, id); err != nil {
-			return Article{}, notes, err
-		}
-	} else if in.RemoveCover {
-		if _, err := s.DB.Exec(ctx, `UPDATE articles SET cover_key = '', cover_type = '' WHERE id = ?`, id); err != nil {
-			return Article{}, notes, err
-		}
-	}
-	at := k.publishAt
-	if at.IsZero() || at.Before(s.now()) {
-		if !at.IsZero() && submit {
-			notes = append(notes, Note{Field: "publish_at", Msg: errs.Msg{Key: "news.note.published_now"}})
-		}
-		at = s.now()
-	}
-	if _, err := s.DB.Exec(ctx, `UPDATE articles SET publish_at = ? WHERE id = ?`, db.At(at), id); err != nil {
-		return Article{}, notes, err
-	}
-	if submit {
-		if err := s.submit(ctx, c, id, version); err != nil {
-			return Article{}, notes, err
-		}
-	}
-	a, err := s.Get(ctx, id)
-	return a, notes, err
-}
-
-// inTree reports whether org lies in the tree of the campaign's organiser.
-func (s *Service) inTree(ctx context.Context, c campaign.Campaign, org account.Organisation) bool {
-	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
-	return err == nil && owner.Contains(org)
-}
-
-func (s *Service) submit(ctx context.Context, c campaign.Campaign, id int64, version int) error {
-	a, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	org, err := s.Accounts.OrgByID(ctx, a.OrgID)
-	if err != nil {
-		return err
-	}
-	chain := filing.ReviewChain(org, c.OwnerOrgID)
-	state, stage := StateSubmitted, any(nil)
-	if len(chain) > 0 {
-		stage = chain[0]
-	} else {
-		state = StateApproved // the organiser's own needs no one above it
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE articles SET state = ?, stage_org_id = ?, comment = '', version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			state, stage, db.At(s.now()), id, version)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, "news.error.stale")
-		}
-		return s.Audit.Record(ctx, tx, "news.submit", "article", id, map[string]any{"state": state})
-	})
-}
-
-// reviewable loads an article waiting at the caller's organisation.
-func (s *Service) reviewable(ctx context.Context, id int64, version int) (Article, campaign.Campaign, error) {
-	a, err := s.Get(ctx, id)
-	if err != nil {
-		return a, campaign.Campaign{}, err
-	}
-	p := account.FromContext(ctx)
-	// Who may review comes first: the article's state is no one else's
-	// business.
-	if p == nil {
-		return a, campaign.Campaign{}, errs.New(errs.Unauthenticated, "error.unauthenticated")
-	}
-	if !(p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) || !p.Org.Contains(org0(ctx, s, a)) {
-		return a, campaign.Campaign{}, errs.ForbiddenErr()
-	}
-	if a.State != StateSubmitted {
-		return a, campaign.Campaign{}, errs.New(errs.Conflict, "news.error.not_under_review")
-	}
-	if a.StageOrgID != p.Org.ID {
-		return a, campaign.Campaign{}, errs.ForbiddenErr()
-	}
-	if a.Version != version {
-		return a, campaign.Campaign{}, errs.New(errs.Conflict, "news.error.stale")
-	}
-	c, err := s.Campaigns.Get(account.AsSystem(ctx), a.CampaignSlug)
-	return a, c, err
-}
-
-// org0 is the organisation that wrote a; a zero one when it cannot be
-// read, which no reviewer's organisation contains.
-func org0(ctx context.Context, s *Service, a Article) account.Organisation {
-	o, err := s.Accounts.OrgByID(ctx, a.OrgID)
-	if err != nil {
-		return account.Organisation{Path: "\x00"}
-	}
-	return o
-}
-
-// Approve passes an article at the caller's level: a district forwards it
-// to the level above, the organiser publishes it. Errors: NotFound,
-// Forbidden, Conflict.
-func (s *Service) Approve(ctx context.Context, id int64, version int) (Article, error) {
-	a, c, err := s.reviewable(ctx, id, version)
-	if err != nil {
-		return a, err
-	}
-	org, err := s.Accounts.OrgByID(ctx, a.OrgID)
-	if err != nil {
-		return a, err
-	}
-	var next any
-	chain := filing.ReviewChain(org, c.OwnerOrgID)
-	for i, oid := range chain {
-		if oid == a.StageOrgID && i+1 < len(chain) {
-			next = chain[i+1]
-		}
-	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		q := `UPDATE articles SET stage_org_id = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`
-		args := []any{next, db.At(s.now()), id, version}
-		if next == nil {
-			// A publish time that passed while it waited means now.
-			q = `UPDATE articles SET state = 'approved', stage_org_id = NULL, publish_at = CASE WHEN publish_at < ? THEN ? ELSE publish_at END,
-				version = version + 1, updated_at = ? WHERE id = ? AND version = ?`
-			args = []any{db.At(s.now()), db.At(s.now()), db.At(s.now()), id, version}
-		}
-		res, err := tx.Exec(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, "news.error.stale")
-		}
-		return s.Audit.Record(ctx, tx, "news.approve", "article", id, map[string]any{"forwarded": next != nil})
-	})
-	if err != nil {
-		return a, err
-	}
-	return s.Get(ctx, id)
-}
-
-// Return sends an article back to its author with a comment. Errors:
-// NotFound, Forbidden, Conflict, Invalid.
-func (s *Service) Return(ctx context.Context, id int64, version int, comment string) error {
-	if _, _, err := s.reviewable(ctx, id, version); err != nil {
-		return err
-	}
-	comment = strings.TrimSpace(comment)
-	if comment == "" {
-		f := errs.Fields{}
-		f.Add("comment", "news.error.comment")
-		return f.Err()
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE articles SET state = 'returned', stage_org_id = NULL, comment = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-			comment, db.At(s.now()), id); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "news.return", "article", id, map[string]any{"comment": comment})
-	})
-}
-
 // SetPinned pins an article to the top of its section and the campaign
 // home, or unpins it. Only the organiser may. Errors: NotFound, Forbidden.
 func (s *Service) SetPinned(ctx context.Context, id int64, pinned bool) error {
@@ -496,7 +239,8 @@ func boolInt(b bool) int {
 }
 
 const articleColumns = `a.id, a.campaign_id, c.slug, a.section_id, s.code, a.org_id, o.code, o.name, a.title, a.summary, a.body, a.link,
-	a.cover_key, a.cover_type, a.state, COALESCE(a.stage_org_id, 0), a.comment, a.pinned, a.publish_at, a.version, a.created_at, a.updated_at
+	a.cover_key, a.cover_type, a.state, COALESCE(a.stage_org_id, 0), a.comment, a.pinned, a.publish_at, a.version, a.created_at, a.updated_at,
+	a.live, a.pending
 	FROM articles a JOIN campaigns c ON c.id = a.campaign_id JOIN news_sections s ON s.id = a.section_id JOIN organisations o ON o.id = a.org_id`
 
 func scanArticles(rows *sql.Rows) ([]Article, error) {
@@ -504,13 +248,14 @@ func scanArticles(rows *sql.Rows) ([]Article, error) {
 	var out []Article
 	for rows.Next() {
 		var a Article
-		var pinned int
+		var pinned, live int
 		var pub, created, updated db.Time
 		if err := rows.Scan(&a.ID, &a.CampaignID, &a.CampaignSlug, &a.SectionID, &a.SectionCode, &a.OrgID, &a.OrgCode, &a.OrgName, &a.Title, &a.Summary,
-			&a.Body, &a.Link, &a.CoverKey, &a.CoverType, &a.State, &a.StageOrgID, &a.Comment, &pinned, &pub, &a.Version, &created, &updated); err != nil {
+			&a.Body, &a.Link, &a.CoverKey, &a.CoverType, &a.State, &a.StageOrgID, &a.Comment, &pinned, &pub, &a.Version, &created, &updated,
+			&live, &a.pending); err != nil {
 			return nil, err
 		}
-		a.Pinned = pinned == 1
+		a.Pinned, a.Live = pinned == 1, live == 1
 		a.PublishAt, a.CreatedAt, a.UpdatedAt = inZone(pub.Time), inZone(created.Time), inZone(updated.Time)
 		out = append(out, a)
 	}
@@ -543,35 +288,22 @@ func (s *Service) Get(ctx context.Context, id int64) (Article, error) {
 	if _, err := s.Campaigns.Get(ctx, a.CampaignSlug); err != nil {
 		return Article{}, err
 	}
-	if a.Public(s.now()) || account.IsSystem(ctx) || s.inChain(ctx, a) {
+	if s.inChain(ctx, a) {
+		// Its own organisation and its reviewers see the revision
+		// awaiting review; the public, the approved one.
+		return a.withPending(), nil
+	}
+	if a.Public(s.now()) {
 		return a, nil
 	}
 	return Article{}, errs.NotFoundf("article %d is not public", id)
 }
 
 // inChain reports whether the caller belongs to the article's organisation
-// or to one above it.
+// or to one above it (not as check-in staff).
 func (s *Service) inChain(ctx context.Context, a Article) bool {
-	p := account.FromContext(ctx)
-	if p == nil {
-		return false
-	}
 	org, err := s.Accounts.OrgByID(ctx, a.OrgID)
-	return err == nil && p.Org.Contains(org)
-}
-
-// CanReview reports whether the article waits for the caller's decision.
-func (s *Service) CanReview(ctx context.Context, a Article) bool {
-	p := account.FromContext(ctx)
-	return p != nil && a.State == StateSubmitted && a.StageOrgID == p.Org.ID && (p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
-}
-
-// CanEdit reports whether the caller may change the article now.
-func (s *Service) CanEdit(ctx context.Context, c campaign.Campaign, a Article) bool {
-	if s.Campaigns.CanEdit(ctx, c) {
-		return true
-	}
-	return canWrite(account.FromContext(ctx), a.OrgID) && a.State != StateSubmitted
+	return err == nil && review.CanRead(ctx, org)
 }
 
 // Query narrows a list of published articles.
@@ -586,7 +318,7 @@ type Query struct {
 // first, newest first, and their total. The campaign's published notice
 // leads the notices.
 func (s *Service) Published(ctx context.Context, c campaign.Campaign, q Query) ([]Article, int, error) {
-	where := `a.campaign_id = ? AND a.state = 'approved' AND a.publish_at <= ?`
+	where := `a.campaign_id = ? AND a.live = 1 AND a.publish_at <= ?`
 	args := []any{c.ID, db.At(s.now())}
 	if q.Section != "" {
 		where += ` AND s.code = ?`

@@ -2,12 +2,14 @@ package news
 
 import (
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/review"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -172,26 +174,39 @@ func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
 	h.saved(w, r, formPage{Page: web.PageFor(r, "news.title.edit"), C: c, A: na, In: in, Action: a.URL() + "/edit"}, na, notes, err)
 }
 
-func (h *Handlers) approve(w http.ResponseWriter, r *http.Request) {
+// decide records a reviewer's decision from the one review form (or the
+// URL's /approve, /return).
+func (h *Handlers) decide(w http.ResponseWriter, r *http.Request) {
 	id := web.FormID(r.PathValue("id"))
-	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
-	a, err := h.Service.Approve(r.Context(), id, version)
+	d, err := review.ReadDecision(r, path.Base(r.URL.Path))
+	flash := "news.flash.approved"
+	if err == nil && d.Action == review.Approve {
+		_, err = h.Service.Approve(r.Context(), id, d.Version, d.Comment)
+	} else if err == nil {
+		err, flash = h.Service.Return(r.Context(), id, d.Version, d.Comment), "news.flash.returned"
+	}
 	if err != nil {
+		if _, _, ok := web.FormErrors(r, err); ok {
+			if a, c, ok := h.load(w, r); ok {
+				h.showArticle(w, r, c, a, web.Status(errs.CodeOf(err)), err)
+			}
+			return
+		}
 		h.Server.Error(w, r, err)
 		return
 	}
-	web.SetFlash(w, "news.flash.approved")
-	web.Redirect(w, r, a.URL())
+	web.SetFlash(w, flash)
+	web.Redirect(w, r, "/news/"+strconv.FormatInt(id, 10))
 }
 
-func (h *Handlers) returnArticle(w http.ResponseWriter, r *http.Request) {
+func (h *Handlers) reopen(w http.ResponseWriter, r *http.Request) {
 	id := web.FormID(r.PathValue("id"))
 	version, _ := web.Int(r.FormValue("version"), 0, web.MaxVersion)
-	if err := h.Service.Return(r.Context(), id, version, r.FormValue("comment")); err != nil {
+	if err := h.Service.Reopen(r.Context(), id, version); err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	web.SetFlash(w, "news.flash.returned")
+	web.SetFlash(w, "news.flash.saved")
 	web.Redirect(w, r, "/news/"+strconv.FormatInt(id, 10))
 }
 

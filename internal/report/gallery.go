@@ -22,7 +22,7 @@ type GalleryItem struct {
 
 // publicWhere selects what the public may see: photos and videos a unit
 // marked public, in reports that passed review.
-const publicWhere = `m.public = 1 AND m.offer = 0 AND m.kind IN ('photo', 'video') AND r.state = 'approved' AND r.campaign_id = ?`
+const publicWhere = `m.public = 1 AND m.offer = 0 AND m.kind IN ('photo', 'video') AND r.live = 1 AND r.campaign_id = ?`
 
 // Gallery lists the campaign's public photos and videos, newest first.
 func (s *Service) Gallery(ctx context.Context, c campaign.Campaign) ([]GalleryItem, error) {

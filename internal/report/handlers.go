@@ -17,6 +17,7 @@ import (
 	"github.com/sciweek/sciweek/internal/media"
 	"github.com/sciweek/sciweek/internal/paper"
 	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/review"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -103,6 +104,7 @@ type showPage struct {
 	CanWrite   bool
 	CanSubmit  bool
 	Review     bool
+	CanReopen  bool
 	CanPaper   bool
 	Owner      bool // the unit's own filer: may mark media public
 	Sections   []sectionView
@@ -127,6 +129,8 @@ type showPage struct {
 	// NotYet says the report does not open before Opens.
 	NotYet bool
 	Opens  time.Time
+	// Comment is the reviewer's comment as typed, kept when refused.
+	Comment string
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -156,14 +160,15 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 	lim := Limits(c)
 	page := showPage{Page: web.PageFor(r, "report.title", org.DisplayName(l.Lang)), C: c, R: rep, Deadline: h.Service.Deadline(ctx, c, rep.OrgID),
 		Offer: offer, Limits: lim, MaxVideo: media.Length(lim.VideoMax), MinPhoto: media.Size(lim.PhotoMin), MaxPhoto: media.Size(lim.PhotoMax),
-		Today: h.Service.Clock.Now().In(clock.Zone).Format("2006-01-02")}
+		Today: h.Service.Clock.Now().In(clock.Zone).Format("2006-01-02"), Comment: r.PostFormValue("comment")}
 	page.Late = h.Service.Clock.Now().After(page.Deadline)
 	page.Opens = h.Service.Opens(ctx, c, rep.OrgID)
 	page.NotYet = h.Service.Clock.Now().Before(page.Opens)
 	page.CanWrite = canWrite(ctx, org) && rep.Editable() && !page.Late && !page.NotYet
 	page.CanSubmit = page.CanWrite && rep.ID != 0
 	page.Owner = canWrite(ctx, org) && rep.ID != 0
-	page.Review = CanReview(ctx, rep)
+	page.Review = h.Service.CanReview(ctx, rep)
+	page.CanReopen = rep.ID != 0 && h.Service.allowed(ctx, rep, review.Reopen)
 	page.CanPaper = rep.ID != 0 && rep.State != StateDraft && h.Service.Campaigns.CanEdit(ctx, c)
 	if problem != nil {
 		page.Errors, page.Summary, _ = web.FormErrors(r, problem)
@@ -299,12 +304,18 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	case "submit":
 		_, err = h.Service.Submit(r.Context(), id, version)
 		flash = "report.submitted"
-	case "approve":
-		err = h.Service.Approve(r.Context(), id, version, r.PostFormValue("comment"))
-		flash = "report.approved"
-	case "return":
-		err = h.Service.Return(r.Context(), id, version, r.PostFormValue("comment"))
-		flash = "report.returned"
+	case "approve", "return", "decide":
+		var d review.Decision
+		if d, err = review.ReadDecision(r, r.PathValue("action")); err != nil {
+			break
+		}
+		if d.Action == review.Approve {
+			err, flash = h.Service.Approve(r.Context(), id, version, d.Comment), "report.approved"
+		} else {
+			err, flash = h.Service.Return(r.Context(), id, version, d.Comment), "report.returned"
+		}
+	case "reopen":
+		err, flash = h.Service.Reopen(r.Context(), id, version), "report.reopened"
 	case "paper":
 		on, perr := time.ParseInLocation("2006-01-02", r.PostFormValue("paper_on"), clock.Zone)
 		if perr != nil {
@@ -314,6 +325,10 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 		flash = "report.paper_saved"
 	default:
 		err = errs.NotFoundf("action %s", r.PathValue("action"))
+	}
+	if _, _, ok := web.FormErrors(r, err); err != nil && !ok {
+		h.Server.Error(w, r, err) // refused: nothing more is shown
+		return
 	}
 	rep, gerr := h.Service.Get(r.Context(), id)
 	if gerr != nil {
@@ -574,11 +589,11 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.ParseForm()
-	until, perr := time.ParseInLocation("2006-01-02", r.PostFormValue("until"), clock.Zone)
-	if perr != nil {
-		until = time.Time{}
+	until, err := review.ParseUntil(r.PostFormValue("until"))
+	if err == nil {
+		err = h.Service.Extend(r.Context(), c, r.PostFormValue("org"), until)
 	}
-	if err := h.Service.Extend(r.Context(), c, r.PostFormValue("org"), until); err != nil {
+	if err != nil {
 		if fields, summary, ok := web.FormErrors(r, err); ok {
 			msg := summary
 			if f := fields["until"]; f != "" {

@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/sciweek/sciweek/internal/media"
+	"github.com/sciweek/sciweek/internal/review"
 )
 
-// State is where a report stands; the values are the filing states.
-type State string
+// State is where a report stands in its review.
+type State = review.State
 
 // The states.
 const (
-	StateDraft     State = "draft"
-	StateSubmitted State = "submitted"
-	StateReturned  State = "returned"
-	StateApproved  State = "approved"
+	StateDraft     = review.Draft
+	StateSubmitted = review.Submitted
+	StateReturned  = review.Returned
+	StateApproved  = review.Approved
 	// StateNotStarted is shown on the board for a unit with no report yet.
 	StateNotStarted State = "not_started"
 )
@@ -158,10 +159,4 @@ func (m *Media) URLs() {
 }
 
 // Event is one step in a report's history.
-type Event struct {
-	Action    string    `json:"action"` // submit, approve, return, reopen, paper
-	ActorName string    `json:"actor"`
-	OrgName   string    `json:"organisation"`
-	Comment   string    `json:"comment,omitempty"`
-	At        time.Time `json:"at"`
-}
+type Event = review.Event

@@ -364,7 +364,7 @@ func TestReportReview(t *testing.T) {
 
 		fengze := e.As(t, "fengze")
 		page = fengze.Get("/campaigns/2026/reports/hqu")
-		if !strings.Contains(page.Body, `action="/reports/`+id+`/return"`) || !strings.Contains(page.Body, "<strong>人工智能体验</strong>") {
+		if !strings.Contains(page.Body, `action="/reports/`+id+`/decide"`) || !strings.Contains(page.Body, `name="decision" value="return"`) || !strings.Contains(page.Body, "<strong>人工智能体验</strong>") {
 			t.Fatalf("the district does not review:\n%s", page.Body)
 		}
 		version = versionRe.FindStringSubmatch(page.Body)[1]

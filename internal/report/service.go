@@ -17,6 +17,7 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/review"
 )
 
 // Service runs summary reports and their review.
@@ -37,7 +38,18 @@ type Service struct {
 func (s *Service) now() db.Time { return db.At(s.Clock.Now()) }
 
 // extensions follow the filings' rule, in a table of their own.
-var extensions = filing.Extensions{Table: "report_extensions"}
+var extensions = review.Extensions{Table: "report_extensions"}
+
+func (s *Service) engine() *review.Engine {
+	return &review.Engine{DB: s.DB, Audit: s.Audit, Clock: s.Clock}
+}
+
+// kind is how the review engine stores reports.
+var kind = review.Kind{Name: "report", Table: "reports", Events: "report_events", EventsColumn: "report_id"}
+
+func subject(r Report, org account.Organisation, owner int64) review.Subject {
+	return review.Subject{ID: r.ID, Org: org, State: r.State, Stage: r.StageOrgID, Version: r.Version, Owner: owner}
+}
 
 // Limits are the campaign's media rules.
 func Limits(c campaign.Campaign) media.Limits {
@@ -54,25 +66,13 @@ func Limits(c campaign.Campaign) media.Limits {
 	return l
 }
 
-// canSee: the unit itself and the organisations above it.
-func canSee(ctx context.Context, org account.Organisation) bool {
-	p := account.FromContext(ctx)
-	return account.IsSystem(ctx) || paperwork(p) && p.CanSee(org)
-}
+// canSee: the unit itself and the organisations above it; not check-in
+// staff.
+func canSee(ctx context.Context, org account.Organisation) bool { return review.CanRead(ctx, org) }
 
-// paperwork reports whether p files or reviews for its organisation;
-// check-in staff only admit visitors and read no reports.
-func paperwork(p *account.Principal) bool {
-	return p != nil && (p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
-}
-
-// canWrite: the unit's own filers and coordinators.
+// canWrite: the unit's own filers and coordinators, and those who manage it.
 func canWrite(ctx context.Context, org account.Organisation) bool {
-	if account.IsSystem(ctx) {
-		return true
-	}
-	p := account.FromContext(ctx)
-	return p != nil && p.Org.ID == org.ID && (p.Has(account.RoleFiler) || p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin))
+	return review.Allowed(ctx, review.Subject{Org: org, State: review.Draft}, review.Edit)
 }
 
 // Get returns a report the caller may see, with its media. Another
@@ -113,8 +113,8 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign) ([]Report, erro
 	if p == nil && !account.IsSystem(ctx) {
 		return nil, errs.New(errs.Unauthenticated, "error.unauthenticated")
 	}
-	if p != nil && !paperwork(p) {
-		return nil, errs.ForbiddenErr()
+	if review.CheckinOnly(p) {
+		return nil, errs.New(errs.Forbidden, "review.error.checkin_only")
 	}
 	where, args := "r.campaign_id = ?", []any{c.ID}
 	if p != nil {
@@ -230,11 +230,18 @@ func (in Input) check() (Sections, Figures, map[string]int, []Coverage, error) {
 // (under review or approved, or changed in another tab).
 func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string, version int, in Input) (Report, error) {
 	org, err := s.Accounts.Org(ctx, orgCode)
-	if err != nil || !canSee(ctx, org) {
+	if err != nil {
 		return Report{}, errs.NotFoundf("organisation %s", orgCode)
 	}
-	if !canWrite(ctx, org) {
-		return Report{}, errs.ForbiddenErr()
+	cur, err := findReport(ctx, s.DB, "r.campaign_id = ? AND r.org_id = ?", c.ID, org.ID)
+	if errs.Is(err, errs.NotFound) {
+		cur, err = Report{OrgID: org.ID, State: StateDraft}, nil
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	if _, err := s.engine().Edit(ctx, kind, subject(cur, org, c.OwnerOrgID)); err != nil {
+		return Report{}, err
 	}
 	if err := s.opened(ctx, c, org.ID); err != nil {
 		return Report{}, err
@@ -259,11 +266,11 @@ func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string,
 			return err
 		}
 		id = r.ID
-		if !r.Editable() {
-			return errs.New(errs.Conflict, "report.error.not_editable")
-		}
 		if version != 0 && version != r.Version {
-			return errs.New(errs.Conflict, "report.error.stale")
+			return review.Changed()
+		}
+		if err := s.engine().Revise(ctx, tx, kind, subject(r, org, c.OwnerOrgID)); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE reports SET implementation = ?, content = ?, results = ?, cases = ?, activities_held = ?, people_on_site = ?,
 			online_views = ?, media_reports = ?, participants = ?, coverage = ?, version = version + 1, updated_at = ? WHERE id = ?`,
@@ -322,26 +329,17 @@ func (s *Service) Deadline(ctx context.Context, c campaign.Campaign, orgID int64
 }
 
 // Extend lets one organisation submit its report until the end of the day
-// until, which must lie after the campaign's summary deadline. Errors:
-// Forbidden, NotFound, Invalid.
+// until, which must lie after the campaign's summary deadline and within
+// three months of it. Errors: Forbidden, NotFound, Invalid (on the field
+// "until").
 func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode string, until time.Time) error {
-	if !s.Campaigns.CanEdit(ctx, c) {
-		return errs.ForbiddenErr()
-	}
 	org, err := s.Accounts.Org(ctx, orgCode)
 	if err != nil {
 		return err
 	}
-	until = campaign.EndOfDay(until)
-	if !until.After(c.SummaryDeadline) || until.After(c.SummaryDeadline.AddDate(0, 3, 0)) {
-		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.extension"}, Fields: map[string]errs.Msg{"until": {Key: "report.error.extension"}}}
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := extensions.Grant(ctx, tx, c.ID, org.ID, until, s.now()); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "report.extend", "organisation", org.Code, map[string]any{"campaign": c.Slug, "until": until.Format("2006-01-02")})
-	})
+	g := review.Grant{CampaignID: c.ID, Until: until, After: c.SummaryDeadline, Before: c.SummaryDeadline.AddDate(0, 3, 0).Add(time.Second),
+		Key: "report.error.extension", Audit: org.Code, Detail: map[string]any{"campaign": c.Slug}}
+	return s.engine().Extend(ctx, kind, extensions, review.Subject{Org: org, Owner: c.OwnerOrgID}, g, nil)
 }
 
 // open loads a report the caller may change now, with its campaign: the
@@ -375,12 +373,16 @@ func (s *Service) open(ctx context.Context, id int64) (Report, campaign.Campaign
 // Submit sends the report for review. The four sections must be written.
 // Errors: NotFound, Forbidden, Conflict, DeadlinePassed, Invalid.
 func (s *Service) Submit(ctx context.Context, id int64, version int) (Report, error) {
-	r, c, org, err := s.open(ctx, id)
+	r, org, c, err := s.load(ctx, id)
 	if err != nil {
 		return r, err
 	}
-	if r.Version != version {
-		return r, errs.New(errs.Conflict, "report.error.stale")
+	sub := subject(r, org, c.OwnerOrgID)
+	if _, err := s.engine().CheckAt(ctx, kind, sub, version, review.Submit); err != nil {
+		return r, err
+	}
+	if deadline := s.Deadline(ctx, c, org.ID); s.Clock.Now().After(deadline) {
+		return r, errs.New(errs.DeadlinePassed, "report.error.deadline", deadline.In(clock.Zone).Format("2006-01-02 15:04"))
 	}
 	f := errs.Fields{}
 	for _, k := range SectionKeys {
@@ -391,30 +393,26 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Report, er
 	if len(f) > 0 {
 		return r, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.incomplete"}, Fields: map[string]errs.Msg(f)}
 	}
-	chain := filing.ReviewChain(org, c.OwnerOrgID)
-	if len(chain) == 0 && org.ID != c.OwnerOrgID {
-		return r, errs.ForbiddenErr()
+	st := review.Step{Set: "submitted_at = ?", Args: []any{s.now()}}
+	if len(review.Chain(org, c.OwnerOrgID)) == 0 {
+		st.Set += ", live = 1" // the organiser's own needs no one above it
 	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		state, stage := StateSubmitted, any(nil)
-		if len(chain) > 0 {
-			stage = chain[0]
-		} else {
-			state = StateApproved
-		}
-		if err := s.move(ctx, tx, r, version, `state = ?, stage_org_id = ?, submitted_at = ?`, state, stage, s.now()); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, r.ID, "submit", ""); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "report.submit", "report", r.ID, map[string]any{"media": len(r.Media)})
-	})
-	if err != nil {
+	if _, err := s.engine().Submit(ctx, kind, sub, version, st); err != nil {
 		return r, err
 	}
 	s.dropOffers(ctx, r.ID)
 	return s.Get(ctx, r.ID)
+}
+
+// load returns a report for an action on it, whoever asks (the rules
+// decide), with its organisation and campaign. Errors: NotFound.
+func (s *Service) load(ctx context.Context, id int64) (Report, account.Organisation, campaign.Campaign, error) {
+	r, err := findReport(ctx, s.DB, "r.id = ?", id)
+	if err != nil {
+		return r, account.Organisation{}, campaign.Campaign{}, err
+	}
+	org, c, err := review.Place(ctx, s.Accounts, s.Campaigns, r.OrgID, r.CampaignSlug)
+	return r, org, c, err
 }
 
 // dropOffers removes re-encoded photos the unit did not take.
@@ -434,121 +432,59 @@ func (s *Service) dropOffers(ctx context.Context, reportID int64) {
 	}
 }
 
-// move changes a report's columns if it is still at version.
-func (s *Service) move(ctx context.Context, tx *db.Tx, r Report, version int, set string, args ...any) error {
-	args = append(args, s.now(), r.ID, version)
-	res, err := tx.Exec(ctx, `UPDATE reports SET `+set+`, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, args...)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.Conflict, "report.error.stale")
-	}
-	return nil
-}
-
-func (s *Service) event(ctx context.Context, tx *db.Tx, reportID int64, action, comment string) error {
-	a := audit.ActorFrom(ctx)
-	var orgID any
-	if p := account.FromContext(ctx); p != nil {
-		orgID = p.OrgID
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO report_events (report_id, action, actor_id, actor_name, org_id, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		reportID, action, nullID(a.ID), a.Name, orgID, comment, s.now())
-	return err
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // CanReview reports whether the caller decides on the report now.
-func CanReview(ctx context.Context, r Report) bool {
-	p := account.FromContext(ctx)
-	return p != nil && (p.Has(account.RoleCoordinator) || p.Has(account.RoleAdmin)) && r.State == StateSubmitted && r.StageOrgID == p.OrgID
+func (s *Service) CanReview(ctx context.Context, r Report) bool {
+	return s.allowed(ctx, r, review.Approve)
 }
 
-func (s *Service) reviewable(ctx context.Context, id int64, version int) (Report, error) {
-	r, err := s.Get(ctx, id)
-	if err != nil {
-		return r, err
-	}
-	if r.State != StateSubmitted {
-		return r, errs.New(errs.Conflict, "report.error.not_under_review")
-	}
-	if !CanReview(ctx, r) {
-		return r, errs.ForbiddenErr()
-	}
-	if r.Version != version {
-		return r, errs.New(errs.Conflict, "report.error.stale")
-	}
-	return r, nil
+// allowed reports whether the rules let the caller take action on r now.
+func (s *Service) allowed(ctx context.Context, r Report, action review.Action) bool {
+	org, c, err := review.Place(ctx, s.Accounts, s.Campaigns, r.OrgID, r.CampaignSlug)
+	return err == nil && review.Allowed(ctx, subject(r, org, c.OwnerOrgID), action)
 }
 
-// Approve passes the report at the caller's level: up to the next level,
-// or, at the organiser, approved. Errors: NotFound, Forbidden, Conflict.
+// Approve passes the report at the caller's level, with an optional
+// comment: up to the next level, or, at the organiser, approved. Errors:
+// NotFound, Forbidden, Conflict (not under review; someone else decided
+// first).
 func (s *Service) Approve(ctx context.Context, id int64, version int, comment string) error {
-	r, err := s.reviewable(ctx, id, version)
+	r, org, c, err := s.load(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := s.openedByID(ctx, id); err != nil {
+	if err := s.opened(ctx, c, org.ID); err != nil {
 		return err
 	}
-	org, err := s.Accounts.OrgByID(ctx, r.OrgID)
-	if err != nil {
-		return err
-	}
-	c, err := s.Campaigns.Get(account.AsSystem(ctx), r.CampaignSlug)
-	if err != nil {
-		return err
-	}
-	chain := filing.ReviewChain(org, c.OwnerOrgID)
-	next := any(nil)
-	for i, oid := range chain {
-		if oid == r.StageOrgID && i+1 < len(chain) {
-			next = chain[i+1]
-		}
-	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		if next == nil {
-			err = s.move(ctx, tx, r, version, `state = 'approved', stage_org_id = NULL`)
-		} else {
-			err = s.move(ctx, tx, r, version, `stage_org_id = ?`, next)
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, r.ID, "approve", strings.TrimSpace(comment)); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "report.approve", "report", r.ID, map[string]any{"final": next == nil})
-	})
+	// Once approved, its media stay in the gallery while a changed version
+	// is in review.
+	_, err = s.engine().Approve(ctx, kind, subject(r, org, c.OwnerOrgID), version, comment, s.orgName(ctx, r.StageOrgID), review.Step{Set: "live = 1"})
+	return err
 }
 
 // Return sends the report back to the unit with a comment. Errors:
 // NotFound, Forbidden, Conflict, Invalid (no comment).
 func (s *Service) Return(ctx context.Context, id int64, version int, comment string) error {
-	r, err := s.reviewable(ctx, id, version)
+	r, org, c, err := s.load(ctx, id)
 	if err != nil {
 		return err
 	}
-	if comment = strings.TrimSpace(comment); comment == "" {
-		return &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "report.error.return_comment"}, Fields: map[string]errs.Msg{"comment": {Key: "report.error.return_comment"}}}
+	return s.engine().Return(ctx, kind, subject(r, org, c.OwnerOrgID), version, comment, nil, s.orgName(ctx, r.StageOrgID), review.Step{})
+}
+
+// Reopen takes a submitted or approved report back into a draft so the
+// unit can change it; it goes through review again. Errors: NotFound,
+// Forbidden, Conflict.
+func (s *Service) Reopen(ctx context.Context, id int64, version int) error {
+	r, org, c, err := s.load(ctx, id)
+	if err != nil {
+		return err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := s.move(ctx, tx, r, version, `state = 'returned', stage_org_id = NULL`); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, r.ID, "return", comment); err != nil {
-			return err
-		}
-		return s.Audit.Record(ctx, tx, "report.return", "report", r.ID, map[string]any{"comment": comment})
-	})
+	return s.engine().Reopen(ctx, kind, subject(r, org, c.OwnerOrgID), version, review.Step{})
+}
+
+func (s *Service) orgName(ctx context.Context, id int64) string {
+	o, _ := s.Accounts.OrgByID(ctx, id)
+	return o.Name
 }
 
 // MarkPaper records that the organiser received the stamped paper copy.
@@ -576,7 +512,7 @@ func (s *Service) MarkPaper(ctx context.Context, id int64, on time.Time, by stri
 			db.At(on), by, s.now(), r.ID); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, r.ID, "paper", by); err != nil {
+		if err := s.engine().Event(ctx, tx, kind, r.ID, 0, "paper", "", by); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "report.paper", "report", r.ID, map[string]any{"on": on.Format("2006-01-02"), "by": by})
@@ -588,23 +524,7 @@ func (s *Service) Events(ctx context.Context, id int64) ([]Event, error) {
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT e.action, e.actor_name, COALESCE(o.name, ''), e.comment, e.at
-		FROM report_events e LEFT JOIN organisations o ON o.id = e.org_id WHERE e.report_id = ? ORDER BY e.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var at db.Time
-		if err := rows.Scan(&e.Action, &e.ActorName, &e.OrgName, &e.Comment, &at); err != nil {
-			return nil, err
-		}
-		e.At = at.In(clock.Zone)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return s.engine().History(ctx, kind, id)
 }
 
 // BoardRow is one unit on the reports board.
@@ -676,7 +596,7 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 			row.Report, row.State = r, r.State
 			row.Photos, row.Videos = counts[r.ID][0], counts[r.ID][1]
 		}
-		row.Late = now.After(row.Deadline) && (row.State == StateNotStarted || row.State == StateDraft || row.State == StateReturned)
+		row.Late = review.Late(row.State, row.Deadline, now)
 		out = append(out, row)
 	}
 	return out, nil
