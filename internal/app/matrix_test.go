@@ -38,6 +38,12 @@ var (
 	ownOrAbove rule = func(role, owner string) bool {
 		return role == "admin" || role == "fengze" || (role == "hqu" || role == "token") && owner == "hqu"
 	}
+	// draftWriter: the unit itself, and the bureaus above it while its
+	// table is a draft (华侨大学's is; 泉州师范学院's is approved, and an
+	// approved table is changed by its unit, as a new revision in review).
+	draftWriter rule = func(role, owner string) bool {
+		return unitOnly(role, owner) || owner == "hqu" && (role == "admin" || role == "fengze")
+	}
 	// filer: anyone who files for a unit (coordinators file their own).
 	filer rule = func(role, owner string) bool { return role != "anon" && role != "checkin" }
 	// checkinOf: whoever manages the activity, and its unit's check-in staff.
@@ -90,9 +96,9 @@ var rules = map[string]rule{
 	"GET /campaigns/{slug}/forms/{table}": organiser, "POST /campaigns/{slug}/forms/{table}": organiser,
 
 	"GET /campaigns/{slug}/filings": filer, "GET /campaigns/{slug}/filings/{org}/{table}": ownOrAbove,
-	"POST /campaigns/{slug}/filings/{org}/{table}/items": ownOrAbove, "GET /campaigns/{slug}/filings/{org}/{table}/items/new": ownOrAbove,
-	"GET /campaigns/{slug}/filings/{org}/{table}/items/{uid}": ownOrAbove, "POST /campaigns/{slug}/filings/{org}/{table}/items/{uid}": ownOrAbove,
-	"POST /campaigns/{slug}/filings/{org}/{table}/items/{uid}/delete": ownOrAbove,
+	"POST /campaigns/{slug}/filings/{org}/{table}/items": draftWriter, "GET /campaigns/{slug}/filings/{org}/{table}/items/new": ownOrAbove,
+	"GET /campaigns/{slug}/filings/{org}/{table}/items/{uid}": ownOrAbove, "POST /campaigns/{slug}/filings/{org}/{table}/items/{uid}": draftWriter,
+	"POST /campaigns/{slug}/filings/{org}/{table}/items/{uid}/delete": draftWriter,
 	"GET /filings/{id}/compare":                                       ownOrAbove, "GET /filings/{id}/scan": ownOrAbove, "POST /filings/{id}/scan": ownOrAbove, "POST /filings/{id}/{action}": unitOnly,
 	"GET /campaigns/{slug}/review": manager, "GET /campaigns/{slug}/board": manager,
 	"POST /campaigns/{slug}/board/extend": organiser, "POST /campaigns/{slug}/board/remind": manager,
@@ -128,8 +134,8 @@ var rules = map[string]rule{
 	"GET /news/{id}/qr.png": public, "GET /news/{id}/cover": public, "GET /feeds/{slug}/news/{file}": public,
 	"GET /api/v1/campaigns/{slug}/articles": public, "GET /api/v1/articles/{id}": public,
 	"GET /campaigns/{slug}/articles": filer, "GET /campaigns/{slug}/articles/new": filer, "POST /campaigns/{slug}/articles/new": filer,
-	"GET /news/{id}/edit": unitOrOrganiser, "POST /news/{id}/edit": unitOrOrganiser, "POST /news/{id}/approve": manager,
-	"POST /news/{id}/return": manager, "POST /news/{id}/pin": organiser,
+	"GET /news/{id}/edit": unitOnly, "POST /news/{id}/edit": unitOnly, "POST /news/{id}/approve": manager,
+	"POST /news/{id}/return": manager, "POST /news/{id}/decide": manager, "POST /news/{id}/reopen": unitOnly, "POST /news/{id}/pin": organiser,
 	"GET /campaigns/{slug}/filings/{org}/{table}/template.xlsx": ownOrAbove, "GET /filings/{id}/print": ownOrAbove,
 	"POST /filings/{id}/submit": unitOnly, "GET /campaigns/{slug}/print/{table}": manager, "GET /reports/{id}/print": ownOrAbove,
 	"GET /verify": public, "GET /verify/{code}": public, "GET /campaigns/{slug}/paper": organiser,
@@ -169,21 +175,7 @@ var otherOnly = map[string]bool{
 
 // knownHoles are answers that are wrong today and fixed on another branch;
 // they are reported, not failed, and this list is emptied after the merge.
-var knownHoles = map[string]string{
-	"GET /campaigns/{slug}/filings/{org}/{table} checkin qztc":             "check-in staff read their unit's tables (fix on the check-in branch)",
-	"GET /api/v1/campaigns/{campaign}/filings checkin":                     "check-in staff read their unit's tables through the API (fix on the check-in branch)",
-	"POST /filings/{id}/{action} checkin qztc":                             "check-in staff may reopen their unit's filing (fix on the check-in branch)",
-	"GET /campaigns/{campaign}/exports/{file} checkin":                     "check-in staff export their unit's tables (fix on the check-in branch)",
-	"GET /api/v1/campaigns/{campaign}/exports/{file} checkin":              "check-in staff export their unit's tables through the API (fix on the check-in branch)",
-	"GET /campaigns/{slug}/filings checkin":                                "check-in staff list their unit's tables (fix on the check-in branch)",
-	"GET /campaigns/{slug}/filings/{org}/{table}/items/{uid} checkin qztc": "check-in staff read their unit's items (fix on the check-in branch)",
-	"GET /campaigns/{slug}/filings/{org}/{table}/items/new checkin qztc":   "check-in staff open their unit's item form (fix on the check-in branch)",
-	"GET /filings/{id}/compare checkin qztc":                               "check-in staff compare their unit's revisions (fix on the check-in branch)",
-	"POST /filings/{id}/scan checkin qztc":                                 "check-in staff upload their unit's scan (fix on the check-in branch)",
-	"GET /campaigns/{campaign}/import checkin":                             "check-in staff open the import of their unit's tables (same check, check-in branch)",
-	"POST /campaigns/{campaign}/import checkin":                            "check-in staff import their unit's tables (same check, check-in branch)",
-	"POST /api/v1/campaigns/{campaign}/imports checkin":                    "check-in staff import their unit's tables (same check, check-in branch)",
-}
+var knownHoles = map[string]string{}
 
 // objects holds the ids the path parameters take, for each owner.
 type objects struct {

@@ -354,6 +354,9 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	case "approve", "return", "decide":
 		var d review.Decision
 		if d, err = review.ReadDecision(r, r.PathValue("action")); err != nil {
+			if merr := h.Service.MayDecide(r.Context(), id); merr != nil {
+				err = merr // one who may not decide learns nothing of the form
+			}
 			break
 		}
 		if d.Action == review.Approve {

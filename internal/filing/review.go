@@ -31,7 +31,7 @@ func (s *Service) kind(c campaign.Campaign, table int, filingID int64) review.Ki
 }
 
 func subject(f Filing, org account.Organisation, owner int64) review.Subject {
-	return review.Subject{ID: f.ID, Org: org, State: f.State, Stage: f.StageOrgID, Version: f.Version, Revision: f.Revision, Owner: owner}
+	return review.Subject{ID: f.ID, Org: org, State: f.State, Stage: f.StageOrgID, Version: f.Version, Revision: f.Revision, Owner: owner, Proxy: true}
 }
 
 // load returns a filing for an action on it, whoever asks (the rules
@@ -105,6 +105,18 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 		s.published(ctx, f.CampaignID, f.ID)
 	}
 	return s.Get(ctx, f.ID)
+}
+
+// MayDecide answers whether the caller may decide on the filing now, with
+// the refusal the rules give (it is audited). Errors: NotFound,
+// Unauthenticated, Forbidden, Conflict.
+func (s *Service) MayDecide(ctx context.Context, id int64) error {
+	f, org, c, err := s.load(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = s.engine().Check(ctx, s.kind(c, f.Table, f.ID), subject(f, org, c.OwnerOrgID), review.Approve)
+	return err
 }
 
 // Approve passes a filing at the caller's level, with an optional

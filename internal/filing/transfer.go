@@ -15,6 +15,7 @@ import (
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/i18n"
 	"github.com/sciweek/sciweek/internal/platform/blob"
+	"github.com/sciweek/sciweek/internal/review"
 	"github.com/sciweek/sciweek/internal/timetext"
 	"github.com/sciweek/sciweek/internal/web"
 )
@@ -179,6 +180,9 @@ func (h *Handlers) importTarget(r *http.Request, c campaign.Campaign, p *account
 
 func (h *Handlers) readUpload(w http.ResponseWriter, r *http.Request) (campaign.Campaign, int, account.Organisation, ImportResult, []byte, error) {
 	c, p, err := h.campaign(r, "campaign")
+	if err == nil && review.CheckinOnly(p) {
+		err = errs.New(errs.Forbidden, "review.error.checkin_only")
+	}
 	if err != nil {
 		return c, 0, account.Organisation{}, ImportResult{}, nil, err
 	}
@@ -380,6 +384,9 @@ func (h *Handlers) importUnits(r *http.Request) []account.Organisation {
 
 func (h *Handlers) importForm(w http.ResponseWriter, r *http.Request) {
 	c, p, err := h.campaign(r, "campaign")
+	if err == nil && review.CheckinOnly(p) {
+		err = errs.New(errs.Forbidden, "review.error.checkin_only")
+	}
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return

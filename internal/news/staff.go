@@ -179,6 +179,11 @@ func (h *Handlers) update(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) decide(w http.ResponseWriter, r *http.Request) {
 	id := web.FormID(r.PathValue("id"))
 	d, err := review.ReadDecision(r, path.Base(r.URL.Path))
+	if err != nil {
+		if merr := h.Service.MayDecide(r.Context(), id); merr != nil {
+			err = merr // one who may not decide learns nothing of the form
+		}
+	}
 	flash := "news.flash.approved"
 	if err == nil && d.Action == review.Approve {
 		_, err = h.Service.Approve(r.Context(), id, d.Version, d.Comment)

@@ -307,6 +307,9 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	case "approve", "return", "decide":
 		var d review.Decision
 		if d, err = review.ReadDecision(r, r.PathValue("action")); err != nil {
+			if merr := h.Service.MayDecide(r.Context(), id); merr != nil {
+				err = merr // one who may not decide learns nothing of the form
+			}
 			break
 		}
 		if d.Action == review.Approve {
@@ -586,6 +589,10 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 	c, _, err := h.campaign(r, "slug")
 	if err != nil {
 		h.Server.Error(w, r, err)
+		return
+	}
+	if !h.Service.Campaigns.CanEdit(r.Context(), c) {
+		h.Server.Error(w, r, errs.ForbiddenErr()) // before the form is read: it is no one else's business
 		return
 	}
 	r.ParseForm()

@@ -443,6 +443,18 @@ func (s *Service) allowed(ctx context.Context, r Report, action review.Action) b
 	return err == nil && review.Allowed(ctx, subject(r, org, c.OwnerOrgID), action)
 }
 
+// MayDecide answers whether the caller may decide on the report now, with
+// the refusal the rules give (it is audited). Errors: NotFound,
+// Unauthenticated, Forbidden, Conflict.
+func (s *Service) MayDecide(ctx context.Context, id int64) error {
+	r, org, c, err := s.load(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = s.engine().Check(ctx, kind, subject(r, org, c.OwnerOrgID), review.Approve)
+	return err
+}
+
 // Approve passes the report at the caller's level, with an optional
 // comment: up to the next level, or, at the organiser, approved. Errors:
 // NotFound, Forbidden, Conflict (not under review; someone else decided

@@ -160,6 +160,9 @@ type Subject struct {
 	Revision int
 	// Owner is the campaign's organiser, the last level of the chain.
 	Owner int64
+	// Proxy lets those who manage the organisation enter a draft for it
+	// (a table a unit sent on paper); reports and news are the unit's own.
+	Proxy bool
 }
 
 // CheckinOnly reports whether the principal is check-in staff and nothing
@@ -194,7 +197,10 @@ func RoleOf(ctx context.Context, s Subject, a Action) Role {
 		if stage != 0 && p.Org.ID == stage && (s.State == Submitted || a == Extend || a == Remind) {
 			return Reviewer
 		}
-		if a == Edit && p.CanManage(s.Org) && s.State != Submitted {
+		if (a == Approve || a == Return) && s.State != Submitted {
+			return Reviewer // nothing waits for a decision: told so, not refused
+		}
+		if a == Edit && s.Proxy && p.CanManage(s.Org) && (s.State == Draft || s.State == Returned) {
 			return Author // a district entering what a unit sent on paper
 		}
 		return OtherLevel

@@ -127,6 +127,9 @@ func things(t *testing.T, e *apptest.Env, c campaign.Campaign) []thing {
 	hqu, fengze, admin := as(t, e, "hqu"), as(t, e, "fengze"), as(t, e, "admin")
 	fs, rs, ns := e.App.Filings, e.App.Reports, e.App.News
 	ctx := context.Background()
+	// Reports open with the week; 华侨大学's is opened now, as the
+	// organiser may, so its review can be tried before the week.
+	must(t, rs.OpenEarly(admin, c, "hqu", e.Clock.Now()))
 	version := func(table string, id int64) int {
 		var v int
 		must(t, e.App.DB.QueryRow(ctx, `SELECT version FROM `+table+` WHERE id = ?`, id).Scan(&v))
@@ -343,7 +346,7 @@ func TestRules(t *testing.T) {
 
 func subject(t *testing.T, e *apptest.Env, table string, id int64, org account.Organisation, owner int64) review.Subject {
 	t.Helper()
-	s := review.Subject{ID: id, Org: org, Owner: owner}
+	s := review.Subject{ID: id, Org: org, Owner: owner, Proxy: table == "filings"}
 	must(t, e.App.DB.QueryRow(context.Background(), `SELECT state, COALESCE(stage_org_id, 0), version FROM `+table+` WHERE id = ?`, id).
 		Scan(&s.State, &s.Stage, &s.Version))
 	return s
