@@ -172,7 +172,7 @@ func TestFiledOpenDaysBecomeBookable(t *testing.T) {
 		// read leaves every slot and booking as it was, and is told.
 		setSlotsFieldType(t, f, filing.TypeTextarea)
 		f.act("hqu", "reopen")
-		f.item("每周六上午", "40")
+		f.item("时间另行通知", "40")
 		f.passReview()
 		var n int
 		if err := e.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM booking_slots WHERE activity_id = ?`, atoi(activity)).Scan(&n); err != nil || n != len(slots) {
@@ -181,7 +181,7 @@ func TestFiledOpenDaysBecomeBookable(t *testing.T) {
 		if err := e.App.DB.QueryRow(t.Context(), `SELECT COUNT(*) FROM bookings WHERE activity_id = ? AND state = 'active'`, atoi(activity)).Scan(&n); err != nil || n != 1 {
 			t.Errorf("bookings after an unreadable time: %d %v", n, err)
 		}
-		if res := hqu.Get("/booking"); !strings.Contains(res.Body, "无法识别备案的开放时间“每周六上午”") {
+		if res := hqu.Get("/booking"); !strings.Contains(res.Body, "无法识别备案的开放时间“另行通知”") {
 			t.Errorf("the unit is not told its time could not be read:\n%s", res.Body)
 		}
 		if res := hqu.Get("/dashboard"); !strings.Contains(res.Body, "无法识别备案的开放时间") {

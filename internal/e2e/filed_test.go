@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -33,9 +34,15 @@ func TestBrowserFiledOpenDay(t *testing.T) {
 	b.click(`form[action$="/submit"] button`, ".flash")
 	b.logout()
 
+	// 丰泽区 approves with a comment, typed in the one review form; the
+	// city approves without one.
+	comments := map[string]string{"fengze": "场次安排合理，请注意安全引导", "admin": ""}
 	for _, reviewer := range []string{"fengze", "admin"} {
 		b.login(reviewer)
 		b.open("/campaigns/2026/filings/hqu/2", "#approve")
+		if comments[reviewer] != "" {
+			b.fill("#comment", comments[reviewer])
+		}
 		b.click("#approve", ".flash")
 		b.logout()
 	}
@@ -49,6 +56,11 @@ func TestBrowserFiledOpenDay(t *testing.T) {
 	a := as[0]
 
 	b.login("hqu")
+	b.open("/campaigns/2026/filings/hqu/2", ".history")
+	b.shows(".history", "场次安排合理，请注意安全引导")
+	b.open("/notifications", "main h1")
+	b.shows("main", "场次安排合理，请注意安全引导")
+	b.open("/dashboard", ".dash-campaign")
 	b.shows(".dash-campaign", "您的 3 个开放日场次已开放预约")
 	b.open("/booking", "main h1")
 	b.shows("main", "您的 3 个开放日场次已开放预约")
@@ -74,4 +86,21 @@ func TestBrowserFiledOpenDay(t *testing.T) {
 	if got, _ := env.App.Booking.Slot(ctx, slots[1].ID); got.Taken != 2 {
 		t.Errorf("places taken in the booked session: %d", got.Taken)
 	}
+
+	// The unit changes its approved open day: the change is a new revision
+	// in review, and the public keeps reading the approved text until the
+	// bureaus approve it.
+	b.login("hqu")
+	b.open("/campaigns/2026/filings/hqu/2", ".item")
+	b.click(`.item a.button.secondary`, "#f_open_content")
+	b.fill("#f_open_content", "材料科学与人工智能实验室向公众开放")
+	b.click(`main form button[type=submit]`, ".item")
+	b.shows(".item", "材料科学与人工智能实验室向公众开放")
+	b.logout()
+	b.open(fmt.Sprintf("/activities/%d", a.ID), "main h1")
+	b.shows("main", "材料科学重点实验室向公众开放")
+	if got := b.text("main"); strings.Contains(got, "人工智能实验室") {
+		t.Errorf("the public page shows the change before it is approved: %q", got)
+	}
+	b.screenshot("activity-approved-text")
 }
