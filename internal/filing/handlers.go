@@ -164,7 +164,7 @@ func (h *Handlers) showFiling(w http.ResponseWriter, r *http.Request, c campaign
 	page.Problems, _ = h.Service.Problems(ctx, c, &f)
 	org, _ := h.Service.Accounts.OrgByID(ctx, f.OrgID)
 	sub := subject(f, org, c.OwnerOrgID)
-	page.CanWrite = review.Allowed(ctx, sub, review.Edit) && f.Editable()
+	page.CanWrite = review.Allowed(ctx, sub, review.Edit) // an approved table is changed as a new revision
 	page.CanSubmit = p.OrgID == f.OrgID && review.Allowed(ctx, sub, review.Submit)
 	page.CanReopen = review.Allowed(ctx, sub, review.Reopen)
 	page.Own = p.OrgID == org.ID

@@ -212,5 +212,5 @@ func (s *Service) revise(ctx context.Context, tx *db.Tx, c campaign.Campaign, or
 // drafts: its own filers and coordinators, and those who manage it (a
 // district entering a table a unit sent by e-mail).
 func canWrite(ctx context.Context, org account.Organisation) bool {
-	return review.Allowed(ctx, review.Subject{Org: org, State: review.Draft}, review.Edit)
+	return review.Allowed(ctx, review.Subject{Org: org, State: review.Draft, Proxy: true}, review.Edit)
 }
