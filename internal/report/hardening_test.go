@@ -183,6 +183,7 @@ func TestParticipantsOnlyForOwnProjects(t *testing.T) {
 				otherUID = it.UID
 			}
 		}
+		e.Clock.Set(c.Start.Add(24 * time.Hour)) // reports open with the week
 		own, _ := e.App.Reports.Activities(ctx, c, report.Report{OrgCode: unit})
 		if len(own) == 0 || otherUID == "" {
 			t.Fatalf("no approved projects of two units: %d %q", len(own), otherUID)
