@@ -4,6 +4,7 @@ import (
 	"embed"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -263,22 +264,26 @@ func (h *Handlers) renderItem(w http.ResponseWriter, r *http.Request, status int
 	h.render(w, r, status, "item.html", page)
 }
 
-func valuesFromForm(r *http.Request, t Template) Values {
+// valuesFromForm reads an item form: every field f_<key>, several
+// choices one a line, and a date-time input's value as clerks write it.
+func valuesFromForm(r *http.Request) Values {
 	r.ParseForm()
 	v := Values{}
-	for _, f := range t.Active() {
-		vals := r.PostForm["f_"+f.Key]
-		if f.Type == TypeMulti {
-			v[f.Key] = strings.Join(vals, "\n")
-		} else if len(vals) > 0 {
-			v[f.Key] = vals[0]
+	for name, vals := range r.PostForm {
+		key, ok := strings.CutPrefix(name, "f_")
+		if !ok || key == "" {
+			continue
 		}
-		if f.Type == TypeDateTime {
-			v[f.Key] = strings.Replace(v[f.Key], "T", " ", 1)
+		v[key] = strings.Join(vals, "\n")
+		if dateTimeInput.MatchString(v[key]) {
+			v[key] = strings.Replace(v[key], "T", " ", 1)
 		}
 	}
 	return v
 }
+
+// dateTimeInput is the value of an <input type="datetime-local">.
+var dateTimeInput = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$`)
 
 func (h *Handlers) saveItem(w http.ResponseWriter, r *http.Request) {
 	c, f, err := h.load(r)
@@ -286,22 +291,13 @@ func (h *Handlers) saveItem(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	t, _, err := h.Service.Template(r.Context(), c, f.Table)
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	in := valuesFromForm(r, t)
+	in := valuesFromForm(r)
 	uid := r.PathValue("uid")
-	if bad := Overlong(t, in); len(bad) > 0 {
-		// Nothing is stored: the clerk shortens the text and saves again.
-		h.renderItem(w, r, http.StatusUnprocessableEntity, c, f, uid, in, bad, web.L(r.Context()).T("error.invalid"))
-		return
-	}
 	nf, item, problems, err := h.Service.SaveItem(r.Context(), c, f.OrgCode, f.Table, uid, in)
 	if err != nil {
-		if e, ok := errs.As(err); ok && e.Code == errs.Conflict {
-			h.renderItem(w, r, http.StatusConflict, c, f, uid, in, nil, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
+		if e, ok := errs.As(err); ok && (e.Code == errs.Conflict || e.Code == errs.Invalid && len(e.Fields) > 0) {
+			// Nothing is stored: the clerk sees the form as typed, with why.
+			h.renderItem(w, r, web.Status(e.Code), c, f, uid, in, e.Fields, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
 			return
 		}
 		h.Server.Error(w, r, err)

@@ -282,6 +282,11 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 	if err != nil {
 		return Filing{}, Item{}, nil, err
 	}
+	in = t.asked(in)
+	if bad := Overlong(t, in); len(bad) > 0 {
+		// Nothing is stored: the clerk shortens the text and saves again.
+		return Filing{}, Item{}, nil, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: bad}
+	}
 	cur, err := s.current(ctx, c, org, table)
 	if err != nil {
 		return Filing{}, Item{}, nil, err
@@ -332,6 +337,18 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 	}
 	f, err = findFiling(ctx, s.DB, "f.id = ?", f.ID)
 	return f, item, problems, err
+}
+
+// asked keeps of in the fields the form asks for now: what a retired
+// field holds is never changed by a form.
+func (t Template) asked(in Values) Values {
+	out := Values{}
+	for _, f := range t.Active() {
+		if v, ok := in[f.Key]; ok {
+			out[f.Key] = v
+		}
+	}
+	return out
 }
 
 // keepUnasked copies into values what the stored item holds for fields the
