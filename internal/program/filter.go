@@ -1,0 +1,159 @@
+package program
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/sciweek/sciweek/internal/campaign"
+)
+
+// Filter narrows the program. Zero values do not filter.
+type Filter struct {
+	Day      string // YYYY-MM-DD
+	District string // code of a district bureau
+	Category string // code of a focus area
+	Audience string // code of an audience
+	Mode     Mode   // onsite: can be attended on site; online: can be followed online; both: both ways
+	OpenDay  bool   // institutions' open days only
+	Bookable bool   // places can be booked now
+	Unit     string // code of the organising unit
+	Query    string
+}
+
+// Terms are the search words of the filter's query.
+func (f Filter) Terms() []string { return Terms(f.Query) }
+
+// ParseFilter reads a filter from query parameters. A value that names
+// nothing in the campaign is left out and its parameter named in ignored,
+// so the page can say the filter was not applied.
+func (s *Service) ParseFilter(ctx context.Context, c campaign.Campaign, q url.Values) (f Filter, ignored []string) {
+	as, _ := s.all(ctx, c.ID)
+	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
+	ignore := func(k string) { ignored = append(ignored, k) }
+	if v := get("day"); v != "" {
+		ok := false
+		for _, d := range c.Days() {
+			ok = ok || d.Format("2006-01-02") == v
+		}
+		if ok {
+			f.Day = v
+		} else {
+			ignore("day")
+		}
+	}
+	if v := get("district"); v != "" {
+		ok := false
+		for _, a := range as {
+			ok = ok || a.DistrictCode == v
+		}
+		if ok {
+			f.District = v
+		} else {
+			ignore("district")
+		}
+	}
+	if v := get("unit"); v != "" {
+		ok := false
+		for _, a := range as {
+			ok = ok || a.UnitCode == v
+		}
+		if ok {
+			f.Unit = v
+		} else {
+			ignore("unit")
+		}
+	}
+	for _, term := range []struct {
+		key   string
+		terms []campaign.Term
+		dst   *string
+	}{{"category", c.Categories, &f.Category}, {"audience", c.Audiences, &f.Audience}} {
+		if v := get(term.key); v != "" {
+			for _, t := range term.terms {
+				if t.Code == v {
+					*term.dst = v
+				}
+			}
+			if *term.dst == "" {
+				ignore(term.key)
+			}
+		}
+	}
+	if v := get("mode"); v != "" {
+		for _, m := range Modes {
+			if string(m) == v {
+				f.Mode = m
+			}
+		}
+		if f.Mode == "" {
+			ignore("mode")
+		}
+	}
+	for _, flag := range []struct {
+		key string
+		dst *bool
+	}{{"open_day", &f.OpenDay}, {"bookable", &f.Bookable}} {
+		switch get(flag.key) {
+		case "":
+		case "true", "1", "on":
+			*flag.dst = true
+		case "false", "0":
+		default:
+			ignore(flag.key)
+		}
+	}
+	f.Query = get("q")
+	return f, ignored
+}
+
+// Values writes the filter back as query parameters, for links.
+func (f Filter) Values() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("q", f.Query)
+	set("day", f.Day)
+	set("district", f.District)
+	set("category", f.Category)
+	set("audience", f.Audience)
+	set("mode", string(f.Mode))
+	set("unit", f.Unit)
+	if f.OpenDay {
+		v.Set("open_day", "true")
+	}
+	if f.Bookable {
+		v.Set("bookable", "true")
+	}
+	return v
+}
+
+// Empty reports whether the filter lets everything through.
+func (f Filter) Empty() bool { return len(f.Values()) == 0 }
+
+func (f Filter) keeps(a *Activity) bool {
+	switch {
+	case f.Day != "" && !a.OnDay(f.Day),
+		f.District != "" && a.DistrictCode != f.District,
+		f.Unit != "" && a.UnitCode != f.Unit,
+		f.Category != "" && a.CategoryCode != f.Category,
+		f.OpenDay && a.Kind != KindOpenDay,
+		f.Mode == ModeOnsite && !a.Onsite(),
+		f.Mode == ModeOnline && !a.Online(),
+		f.Mode == ModeBoth && a.Mode != ModeBoth:
+		return false
+	}
+	if f.Audience != "" {
+		found := false
+		for _, c := range a.AudienceCodes {
+			found = found || c == f.Audience
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
