@@ -257,7 +257,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if withDemo {
 		fmt.Fprintf(stdout, "Demo accounts (password %q):\n", demo.Password)
 		for _, acc := range demo.Accounts() {
-			fmt.Fprintf(stdout, "  %-8s %s\n", acc[0], acc[1])
+			fmt.Fprintf(stdout, "  %-13s %s\n", acc[0], acc[1])
 		}
 	}
 	a.Log.Info("ready", "addr", url, "startup", time.Since(started).Round(time.Millisecond))

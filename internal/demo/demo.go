@@ -75,7 +75,14 @@ const Categories = "展示科技战疫成效 | Science against the epidemic\n展
 
 // Accounts lists the demo logins and what they are, for the start-up banner.
 func Accounts() [][2]string {
-	return [][2]string{{"admin", "泉州市科学技术局 (organiser)"}, {"fengze", "丰泽区工业信息化和科技局 (district coordinator)"}, {"hqu", "华侨大学 (unit in 丰泽区)"}}
+	return [][2]string{
+		{"admin", "泉州市科学技术局 (organiser)"},
+		{"fengze", "丰泽区工业信息化和科技局 (district coordinator)"},
+		{"hqu", "华侨大学 (unit in 丰泽区)"},
+		{"hqu-checkin", "华侨大学 (check-in staff)"},
+		{"qztc-checkin", "泉州师范学院 (check-in staff of its open day)"},
+		{"qzimr-checkin", "中国科学院海西研究院泉州装备制造研究中心 (check-in staff of its open day)"},
+	}
 }
 
 // Load fills an empty database with the demo; on a database that already
