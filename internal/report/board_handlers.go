@@ -63,14 +63,9 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	if !h.Service.Campaigns.CanEdit(r.Context(), c) {
-		h.Server.Error(w, r, errs.ForbiddenErr()) // before the form is read: it is no one else's business
-		return
-	}
-	r.ParseForm()
-	until, err := review.ParseUntil(r.PostFormValue("until"))
+	org, until, err := review.ReadExtension(r, h.Service.Campaigns, c)
 	if err == nil {
-		err = h.Service.Extend(r.Context(), c, r.PostFormValue("org"), until)
+		err = h.Service.Extend(r.Context(), c, org, until)
 	}
 	if err != nil {
 		if fields, summary, ok := web.FormErrors(r, err); ok {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/audit"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
@@ -33,19 +32,6 @@ func (s *Service) opened(ctx context.Context, c campaign.Campaign, orgID int64) 
 		return errs.New(errs.Conflict, "report.opens.not_yet", at.In(clock.Zone).Format("2006-01-02"))
 	}
 	return nil
-}
-
-// openedByID is opened for a stored report.
-func (s *Service) openedByID(ctx context.Context, id int64) error {
-	r, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	c, err := s.Campaigns.Get(account.AsSystem(ctx), r.CampaignSlug)
-	if err != nil {
-		return err
-	}
-	return s.opened(ctx, c, r.OrgID)
 }
 
 // OpenEarly lets one organisation start its report from the day from,

@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
@@ -48,6 +49,18 @@ func ParseUntil(s string) (time.Time, error) {
 		return time.Time{}, badUntil("review.error.extension_date")
 	}
 	return t, nil
+}
+
+// ReadExtension reads a board's extension form (org, until) for one who
+// may grant extensions on the campaign. Anyone else is refused before the
+// form is read: which units exist and what they were granted is no one
+// else's business. Errors: Forbidden, Invalid (on "until").
+func ReadExtension(r *http.Request, campaigns *campaign.Service, c campaign.Campaign) (org string, until time.Time, err error) {
+	if !campaigns.CanEdit(r.Context(), c) {
+		return "", time.Time{}, errs.ForbiddenErr()
+	}
+	until, err = ParseUntil(r.PostFormValue("until"))
+	return r.PostFormValue("org"), until, err
 }
 
 // Grant is an extension to record: for the organisation of s, until the
