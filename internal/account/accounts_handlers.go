@@ -86,7 +86,7 @@ func (h *Handlers) accountAction(w http.ResponseWriter, r *http.Request, flash s
 			msg = l.T(m.Key, m.Args...)
 		}
 		page.Accounts[i].Error = msg
-		h.render(w, r, web.Status(e.Code), "org.html", page)
+		h.render(w, r, web.FormStatus(err), "org.html", page)
 		return
 	}
 	web.SetFlash(w, flash)
@@ -138,7 +138,7 @@ func (h *Handlers) accountCreate(w http.ResponseWriter, r *http.Request) {
 			summary = m
 		}
 		page.New, page.NewErrors, page.NewSumm = form, fields, summary
-		h.render(w, r, web.Status(errs.CodeOf(err)), "org.html", page)
+		h.render(w, r, web.FormStatus(err), "org.html", page)
 		return
 	}
 	// The page is drawn afresh with the new account and, this once, its

@@ -163,7 +163,7 @@ func (h *Handlers) auditLog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.Errors, page.Summary, _ = web.FormErrors(r, ferr)
-		h.render(w, r, http.StatusUnprocessableEntity, "audit.html", page)
+		h.render(w, r, web.FormStatus(ferr), "audit.html", page)
 		return
 	}
 	f.Offset, f.Limit = (page.PageNo-1)*auditPerPage, auditPerPage

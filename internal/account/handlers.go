@@ -106,7 +106,7 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.Error = web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...)
-		h.Server.Renderer.Render(w, r, web.Status(e.Code), "account/login.html", page)
+		h.Server.Renderer.Render(w, r, web.FormStatus(err), "account/login.html", page)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
@@ -153,7 +153,7 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) {
 			h.Server.Error(w, r, err)
 			return
 		}
-		h.Server.Renderer.Render(w, r, http.StatusUnprocessableEntity, "account/password.html",
+		h.Server.Renderer.Render(w, r, web.FormStatus(err), "account/password.html",
 			passwordPage{Page: web.PageFor(r, "password.title"), Errors: fields, Summary: summary})
 		return
 	}

@@ -207,7 +207,7 @@ func (h *Handlers) orgUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		form.Code, form.Kind, form.Parent = page.Org.Code, string(page.Org.Kind), page.Org.ParentCode
 		page.Form, page.Errors, page.Summary = form, fields, summary
-		h.render(w, r, web.Status(errs.CodeOf(err)), "org.html", page)
+		h.render(w, r, web.FormStatus(err), "org.html", page)
 		return
 	}
 	web.SetFlash(w, "orgs.saved")
@@ -306,7 +306,7 @@ func (h *Handlers) orgCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.Errors, page.Summary = fields, summary
-		h.render(w, r, web.Status(errs.CodeOf(err)), "org_new.html", page)
+		h.render(w, r, web.FormStatus(err), "org_new.html", page)
 		return
 	}
 	web.SetFlash(w, "orgs.created")

@@ -163,7 +163,7 @@ func (h *Handlers) importPost(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			page.preview(l, rows, problems)
 			page.Summary = l.T("import.error.rows", len(problems))
-			h.render(w, r, http.StatusUnprocessableEntity, "import.html", page)
+			h.render(w, r, web.FormStatus(err), "import.html", page)
 			return
 		}
 		page.Result = result
@@ -214,5 +214,5 @@ func (h *Handlers) importFailed(w http.ResponseWriter, r *http.Request, page imp
 	if len(e.Fields) > 0 && e.Msg.Key == "error.invalid" {
 		page.Summary = l.T("error.invalid")
 	}
-	h.render(w, r, web.Status(e.Code), "import.html", page)
+	h.render(w, r, web.FormStatus(err), "import.html", page)
 }

@@ -72,7 +72,7 @@ func (h *Handlers) register(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		page.Errors, page.Summary = fields, summary
-		h.render(w, r, web.Status(errs.CodeOf(err)), "register.html", page)
+		h.render(w, r, web.FormStatus(err), "register.html", page)
 		return
 	}
 	l := web.L(r.Context())
@@ -158,7 +158,7 @@ func (h *Handlers) decide(approve bool) http.HandlerFunc {
 				}
 			}
 			page.Summary = summary
-			h.render(w, r, http.StatusUnprocessableEntity, "registrations.html", page)
+			h.render(w, r, web.FormStatus(err), "registrations.html", page)
 			return
 		}
 		if err != nil {

@@ -224,7 +224,7 @@ func (h *Handlers) addToken(w http.ResponseWriter, r *http.Request) {
 		d, err := time.ParseInLocation(time.DateOnly, page.Expires, Zone)
 		if err != nil {
 			page.Errors["expires"] = web.L(r.Context()).T("error.date")
-			h.render(w, r, http.StatusUnprocessableEntity, "tokens.html", page)
+			h.render(w, r, web.FormStatus(errs.New(errs.Invalid, "error.date")), "tokens.html", page)
 			return
 		}
 		expires = d.AddDate(0, 0, 1) // to the end of the day chosen
@@ -237,7 +237,7 @@ func (h *Handlers) addToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.Errors, page.Summary = fields, summary
-		h.render(w, r, http.StatusUnprocessableEntity, "tokens.html", page)
+		h.render(w, r, web.FormStatus(err), "tokens.html", page)
 		return
 	}
 	page, err = h.tokensPage(r)

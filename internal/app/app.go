@@ -167,46 +167,40 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	}
 	a.Accounts = &account.Service{DB: d, Audit: a.Audit, Clock: clk, Config: accCfg}
 	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
-	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
-	a.Program = &program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
-		Cache: program.NewCache(4000, time.Minute)}
-	a.Filings.Published = a.filingPublished
+	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("map URL: %w", err)
+	}
 	keys, err := booking.LoadKeys(cfg.SecretKey, cfg.DataDir)
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("booking keys: %w", err)
 	}
-	a.Booking = &booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
-		Log: log, Notifier: booking.NoNotifier{}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
-	a.Program.Availability = a.Booking
-	a.Program.Broadcast = func() {
-		if err := d.Broadcast(context.Background(), programChannel); err != nil {
-			log.Warn("telling other servers the program changed", "err", err)
-		}
-	}
-	a.Program.Moved = a.Booking.CampaignMoved
-	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
-		d.Close()
-		return nil, fmt.Errorf("map URL: %w", err)
-	}
+	a.Jobs = &jobs.Queue{DB: d, Clock: clk, Log: log}
+	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Audit: a.Audit, Clock: clk, Log: log, BaseURL: cfg.BaseURL,
+		Mailer: mailer(cfg.SMTP), Texter: texter(cfg.SMS), Deadlines: []notify.Deadline{
+			{Kind: "filing", Outstanding: a.filingOutstanding, Due: func(c campaign.Campaign) time.Time { return c.FilingDeadline }},
+			{Kind: "summary", Outstanding: a.reportOutstanding, Due: func(c campaign.Campaign) time.Time { return c.SummaryDeadline }},
+		}}
+	// What an approved filing publishes reaches the program and booking,
+	// built below: the filing service is handed the App, whose services are
+	// all in place before Open returns and the first request or job runs.
+	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
+		Publisher: filingFollowers{a}, Notices: filingFollowers{a}}
+	// The program and booking need each other: the program asks booking
+	// which activities take bookings and tells it when a week moves online;
+	// booking reads activities from the program. Both are allocated first,
+	// then each is built by one literal holding the other, so neither has a
+	// field set after it is built.
+	a.Program, a.Booking = new(program.Service), new(booking.Service)
+	*a.Program = program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
+		Cache: program.NewCache(4000, time.Minute), Bookings: a.Booking, Peers: programPeers{d, log}}
+	*a.Booking = booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
+		Log: log, Notifier: bookingTexts{a.Notify}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
 	if err := a.Program.Rebuild(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("build the public program: %w", err)
 	}
-	a.Jobs = &jobs.Queue{DB: d, Clock: clk, Log: log}
-	a.Notify = &notify.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Jobs: a.Jobs, Audit: a.Audit, Clock: clk, Log: log, BaseURL: cfg.BaseURL}
-	a.Booking.Notifier = bookingTexts{a.Notify}
-	if cfg.SMTP.Host != "" {
-		a.Notify.Mailer = &mail.SMTP{Config: cfg.SMTP}
-	}
-	if cfg.SMS.URL != "" {
-		a.Notify.Texter = &sms.HTTP{URL: cfg.SMS.URL, Secret: cfg.SMS.Secret, Header: cfg.SMS.Header}
-	}
-	a.Filings.OnChange = a.filingChanged
-	a.Notify.AddDeadline(notify.Deadline{Kind: "filing", Outstanding: a.filingOutstanding,
-		Due: func(c campaign.Campaign) time.Time { return c.FilingDeadline }})
-	a.Notify.AddDeadline(notify.Deadline{Kind: "summary", Outstanding: a.reportOutstanding,
-		Due: func(c campaign.Campaign) time.Time { return c.SummaryDeadline }})
 	a.Notify.RegisterJobs()
 	// Scheduled work registers here with a.Jobs.Every: each period's run
 	// happens once across servers, is retried like any job, and survives
@@ -230,8 +224,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		return err
 	})
 	a.Reports = &report.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
-		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool")}
-	a.News = &news.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+		Tools: media.FindTools(), SpoolDir: filepath.Join(cfg.DataDir, "files", ".spool"), Notices: reviewNotices{a}}
+	a.News = &news.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk, Notices: reviewNotices{a}}
 	a.Paper = &paper.Service{DB: d, Audit: a.Audit, Clock: clk, Campaigns: a.Campaigns, BaseURL: cfg.PublicURL,
 		Sources: map[string]paper.Source{paper.KindFiling: filing.PaperSource{Service: a.Filings}, paper.KindReport: report.PaperSource{Service: a.Reports}}}
 	a.Stats = &stats.Service{Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Reports: a.Reports, Bookings: a.Booking}
@@ -240,6 +234,35 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		return nil, err
 	}
 	return a, nil
+}
+
+// mailer is the configured SMTP server, or nil: mail off.
+func mailer(c mail.Config) mail.Mailer {
+	if c.Host == "" {
+		return nil
+	}
+	return &mail.SMTP{Config: c}
+}
+
+// texter is the configured SMS provider, or nil: SMS off.
+func texter(c SMSConfig) sms.Sender {
+	if c.URL == "" {
+		return nil
+	}
+	return &sms.HTTP{URL: c.URL, Secret: c.Secret, Header: c.Header}
+}
+
+// programPeers tells other servers on one PostgreSQL database that the
+// program changed.
+type programPeers struct {
+	d   *db.DB
+	log *slog.Logger
+}
+
+func (p programPeers) ProgramChanged() {
+	if err := p.d.Broadcast(context.Background(), programChannel); err != nil {
+		p.log.Warn("telling other servers the program changed", "err", err)
+	}
 }
 
 // programChannel carries, between servers on one PostgreSQL database, the

@@ -15,7 +15,21 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
 	"github.com/sciweek/sciweek/internal/report"
+	"github.com/sciweek/sciweek/internal/review"
 )
+
+// filingFollowers is what follows a filing's changes: the program and
+// bookable open days after an approval, the unit's notices after a
+// decision. The filing and the booking domains meet only here.
+type filingFollowers struct{ a *App }
+
+func (f filingFollowers) FilingPublished(ctx context.Context, campaignID, filingID int64) {
+	f.a.filingPublished(ctx, campaignID, filingID)
+}
+
+func (f filingFollowers) FilingChanged(ctx context.Context, tx *db.Tx, ch filing.Change) error {
+	return f.a.filingChanged(ctx, tx, ch)
+}
 
 // filingChanged tells the filing organisation of a review decision,
 // extension or reminder, in the transaction that records it.
@@ -54,6 +68,19 @@ func (a *App) filingChanged(ctx context.Context, tx *db.Tx, ch filing.Change) er
 		return nil
 	}
 	return a.Notify.ToOrg(ctx, tx, ch.OrgID, n)
+}
+
+// reviewNotices tells a unit of each decision on its summary report or its
+// news article, with the reviewer's comment.
+type reviewNotices struct{ a *App }
+
+func (n reviewNotices) Decided(ctx context.Context, tx *db.Tx, d review.Told) error {
+	comment := d.Comment
+	if comment == "" {
+		comment = "—"
+	}
+	topic := notify.Topic(d.Kind + "_" + string(d.Outcome))
+	return n.a.Notify.ToOrg(ctx, tx, d.Subject.Org.ID, notify.Notice{Topic: topic, Args: []string{d.Campaign.Title, d.Title, d.ByOrg, comment}, Link: d.Link})
 }
 
 // filingOutstanding is the filing deadline's "who has not submitted":

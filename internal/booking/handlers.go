@@ -253,7 +253,7 @@ func (h *Handlers) bookPost(w http.ResponseWriter, r *http.Request) {
 	p.Errors = web.FieldMessages(l, e)
 	p.Error = l.T(e.Msg.Key, e.Msg.Args...)
 	p.Full = e.Code == errs.Full
-	h.render(w, r, web.Status(e.Code), "book.html", p)
+	h.render(w, r, web.FormStatus(err), "book.html", p)
 }
 
 type ticketPage struct {

@@ -182,8 +182,7 @@ func (h *Handlers) formFailed(w http.ResponseWriter, r *http.Request, err error,
 	}
 	p.Error = summary
 	fill(&p, fields)
-	e, _ := errs.As(err)
-	h.render(w, r, web.Status(e.Code), "manage.html", p)
+	h.render(w, r, web.FormStatus(err), "manage.html", p)
 }
 
 func (h *Handlers) rulesPost(w http.ResponseWriter, r *http.Request) {
@@ -341,7 +340,7 @@ func (h *Handlers) checkinPost(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if cerr != nil {
 		e, _ := errs.As(cerr)
-		status = web.Status(e.Code)
+		status = web.FormStatus(cerr)
 		p.Error = web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...)
 		p.Already = b.State == StateCheckedIn
 		p.Entry = entry

@@ -129,7 +129,7 @@ func (h *Handlers) formError(w http.ResponseWriter, r *http.Request, err error, 
 		return
 	}
 	p.Errors, p.Summary = fields, summary
-	h.render(w, r, web.Status(errs.CodeOf(err)), "form.html", p)
+	h.render(w, r, web.FormStatus(err), "form.html", p)
 }
 
 // editable returns the campaign named in the path when the caller
@@ -240,7 +240,7 @@ func (h *Handlers) copy(w http.ResponseWriter, r *http.Request) {
 			h.Server.Error(w, r, err)
 			return
 		}
-		h.render(w, r, web.Status(errs.CodeOf(err)), "copy.html", copyPage{Page: web.PageFor(r, "admin.campaign.copy"), C: h.view(r, src),
+		h.render(w, r, web.FormStatus(err), "copy.html", copyPage{Page: web.PageFor(r, "admin.campaign.copy"), C: h.view(r, src),
 			Slug: in.Slug, Start: in.Start, Errors: fields, Summary: summary})
 		return
 	}
@@ -299,7 +299,7 @@ func (h *Handlers) attachmentError(w http.ResponseWriter, r *http.Request, slug 
 	p := h.editPage(r, c, InputOf(c))
 	p.Errors["file"] = web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...)
 	p.Summary = p.Errors["file"]
-	h.render(w, r, web.Status(e.Code), "form.html", p)
+	h.render(w, r, web.FormStatus(err), "form.html", p)
 }
 
 func (h *Handlers) removeAttachment(w http.ResponseWriter, r *http.Request) {

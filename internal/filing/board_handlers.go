@@ -139,7 +139,7 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if _, _, ok := web.FormErrors(r, err); ok {
-			h.renderBoard(w, r, web.Status(errs.CodeOf(err)), err)
+			h.renderBoard(w, r, web.FormStatus(err), err)
 			return
 		}
 		h.Server.Error(w, r, err)

@@ -11,7 +11,7 @@ import (
 // ChangeAction says what happened to an organisation's filing.
 type ChangeAction string
 
-// The changes told to Service.OnChange.
+// The changes told to Service.Notices.
 const (
 	ChangeReturned  ChangeAction = "returned"  // sent back to the filer with a comment
 	ChangeForwarded ChangeAction = "forwarded" // approved at one level, on to the next
@@ -38,10 +38,10 @@ type Change struct {
 }
 
 func (s *Service) changed(ctx context.Context, tx *db.Tx, ch Change) error {
-	if s.OnChange == nil {
+	if s.Notices == nil {
 		return nil
 	}
-	return s.OnChange(ctx, tx, ch)
+	return s.Notices.FilingChanged(ctx, tx, ch)
 }
 
 func stageName(f Filing) string { return f.StageOrgName }

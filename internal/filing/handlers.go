@@ -250,7 +250,7 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if _, _, ok := web.FormErrors(r, err); ok && gerr == nil {
-			h.showFiling(w, r, c, f, web.Status(errs.CodeOf(err)), err, comment)
+			h.showFiling(w, r, c, f, web.FormStatus(err), err, comment)
 			return
 		}
 		h.Server.Error(w, r, err)

@@ -102,7 +102,7 @@ func (h *Handlers) saveItem(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if e, ok := errs.As(err); ok && (e.Code == errs.Conflict || e.Code == errs.Invalid && len(e.Fields) > 0) {
 			// Nothing is stored: the clerk sees the form as typed, with why.
-			h.renderItem(w, r, web.Status(e.Code), c, f, uid, in, e.Fields, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
+			h.renderItem(w, r, web.FormStatus(err), c, f, uid, in, e.Fields, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
 			return
 		}
 		h.Server.Error(w, r, err)
@@ -110,7 +110,7 @@ func (h *Handlers) saveItem(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(problems) > 0 {
 		// Saved as typed; the form shows what still needs work.
-		h.renderItem(w, r, http.StatusUnprocessableEntity, c, nf, item.UID, in, problems,
+		h.renderItem(w, r, web.FormStatus(errs.New(errs.Invalid, "filing.item.saved_with_problems")), c, nf, item.UID, in, problems,
 			web.L(r.Context()).T("filing.item.saved_with_problems", len(problems)))
 		return
 	}

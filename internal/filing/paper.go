@@ -114,7 +114,7 @@ func (h *Handlers) scanFailed(w http.ResponseWriter, r *http.Request, err error)
 		return
 	}
 	if _, _, ok := web.FormErrors(r, err); ok {
-		h.showFiling(w, r, c, f, web.Status(errs.CodeOf(err)), err, "")
+		h.showFiling(w, r, c, f, web.FormStatus(err), err, "")
 		return
 	}
 	h.Server.Error(w, r, err)

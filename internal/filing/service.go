@@ -28,19 +28,31 @@ type Service struct {
 	Audit     *audit.Log
 	Blobs     blob.Store
 	Clock     clock.Clock
-	// Published, when set, is told after a filing's approved items or a
-	// campaign's form may have changed (filingID 0: every filing of the
-	// campaign), so what is published from them can follow.
-	Published func(ctx context.Context, campaignID, filingID int64)
-	// OnChange, when set, is told of each review decision, extension and
-	// reminder inside the transaction that records it, so that what it
-	// queues (a notice, an e-mail) exists exactly when the change does.
-	OnChange func(ctx context.Context, tx *db.Tx, ch Change) error
+	// Publisher, when set, follows approved items into what is published
+	// from them.
+	Publisher Publisher
+	// Notices, when set, is told of each review decision, extension and
+	// reminder.
+	Notices ChangeNotifier
+}
+
+// Publisher is told after a filing's approved items or a campaign's form
+// may have changed (filingID 0: every filing of the campaign), so what is
+// published from them (the program, bookable slots) can follow.
+type Publisher interface {
+	FilingPublished(ctx context.Context, campaignID, filingID int64)
+}
+
+// ChangeNotifier is told of each review decision, extension and reminder
+// inside the transaction that records it, so that what it queues (a
+// notice, an e-mail) exists exactly when the change does.
+type ChangeNotifier interface {
+	FilingChanged(ctx context.Context, tx *db.Tx, ch Change) error
 }
 
 func (s *Service) published(ctx context.Context, campaignID, filingID int64) {
-	if s.Published != nil {
-		s.Published(ctx, campaignID, filingID)
+	if s.Publisher != nil {
+		s.Publisher.FilingPublished(ctx, campaignID, filingID)
 	}
 }
 

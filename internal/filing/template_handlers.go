@@ -200,7 +200,7 @@ func (h *Handlers) saveTemplate(w http.ResponseWriter, r *http.Request) {
 		placeErrors(fields, rows, &added)
 		page := templatePageFor(r, c, cur, version, rows, added)
 		page.Summary, page.Errors, page.Stale = summary, fields, errs.CodeOf(err) == errs.Conflict
-		h.render(w, r, web.Status(errs.CodeOf(err)), "form_template.html", page)
+		h.render(w, r, web.FormStatus(err), "form_template.html", page)
 		return
 	}
 	if isMove {

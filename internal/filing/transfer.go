@@ -415,7 +415,7 @@ func (h *Handlers) importPreview(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page.Errors, page.Summary, page.Units = fields, summary, h.importUnits(r)
-		h.render(w, r, web.Status(errs.CodeOf(err)), "import.html", page)
+		h.render(w, r, web.FormStatus(err), "import.html", page)
 		return
 	}
 	key := blob.NewKey("imports")

@@ -103,11 +103,15 @@ func TestArticleFromUnitToPublic(t *testing.T) {
 			if v == nil {
 				t.Fatalf("no approve form:\n%s", page.Body)
 			}
-			if res := c.PostForm(path+"/approve", map[string][]string{"version": {v[1]}}); res.Status != http.StatusSeeOther {
+			if res := c.PostForm(path+"/decide", map[string][]string{"version": {v[1]}, "decision": {"approve"}, "comment": {"图文相符。"}}); res.Status != http.StatusSeeOther {
 				t.Fatalf("approve: %d\n%s", res.Status, res.Body)
 			}
 		}
 		approve(fengze)
+		// The unit is told of the decision, with the reviewer's comment.
+		if inbox := hqu.Get("/notifications").Body; !strings.Contains(inbox, "稿件《华侨大学开放日》已通过") || !strings.Contains(inbox, "审核意见：图文相符。") {
+			t.Errorf("the unit's notice of the approval lacks the decision or the comment:\n%s", inbox)
+		}
 		if res := public.Get(path); res.Status != http.StatusNotFound {
 			t.Fatalf("public sees an article the city has not approved: %d", res.Status)
 		}

@@ -264,7 +264,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 	if err != nil {
 		return a, err
 	}
-	if _, err := s.engine().Approve(ctx, kind, subject(a, org, c.OwnerOrgID), version, comment, s.orgName(ctx, a.StageOrgID),
+	if _, err := s.engine().Approve(ctx, kind.Telling(s.Notices, c, a.Title, a.URL()), subject(a, org, c.OwnerOrgID), version, comment, s.orgName(ctx, a.StageOrgID),
 		review.Step{Then: s.promote(ctx, id)}); err != nil {
 		return a, err
 	}
@@ -278,7 +278,7 @@ func (s *Service) Return(ctx context.Context, id int64, version int, comment str
 	if err != nil {
 		return err
 	}
-	return s.engine().Return(ctx, kind, subject(a, org, c.OwnerOrgID), version, comment, nil, s.orgName(ctx, a.StageOrgID),
+	return s.engine().Return(ctx, kind.Telling(s.Notices, c, a.Title, a.URL()), subject(a, org, c.OwnerOrgID), version, comment, nil, s.orgName(ctx, a.StageOrgID),
 		review.Step{Set: "comment = ?", Args: []any{strings.TrimSpace(comment)}})
 }
 

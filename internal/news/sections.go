@@ -61,7 +61,7 @@ func (h *Handlers) saveSections(w http.ResponseWriter, r *http.Request) {
 			h.Server.Error(w, r, err)
 			return
 		}
-		h.render(w, r, http.StatusUnprocessableEntity, "sections.html", sectionsPage{Page: web.PageFor(r, "news.title.sections", c.Title), C: c, Rows: rows, Errors: fields, Summary: summary})
+		h.render(w, r, web.FormStatus(err), "sections.html", sectionsPage{Page: web.PageFor(r, "news.title.sections", c.Title), C: c, Rows: rows, Errors: fields, Summary: summary})
 		return
 	}
 	web.SetFlash(w, "news.flash.sections")

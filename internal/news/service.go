@@ -28,6 +28,9 @@ type Service struct {
 	Audit     *audit.Log
 	Blobs     blob.Store
 	Clock     clock.Clock
+	// Notices, when set, tells the author's organisation of each decision
+	// on its article.
+	Notices review.Notifier
 }
 
 func (s *Service) now() time.Time { return s.Clock.Now() }

@@ -103,7 +103,7 @@ func (h *Handlers) saved(w http.ResponseWriter, r *http.Request, p formPage, a A
 			return
 		}
 		p.Errors, p.Summary = fields, summary
-		h.form(w, r, http.StatusUnprocessableEntity, p)
+		h.form(w, r, web.FormStatus(err), p)
 		return
 	}
 	if len(notes) == 0 {
@@ -193,7 +193,7 @@ func (h *Handlers) decide(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if _, _, ok := web.FormErrors(r, err); ok {
 			if a, c, ok := h.load(w, r); ok {
-				h.showArticle(w, r, c, a, web.Status(errs.CodeOf(err)), err)
+				h.showArticle(w, r, c, a, web.FormStatus(err), err)
 			}
 			return
 		}
@@ -282,7 +282,7 @@ func (h *Handlers) addCoverage(w http.ResponseWriter, r *http.Request) {
 	if _, err := h.Service.AddCoverage(r.Context(), c, in); err != nil {
 		if _, _, ok := web.FormErrors(r, err); ok {
 			in.Clipping = nil
-			h.coverageForm(w, r, http.StatusUnprocessableEntity, in, err)
+			h.coverageForm(w, r, web.FormStatus(err), in, err)
 			return
 		}
 		h.Server.Error(w, r, err)

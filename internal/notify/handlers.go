@@ -241,7 +241,7 @@ type remindersPage struct {
 func (h *Handlers) remindersPage(r *http.Request, c campaign.Campaign, typed map[string]string) (remindersPage, error) {
 	data := remindersPage{Page: web.PageFor(r, "notify.reminders.title"), Campaign: c}
 	l := data.Localizer
-	for _, d := range h.Service.Deadlines() {
+	for _, d := range h.Service.Deadlines {
 		kind := d.Kind
 		days, err := h.Service.Rules(r.Context(), c, kind)
 		if err != nil {
@@ -297,7 +297,7 @@ func (h *Handlers) saveReminders(w http.ResponseWriter, r *http.Request) {
 	}
 	typed := map[string]string{}
 	r.ParseForm()
-	for _, d := range h.Service.Deadlines() {
+	for _, d := range h.Service.Deadlines {
 		kind := d.Kind
 		if _, posted := r.PostForm["days_"+kind]; !posted {
 			continue // a form of before this kind of deadline existed
@@ -322,7 +322,7 @@ func (h *Handlers) saveReminders(w http.ResponseWriter, r *http.Request) {
 		for i := range data.Rules {
 			data.Rules[i].Error = fields["days_"+data.Rules[i].Kind]
 		}
-		h.render(w, r, http.StatusUnprocessableEntity, "reminders.html", data)
+		h.render(w, r, web.FormStatus(err), "reminders.html", data)
 		return
 	}
 	web.SetFlash(w, "notify.reminders.saved")

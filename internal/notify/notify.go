@@ -103,8 +103,9 @@ type Service struct {
 	Log    *slog.Logger
 	// BaseURL is the site's address, for links in messages.
 	BaseURL string
-
-	deadlines []Deadline
+	// Deadlines are the kinds of deadline whose outstanding work is
+	// reminded.
+	Deadlines []Deadline
 }
 
 // The job kinds the service handles.

@@ -45,14 +45,8 @@ var DefaultDays = []int{7, 3, 1}
 // out: from 8:00 to 21:00.
 var OfficeHours = [2]int{8, 21}
 
-// AddDeadline registers a kind of deadline. Register before Start.
-func (s *Service) AddDeadline(d Deadline) { s.deadlines = append(s.deadlines, d) }
-
-// Deadlines lists the registered kinds of deadline.
-func (s *Service) Deadlines() []Deadline { return slices.Clone(s.deadlines) }
-
 func (s *Service) hasDeadline(kind string) bool {
-	return slices.ContainsFunc(s.deadlines, func(d Deadline) bool { return d.Kind == kind })
+	return slices.ContainsFunc(s.Deadlines, func(d Deadline) bool { return d.Kind == kind })
 }
 
 // Rules returns the days before the deadline of the kind on which the
@@ -140,7 +134,7 @@ func (s *Service) SendDueReminders(ctx context.Context, now time.Time) error {
 		if c.State != campaign.StatePublished {
 			continue
 		}
-		for _, d := range s.deadlines {
+		for _, d := range s.Deadlines {
 			if err := s.remindDeadline(ctx, c, d, now); err != nil {
 				return fmt.Errorf("reminders for %s %s: %w", c.Slug, d.Kind, err)
 			}

@@ -190,7 +190,7 @@ func (h *Handlers) receive(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.Service.Receive(r.Context(), c, r.PostFormValue("entry"))
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Code != errs.Forbidden {
-			h.showReceipts(w, r, c, web.Status(e.Code), nil, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
+			h.showReceipts(w, r, c, web.FormStatus(err), nil, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
 			return
 		}
 		h.Server.Error(w, r, err)

@@ -549,7 +549,7 @@ func (h *Handlers) switchPost(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if fields, summary, ok := web.FormErrors(r, err); ok {
 			p := switchPage{base: h.base(r, c, "program.title.switch", c.Title), Reason: r.PostFormValue("reason"), Errors: fields, Error: summary}
-			h.Server.Renderer.Render(w, r, http.StatusUnprocessableEntity, "program/switch.html", p)
+			h.Server.Renderer.Render(w, r, web.FormStatus(err), "program/switch.html", p)
 			return
 		}
 		h.Server.Error(w, r, err)

@@ -74,8 +74,8 @@ func (s *Service) GoOnline(ctx context.Context, c campaign.Campaign, reason stri
 	})
 	if err == nil {
 		s.Invalidate()
-		if s.Moved != nil {
-			s.Moved(ctx, c, true, reason)
+		if s.Bookings != nil {
+			s.Bookings.CampaignMoved(ctx, c, true, reason)
 		}
 	}
 	return err
@@ -98,8 +98,8 @@ func (s *Service) GoOnsite(ctx context.Context, c campaign.Campaign) error {
 	})
 	if err == nil {
 		s.Invalidate()
-		if s.Moved != nil {
-			s.Moved(ctx, c, false, "")
+		if s.Bookings != nil {
+			s.Bookings.CampaignMoved(ctx, c, false, "")
 		}
 	}
 	return err

@@ -90,7 +90,7 @@ type Activity struct {
 	Fields        []Field
 	UpdatedAt     time.Time
 	// Bookable is set when places can be booked now; the booking domain
-	// says so through Service.Availability.
+	// says so through Service.Bookings.
 	Bookable bool
 
 	// folded holds the searched fields lower-cased, made once per load.

@@ -20,29 +20,34 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
-// Availability says which activities take bookings now. The booking domain
-// provides it; without one, nothing is bookable.
-type Availability interface {
+// Bookings is what the program asks of the booking domain: which
+// activities take bookings now, and to tell the people who booked when a
+// campaign's week moved online (or back on site). Without one, nothing is
+// bookable.
+type Bookings interface {
 	Bookable(ctx context.Context, ids []int64) (map[int64]bool, error)
+	CampaignMoved(ctx context.Context, c campaign.Campaign, online bool, reason string)
+}
+
+// Peers tells the other servers sharing the database that the program
+// changed, so they empty their caches too.
+type Peers interface {
+	ProgramChanged()
 }
 
 // Service reads the public program and keeps it in line with the approved
 // filings.
 type Service struct {
-	DB           *db.DB
-	Accounts     *account.Service
-	Campaigns    *campaign.Service
-	Filings      *filing.Service
-	Audit        *audit.Log
-	Clock        clock.Clock
-	Log          *slog.Logger
-	Availability Availability
-	// Moved, when set, is told after the organiser moved a campaign's week
-	// online (or back on site), so the people who booked can be told.
-	Moved func(ctx context.Context, c campaign.Campaign, online bool, reason string)
-	// Broadcast, when set, tells the other servers sharing the database to
-	// invalidate too.
-	Broadcast func()
+	DB        *db.DB
+	Accounts  *account.Service
+	Campaigns *campaign.Service
+	Filings   *filing.Service
+	Audit     *audit.Log
+	Clock     clock.Clock
+	Log       *slog.Logger
+	Bookings  Bookings
+	// Peers, when set, is told of every invalidation.
+	Peers Peers
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
 
@@ -58,8 +63,8 @@ type Service struct {
 // memory, after a filing, a campaign's switch or a booking state changed.
 func (s *Service) Invalidate() {
 	s.InvalidateLocal()
-	if s.Broadcast != nil {
-		s.Broadcast()
+	if s.Peers != nil {
+		s.Peers.ProgramChanged()
 	}
 }
 
@@ -199,14 +204,14 @@ func (s *Service) Get(ctx context.Context, id int64) (Activity, campaign.Campaig
 }
 
 func (s *Service) markBookable(ctx context.Context, as []*Activity) error {
-	if s.Availability == nil || len(as) == 0 {
+	if s.Bookings == nil || len(as) == 0 {
 		return nil
 	}
 	ids := make([]int64, len(as))
 	for i, a := range as {
 		ids[i] = a.ID
 	}
-	ok, err := s.Availability.Bookable(ctx, ids)
+	ok, err := s.Bookings.Bookable(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -270,12 +275,12 @@ func (s *Service) pick(ctx context.Context, c campaign.Campaign, f Filter) ([]*A
 	}
 	picked = Rank(picked, terms)
 	bookable := map[int64]bool{}
-	if s.Availability != nil && len(picked) > 0 {
+	if s.Bookings != nil && len(picked) > 0 {
 		ids := make([]int64, len(picked))
 		for i, a := range picked {
 			ids[i] = a.ID
 		}
-		if bookable, err = s.Availability.Bookable(ctx, ids); err != nil {
+		if bookable, err = s.Bookings.Bookable(ctx, ids); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -73,7 +73,7 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 			if f := fields["until"]; f != "" {
 				msg = f
 			}
-			h.showBoard(w, r, c, web.Status(errs.CodeOf(err)), msg)
+			h.showBoard(w, r, c, web.FormStatus(err), msg)
 			return
 		}
 		h.Server.Error(w, r, err)

@@ -278,7 +278,7 @@ func (h *Handlers) save(w http.ResponseWriter, r *http.Request) {
 				h.Server.Error(w, r, gerr)
 				return
 			}
-			h.showReport(w, r, c, cur, web.Status(errs.CodeOf(err)), &in, err, nil)
+			h.showReport(w, r, c, cur, web.FormStatus(err), &in, err, nil)
 			return
 		}
 		h.Server.Error(w, r, err)
@@ -344,7 +344,7 @@ func (h *Handlers) act(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if _, _, ok := web.FormErrors(r, err); ok {
-			h.showReport(w, r, c, rep, web.Status(errs.CodeOf(err)), nil, err, nil)
+			h.showReport(w, r, c, rep, web.FormStatus(err), nil, err, nil)
 			return
 		}
 		h.Server.Error(w, r, err)

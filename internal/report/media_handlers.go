@@ -110,7 +110,7 @@ func (h *Handlers) uploadFailed(w http.ResponseWriter, r *http.Request, id int64
 	if e, ok := errs.As(err); ok && web.IsAPI(r) && offer != nil {
 		l := web.L(r.Context())
 		body := map[string]any{"code": e.Code, "message": l.T(e.Msg.Key, e.Msg.Args...), "fields": web.FieldMessages(l, e)}
-		web.JSON(w, r, web.Status(e.Code), uploadAnswer{Error: body, Offer: offer})
+		web.JSON(w, r, web.FormStatus(err), uploadAnswer{Error: body, Offer: offer})
 		return
 	}
 	if _, _, ok := web.FormErrors(r, err); ok && !web.IsAPI(r) {
@@ -118,7 +118,7 @@ func (h *Handlers) uploadFailed(w http.ResponseWriter, r *http.Request, id int64
 		if gerr == nil {
 			c, cerr := h.Service.Campaigns.Get(account.AsSystem(r.Context()), rep.CampaignSlug)
 			if cerr == nil {
-				h.showReport(w, r, c, rep, web.Status(errs.CodeOf(err)), nil, err, offer)
+				h.showReport(w, r, c, rep, web.FormStatus(err), nil, err, offer)
 				return
 			}
 		}

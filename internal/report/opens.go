@@ -79,7 +79,7 @@ func (h *Handlers) openEarly(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.Service.OpenEarly(r.Context(), c, r.PostFormValue("org"), from); err != nil {
 		if fields, summary, ok := web.FormErrors(r, err); ok {
-			h.showBoard(w, r, c, web.Status(errs.CodeOf(err)), cmp.Or(fields["from"], summary))
+			h.showBoard(w, r, c, web.FormStatus(err), cmp.Or(fields["from"], summary))
 			return
 		}
 		h.Server.Error(w, r, err)

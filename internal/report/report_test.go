@@ -378,14 +378,22 @@ func TestReportReview(t *testing.T) {
 		if !strings.Contains(page.Body, "请补充典型案例的照片。") {
 			t.Errorf("the unit does not see the comment")
 		}
+		if inbox := hqu.Get("/notifications").Body; !strings.Contains(inbox, "总结报告被退回修改") || !strings.Contains(inbox, "审核意见：请补充典型案例的照片。") {
+			t.Errorf("the unit's notice of the return lacks the decision or the comment:\n%s", inbox)
+		}
 		version = versionRe.FindStringSubmatch(page.Body)[1]
 		hqu.PostForm("/reports/"+id+"/submit", url.Values{"version": {version}})
 		for _, who := range []string{"fengze", "admin"} {
 			c := e.As(t, who)
 			version = versionRe.FindStringSubmatch(c.Get("/campaigns/2026/reports/hqu").Body)[1]
-			if res := c.PostForm("/reports/"+id+"/approve", url.Values{"version": {version}}); res.Status != 303 {
+			if res := c.PostForm("/reports/"+id+"/decide", url.Values{"version": {version}, "decision": {"approve"}, "comment": {who + "：材料齐全。"}}); res.Status != 303 {
 				t.Fatalf("%s approves: %d %s", who, res.Status, res.Body)
 			}
+		}
+		inbox := hqu.Get("/notifications").Body
+		if !strings.Contains(inbox, "总结报告已通过") || !strings.Contains(inbox, "审核意见：fengze：材料齐全。") ||
+			!strings.Contains(inbox, "总结报告已审核通过") || !strings.Contains(inbox, "审核意见：admin：材料齐全。") {
+			t.Errorf("the unit's notices of the approvals lack the decision or the comment:\n%s", inbox)
 		}
 		admin := e.As(t, "admin")
 		if res := admin.PostForm("/reports/"+id+"/paper", url.Values{"paper_on": {"2026-11-28"}, "paper_by": {"黄剑毅"}}); res.Status != 303 {

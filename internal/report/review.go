@@ -21,6 +21,11 @@ func (s *Service) engine() *review.Engine {
 // kind is how the review engine stores reports.
 var kind = review.Kind{Name: "report", Table: "reports", Events: "report_events", EventsColumn: "report_id"}
 
+// telling is kind with the unit told of each decision on its report.
+func (s *Service) telling(c campaign.Campaign, org account.Organisation) review.Kind {
+	return kind.Telling(s.Notices, c, "", URL(c.Slug, org.Code))
+}
+
 func subject(r Report, org account.Organisation, owner int64) review.Subject {
 	return review.Subject{ID: r.ID, Org: org, State: r.State, Stage: r.StageOrgID, Version: r.Version, Owner: owner}
 }
@@ -144,7 +149,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 	}
 	// Once approved, its media stay in the gallery while a changed version
 	// is in review.
-	_, err = s.engine().Approve(ctx, kind, subject(r, org, c.OwnerOrgID), version, comment, s.orgName(ctx, r.StageOrgID), review.Step{Set: "live = 1"})
+	_, err = s.engine().Approve(ctx, s.telling(c, org), subject(r, org, c.OwnerOrgID), version, comment, s.orgName(ctx, r.StageOrgID), review.Step{Set: "live = 1"})
 	return err
 }
 
@@ -155,7 +160,7 @@ func (s *Service) Return(ctx context.Context, id int64, version int, comment str
 	if err != nil {
 		return err
 	}
-	return s.engine().Return(ctx, kind, subject(r, org, c.OwnerOrgID), version, comment, nil, s.orgName(ctx, r.StageOrgID), review.Step{})
+	return s.engine().Return(ctx, s.telling(c, org), subject(r, org, c.OwnerOrgID), version, comment, nil, s.orgName(ctx, r.StageOrgID), review.Step{})
 }
 
 // Reopen takes a submitted or approved report back into a draft so the

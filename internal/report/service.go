@@ -33,6 +33,8 @@ type Service struct {
 	// SpoolDir holds uploads while they are checked; on the same disk as
 	// local storage, a checked file is moved into place, not copied.
 	SpoolDir string
+	// Notices, when set, tells the unit of each decision on its report.
+	Notices review.Notifier
 }
 
 func (s *Service) now() db.Time { return db.At(s.Clock.Now()) }

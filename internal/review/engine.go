@@ -27,6 +27,36 @@ type Kind struct {
 	Changed func(ctx context.Context, tx *db.Tx, ch Change) error
 }
 
+// Notifier is told of each decision inside the transaction that records
+// it, so the notice to the organisation decided on exists exactly when the
+// decision does.
+type Notifier interface {
+	Decided(ctx context.Context, tx *db.Tx, d Told) error
+}
+
+// Told is a decision as the organisation decided on is told of it:
+// which kind of thing, its title and page, and the change with its
+// comment.
+type Told struct {
+	Kind     string
+	Campaign campaign.Campaign
+	Title    string
+	Link     string
+	Change
+}
+
+// Telling is k with each decision told to n (nil tells no one), about the
+// thing of campaign c titled title, whose page is link.
+func (k Kind) Telling(n Notifier, c campaign.Campaign, title, link string) Kind {
+	if n == nil {
+		return k
+	}
+	k.Changed = func(ctx context.Context, tx *db.Tx, ch Change) error {
+		return n.Decided(ctx, tx, Told{Kind: k.Name, Campaign: c, Title: title, Link: link, Change: ch})
+	}
+	return k
+}
+
 // Outcome says what a decision did.
 type Outcome string
 

@@ -38,6 +38,12 @@ func Status(code errs.Code) int {
 	return http.StatusInternalServerError
 }
 
+// FormStatus is the status of a form shown again after a failed save: the
+// status of err's code (422 for what the user can fix in the form, 409 for
+// a conflict or a passed deadline…). Every handler that re-renders a form
+// with an error takes its status here and never sets one by hand.
+func FormStatus(err error) int { return Status(errs.CodeOf(err)) }
+
 // apiError is the error shape of the HTTP API.
 type apiError struct {
 	Code    errs.Code         `json:"code"`
