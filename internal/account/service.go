@@ -190,6 +190,15 @@ func (s *Service) Org(ctx context.Context, code string) (Organisation, error) {
 	return findOrg(ctx, s.DB, "o.code = ?", strings.ToLower(code))
 }
 
+// OrgFor returns the organisation with the code to a signed-in caller, in
+// one step for a request acting on it. Errors: Unauthenticated, NotFound.
+func (s *Service) OrgFor(ctx context.Context, code string) (Organisation, error) {
+	if FromContext(ctx) == nil && !IsSystem(ctx) {
+		return Organisation{}, errs.New(errs.Unauthenticated, "error.unauthenticated")
+	}
+	return s.Org(ctx, code)
+}
+
 // OrgByID returns the organisation with the id. Errors: NotFound.
 func (s *Service) OrgByID(ctx context.Context, id int64) (Organisation, error) {
 	return findOrg(ctx, s.DB, "o.id = ?", id)
@@ -345,6 +354,11 @@ func (s *Service) createAccount(ctx context.Context, tx *db.Tx, org Organisation
 // Account returns the account with the username. Errors: NotFound.
 func (s *Service) Account(ctx context.Context, username string) (Account, error) {
 	return findAccount(ctx, s.DB, "a.username = ?", strings.ToLower(strings.TrimSpace(username)))
+}
+
+// AccountByID returns the account with the id. Errors: NotFound.
+func (s *Service) AccountByID(ctx context.Context, id int64) (Account, error) {
+	return findAccount(ctx, s.DB, "a.id = ?", id)
 }
 
 // Accounts lists the accounts of an organisation.

@@ -23,20 +23,8 @@ func (a *App) filingPublished(ctx context.Context, campaignID, filingID int64) {
 	ctx = account.AsSystem(ctx)
 	ids := []int64{filingID}
 	if filingID == 0 {
-		ids = nil
-		cs, err := a.Campaigns.List(ctx, campaign.Filter{})
-		for _, c := range cs {
-			if c.ID != campaignID {
-				continue
-			}
-			var fs []filing.Filing
-			if fs, err = a.Filings.List(ctx, c, filing.ListFilter{}); err == nil {
-				for _, f := range fs {
-					ids = append(ids, f.ID)
-				}
-			}
-		}
-		if err != nil {
+		var err error
+		if ids, err = a.Filings.IDs(ctx, campaignID); err != nil {
 			a.Log.Error("bookable open days", "campaign", campaignID, "err", err)
 			return
 		}
@@ -48,11 +36,12 @@ func (a *App) filingPublished(ctx context.Context, campaignID, filingID int64) {
 	}
 }
 
-// publishOpenDays hands booking the open days of a filing's approved
-// revision: each item's 开放时间 read as sessions and its 每场接待上限.
+// publishOpenDays hands booking what a filing's approved revision offers
+// to book: each open day (附件2), and each project (附件1) marked as
+// needing booking, with its sessions read and its places per session.
 func (a *App) publishOpenDays(ctx context.Context, filingID int64) error {
 	f, err := a.Filings.Get(ctx, filingID)
-	if err != nil || f.Table != 2 {
+	if err != nil {
 		return err
 	}
 	c, err := a.Campaigns.Get(ctx, f.CampaignSlug)
@@ -69,9 +58,15 @@ func (a *App) publishOpenDays(ctx context.Context, filingID int64) error {
 	}
 	offers := make([]booking.Offer, 0, len(items))
 	for _, it := range items {
+		if !filing.NeedsBooking(f.Table, it.Values) {
+			continue
+		}
 		o := booking.Offer{Ref: fmt.Sprintf("%d/%s", f.ID, it.UID), ActivityID: activities[it.UID], UnitCode: f.OrgCode}
 		if unit := strings.TrimSpace(it.Values[filing.KeyUnitName]); unit != "" {
 			o.Title = unit + "开放日"
+		}
+		if title := strings.TrimSpace(it.Values[filing.KeyTitle]); f.Table == 1 && title != "" {
+			o.Title = title
 		}
 		o.Capacity, _ = strconv.Atoi(it.Values[filing.KeyCapacity])
 		slots, bad, ok := filing.ParseSlots(it.Values[filing.KeySlots], c.Start.Year())

@@ -149,11 +149,9 @@ func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
 			sql string
 		}{
 			{&h.context, `SELECT s.id, s.activity_id, s.campaign_id, s.start_at, s.end_at, s.capacity, s.taken,
-					r.opens_at, r.closes_at, r.max_party, r.online_at, r.venue_id,
-					(SELECT COUNT(*) FROM program_online o WHERE o.campaign_id = s.campaign_id)
+					r.opens_at, r.closes_at, r.max_party, r.online_at, r.venue_id
 				FROM booking_slots s JOIN booking_rules r ON r.activity_id = s.activity_id
-				JOIN program_activities a ON a.id = s.activity_id JOIN campaigns c ON c.id = s.campaign_id
-				WHERE s.id = ? AND a.listed = TRUE AND c.state <> 'draft'`},
+				WHERE s.id = ?`},
 			{&h.take, `UPDATE booking_slots SET taken = taken + ? WHERE id = ? AND taken + ? <= capacity`},
 			{&h.insert, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at,
 					client_key, client_label)
@@ -168,23 +166,22 @@ func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
 	return s.hot, s.hotErr
 }
 
-// bookingContext reads in one query what Book needs to know about a slot:
-// the slot, its activity's rules, and whether its campaign's week is held
-// online. Errors: NotFound (no such slot, its activity is not public, or it
+// bookingContext reads what Book needs to know about a slot: the slot and
+// its activity's rules, then from the program whether the activity is
+// public and its campaign's week held online. Errors: NotFound (no such slot, its activity is not public, or it
 // takes no bookings).
 func (s *Service) bookingContext(ctx context.Context, slotID int64) (Slot, Rules, bool, error) {
 	var sl Slot
 	var r Rules
 	var start, end, opens, closes, onlineAt db.Time
 	var venueID sql.NullInt64
-	var online int
 	h, err := s.prepared(ctx)
 	if err != nil {
 		return sl, r, false, err
 	}
 	err = h.context.QueryRow(ctx, slotID).
 		Scan(&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken,
-			&opens, &closes, &r.MaxParty, &onlineAt, &venueID, &online)
+			&opens, &closes, &r.MaxParty, &onlineAt, &venueID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sl, r, false, errs.NotFoundf("slot %d", slotID)
 	}
@@ -199,7 +196,11 @@ func (s *Service) bookingContext(ctx context.Context, slotID int64) (Slot, Rules
 	if venueID.Valid {
 		r.Venue = &Venue{ID: venueID.Int64}
 	}
-	return sl, r, online > 0, nil
+	listed, online, err := s.Program.Takes(ctx, sl.ActivityID)
+	if err == nil && !listed {
+		err = errs.NotFoundf("slot %d", slotID)
+	}
+	return sl, r, online, err
 }
 
 // take counts party places out of the slot, and out of its venue when it

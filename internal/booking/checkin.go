@@ -235,21 +235,27 @@ func (p scanPrefix) Scan(dest ...any) error { return p.sc.Scan(append([]any{p.fi
 // Totals are, per unit code, the places booked at the campaign's activities
 // and the people checked in at the door, for the statistics.
 func (s *Service) Totals(ctx context.Context, campaignID int64) (map[string][2]int, error) {
-	rows, err := s.DB.Query(ctx, `SELECT a.unit_code, COALESCE(SUM(sl.taken), 0), COALESCE(SUM(sl.checked_in), 0)
-		FROM booking_slots sl JOIN program_activities a ON a.id = sl.activity_id
-		WHERE sl.campaign_id = ? GROUP BY a.unit_code`, campaignID)
+	units, err := s.Program.UnitsOf(ctx, campaignID, false)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT activity_id, COALESCE(SUM(taken), 0), COALESCE(SUM(checked_in), 0)
+		FROM booking_slots WHERE campaign_id = ? GROUP BY activity_id`, campaignID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string][2]int{}
 	for rows.Next() {
-		var code string
+		var id int64
 		var booked, in int
-		if err := rows.Scan(&code, &booked, &in); err != nil {
+		if err := rows.Scan(&id, &booked, &in); err != nil {
 			return nil, err
 		}
-		out[code] = [2]int{booked, in}
+		if code, ok := units[id]; ok {
+			t := out[code]
+			out[code] = [2]int{t[0] + booked, t[1] + in}
+		}
 	}
 	return out, rows.Err()
 }

@@ -285,24 +285,37 @@ type FiledProblem struct {
 // campaign, for its dashboard and booking pages.
 func (s *Service) FiledFor(ctx context.Context, campaignID int64, unitCode string) (Filed, error) {
 	f := Filed{Flagged: map[int64]int{}}
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM booking_slots s JOIN program_activities a ON a.id = s.activity_id
-		WHERE s.campaign_id = ? AND a.unit_code = ? AND a.listed = TRUE AND s.from_filing AND s.start_at > ?`, campaignID, unitCode, db.At(s.now())).Scan(&f.Bookable)
+	units, err := s.Program.UnitsOf(ctx, campaignID, false)
 	if err != nil {
 		return f, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT s.activity_id, COUNT(*) FROM booking_slots s JOIN program_activities a ON a.id = s.activity_id
-		WHERE s.campaign_id = ? AND a.unit_code = ? AND s.flag <> '' GROUP BY s.activity_id`, campaignID, unitCode)
+	listed, err := s.Program.UnitsOf(ctx, campaignID, true)
+	if err != nil {
+		return f, err
+	}
+	// Per activity: its slots from the filing still to come, and those
+	// flagged.
+	rows, err := s.DB.Query(ctx, `SELECT activity_id, SUM(CASE WHEN from_filing AND start_at > ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN flag <> '' THEN 1 ELSE 0 END) FROM booking_slots WHERE campaign_id = ? GROUP BY activity_id`, db.At(s.now()), campaignID)
 	if err != nil {
 		return f, err
 	}
 	for rows.Next() {
 		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		var coming, flagged int
+		if err := rows.Scan(&id, &coming, &flagged); err != nil {
 			rows.Close()
 			return f, err
 		}
-		f.Flagged[id] = n
+		if units[id] != unitCode {
+			continue
+		}
+		if listed[id] == unitCode {
+			f.Bookable += coming
+		}
+		if flagged > 0 {
+			f.Flagged[id] = flagged
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

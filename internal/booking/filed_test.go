@@ -243,3 +243,59 @@ func setSlotsFieldType(t *testing.T, f *openDayFiling, typ filing.FieldType) {
 }
 
 func atoi(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
+
+// TestProjectsMarkedForBookingBecomeBookable: a 附件1 project marked 是否需要
+// 预约 是 asks for its sessions and places; once approved, they become slots
+// the public books, as an approved open day's do; a project not marked
+// gets none.
+func TestProjectsMarkedForBookingBecomeBookable(t *testing.T) {
+	apptest.EachWith(t, apptest.Options{NoDemoFilings: true}, func(t *testing.T, e *apptest.Env) {
+		f := &openDayFiling{t: t, e: e, base: "/campaigns/2026/filings/hqu/1", as: map[string]*apptest.Client{}}
+		hqu := f.client("hqu")
+		if form := hqu.Get(f.base + "/items/new").Body; !strings.Contains(form, "是否需要预约") || !strings.Contains(form, `name="f_slots"`) {
+			t.Fatalf("the project form does not ask whether it needs booking:\n%s", form)
+		}
+		project := func(title, booking, slots, capacity string) url.Values {
+			return url.Values{"f_title": {title}, "f_host": {"华侨大学"}, "f_category": {"展示科技创新成就"}, "f_mode": {"线下"},
+				"f_start": {"2026-12-20T09:00"}, "f_end": {"2026-12-21T17:00"}, "f_place": {"泉州市丰泽区城华北路269号"},
+				"f_content": {"展示人工智能与机器人的最新成果。"}, "f_audience": {"青少年"}, "f_expected": {"300"}, "f_contact": {"林老师"},
+				"f_phone": {"0595-22692114"}, "f_booking": {booking}, "f_slots": {slots}, "f_capacity": {capacity}}
+		}
+		res := hqu.PostForm(f.base+"/items", project("机器人工作坊", "是", "", ""))
+		if res.Status != 422 || strings.Count(res.Body, "需要预约时请填写此项") != 2 {
+			t.Fatalf("a project needing booking without sessions: %d\n%s", res.Status, res.Body)
+		}
+		uid := itemRe.FindStringSubmatch(hqu.Get(f.base).Body)[1]
+		if res := hqu.PostForm(f.base+"/items/"+uid, project("机器人工作坊", "是", "2026-12-20 09:00-10:30\n2026-12-21 14:00-15:30", "25")); res.Status != 303 {
+			t.Fatalf("the project with its sessions: %d\n%s", res.Status, res.Body)
+		}
+		if res := hqu.PostForm(f.base+"/items", project("人工智能科普展", "否", "", "")); res.Status != 303 {
+			t.Fatalf("a project without booking: %d\n%s", res.Status, res.Body)
+		}
+		f.id = filingIDRe.FindStringSubmatch(hqu.Get(f.base).Body)[1]
+		f.passReview()
+
+		staff := hqu.Get("/booking").Body
+		if !strings.Contains(staff, "您的 2 个开放日场次已开放预约") {
+			t.Fatalf("the unit is not told its project's sessions are bookable:\n%s", staff)
+		}
+		// Both projects are in the program; only the one marked has slots.
+		m := manageRe.FindAllStringSubmatch(staff, -1)
+		var activity string
+		var slots []apiSlot
+		for _, a := range m {
+			if s := slotsOf(t, e, a[1]); len(s) > 0 {
+				if activity != "" {
+					t.Fatalf("two activities have slots: %s and %s", activity, a[1])
+				}
+				activity, slots = a[1], s
+			}
+		}
+		if len(m) != 2 || len(slots) != 2 || slots[0].Capacity != 25 || !strings.HasPrefix(slots[0].Start, "2026-12-20T09:00") || !strings.HasPrefix(slots[1].Start, "2026-12-21T14:00") {
+			t.Fatalf("activities %v, the project's slots: %+v", m, slots)
+		}
+		if code, body := post(t, clientFrom(), e.URL, slots[1].ID, bookingJSON("陈晓明", "13912345678", 2)); code != 201 {
+			t.Fatalf("booking the project's session: %d %s", code, body)
+		}
+	})
+}

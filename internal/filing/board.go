@@ -191,6 +191,7 @@ type Reminder struct {
 	Table  int
 	From   string
 	SentAt time.Time
+	sentBy int64
 }
 
 // Reminders lists the reminders to the caller's organisation that are
@@ -200,8 +201,7 @@ func (s *Service) Reminders(ctx context.Context, c campaign.Campaign) ([]Reminde
 	if p == nil {
 		return nil, nil
 	}
-	rows, err := s.DB.Query(ctx, `SELECT r.table_no, COALESCE(o.name, ''), r.sent_at FROM filing_reminders r
-		LEFT JOIN accounts a ON a.id = r.sent_by LEFT JOIN organisations o ON o.id = a.org_id
+	rows, err := s.DB.Query(ctx, `SELECT r.table_no, COALESCE(r.sent_by, 0), r.sent_at FROM filing_reminders r
 		LEFT JOIN filings f ON f.campaign_id = r.campaign_id AND f.org_id = r.org_id AND f.table_no = r.table_no
 		WHERE r.campaign_id = ? AND r.org_id = ? AND (f.id IS NULL OR f.state IN ('draft', 'returned'))
 		ORDER BY r.id DESC`, c.ID, p.OrgID)
@@ -214,7 +214,7 @@ func (s *Service) Reminders(ctx context.Context, c campaign.Campaign) ([]Reminde
 	for rows.Next() {
 		var r Reminder
 		var at db.Time
-		if err := rows.Scan(&r.Table, &r.From, &at); err != nil {
+		if err := rows.Scan(&r.Table, &r.sentBy, &at); err != nil {
 			return nil, err
 		}
 		r.SentAt = at.In(clock.Zone)
@@ -223,7 +223,18 @@ func (s *Service) Reminders(ctx context.Context, c campaign.Campaign) ([]Reminde
 			out = append(out, r)
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// At most one reminder a table: who sent each is asked of accounts.
+	for i, r := range out {
+		if a, err := s.Accounts.AccountByID(ctx, r.sentBy); err == nil {
+			if org, err := s.Accounts.OrgByID(ctx, a.OrgID); err == nil {
+				out[i].From = org.Name
+			}
+		}
+	}
+	return out, nil
 }
 
 // ApprovedItem is an item of an approved revision with who filed it.

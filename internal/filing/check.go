@@ -87,6 +87,14 @@ func check(t Template, w Window, in Values) (Values, map[string]errs.Msg, map[st
 			bad[f.Key] = *msg
 		}
 	}
+	// A project that needs booking says when and for how many.
+	if _, ok := t.Field(KeyBooking); ok && out[KeyBooking] == BookingYes {
+		for _, k := range []string{KeySlots, KeyCapacity} {
+			if _, has := t.Field(k); has && out[k] == "" && bad[k].Key == "" {
+				bad[k] = errs.Msg{Key: "filing.error.booking_needs"}
+			}
+		}
+	}
 	// An activity cannot end before it starts.
 	if s, e := out[KeyStart], out[KeyEnd]; s != "" && e != "" && bad[KeyStart].Key == "" && bad[KeyEnd].Key == "" {
 		if _, ok := t.Field(KeyStart); ok && e < s {

@@ -95,7 +95,7 @@ func readBytes(b []byte, t Template) (ImportResult, error) {
 func project1(title string) Values {
 	return Values{KeyTitle: title, KeyHost: "华侨大学", KeyOrganizer: "", KeyCategory: "展示科技创新成就", KeyMode: "线下",
 		KeyStart: "2020-08-23 09:00", KeyEnd: "2020-08-23 17:00", KeyPlace: "泉州市丰泽区城华北路269号", KeyContent: "展示人工智能成果",
-		KeyAudience: "青少年\n社会公众", KeyExpected: "300", KeyContact: "林老师", KeyPhone: "13812345678"}
+		KeyAudience: "青少年\n社会公众", KeyExpected: "300", KeyContact: "林老师", KeyPhone: "13812345678", KeyBooking: "", KeySlots: "", KeyCapacity: ""}
 }
 
 var header1 = []any{"序号", "项目名称", "主办单位", "承办单位", "活动类别", "活动形式", "开始时间", "结束时间", "活动地点", "主要内容", "面向对象", "预计参与人数", "联系人", "联系电话"}
@@ -161,13 +161,13 @@ func TestReadWorkbookMessy(t *testing.T) {
 	want := []ImportRow{
 		{Row: 5, Values: Values{KeyTitle: "人工智能科普展", KeyHost: "华侨大学", KeyOrganizer: "", KeyCategory: "展示科技战疫成效", KeyMode: "线下",
 			KeyStart: "2020-08-23 09:00", KeyEnd: "2020-08-23 16:30", KeyPlace: "泉州市丰泽区城华北路269号", KeyContent: "展示人工智能成果",
-			KeyAudience: "青少年\n社会公众", KeyExpected: "30", KeyContact: "林老师", KeyPhone: "13812345678"}},
+			KeyAudience: "青少年\n社会公众", KeyExpected: "30", KeyContact: "林老师", KeyPhone: "13812345678", KeyBooking: "", KeySlots: "", KeyCapacity: ""}},
 		{Row: 6, Values: Values{KeyTitle: "机器人展", KeyHost: "华侨大学", KeyOrganizer: "", KeyCategory: "展示科技创新成就", KeyMode: "线上",
 			KeyStart: "2020-08-24 09:00", KeyEnd: "2020-08-24 17:00", KeyPlace: "https://example.org/live", KeyContent: "线上直播",
-			KeyAudience: "社会公众", KeyExpected: "200", KeyContact: "王老师", KeyPhone: "0595-22692114"}},
+			KeyAudience: "社会公众", KeyExpected: "200", KeyContact: "王老师", KeyPhone: "0595-22692114", KeyBooking: "", KeySlots: "", KeyCapacity: ""}},
 		{Row: 10, Values: Values{KeyTitle: "量子科普讲座", KeyHost: "泉州市科协", KeyOrganizer: "", KeyCategory: "体验美好生活活动", KeyMode: "线上线下结合",
 			KeyStart: "2020-08-25 14:00", KeyEnd: "2020-08-25 16:00", KeyPlace: "科技馆", KeyContent: "讲座",
-			KeyAudience: "农民", KeyExpected: "100", KeyContact: "李老师", KeyPhone: "13912345678"}},
+			KeyAudience: "农民", KeyExpected: "100", KeyContact: "李老师", KeyPhone: "13912345678", KeyBooking: "", KeySlots: "", KeyCapacity: ""}},
 	}
 	if len(res.Rows) != len(want) {
 		t.Fatalf("rows = %v", res.Rows)
@@ -179,7 +179,7 @@ func TestReadWorkbookMessy(t *testing.T) {
 	}
 	wantRejected := []ImportRejected{{Row: 7, Values: Values{KeyTitle: "无人机表演", KeyHost: "华侨大学", KeyOrganizer: "", KeyCategory: "其他", KeyMode: "线下",
 		KeyStart: "2020-08-24", KeyEnd: "2020-08-23", KeyPlace: "体育场", KeyContent: "表演", KeyAudience: "青少年", KeyExpected: "约50人",
-		KeyContact: "陈老师", KeyPhone: "12345"}}}
+		KeyContact: "陈老师", KeyPhone: "12345", KeyBooking: "", KeySlots: "", KeyCapacity: ""}}}
 	if !reflect.DeepEqual(res.Rejected, wantRejected) {
 		t.Errorf("rejected = %v\nwant %v", res.Rejected, wantRejected)
 	}

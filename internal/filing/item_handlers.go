@@ -43,19 +43,19 @@ func (h *Handlers) itemForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var problems map[string]errs.Msg
-	t, _, _ := h.Service.Template(r.Context(), c, f.Table)
-	if uid != "" {
-		_, problems = Check(t, WindowOf(c), values)
-	}
-	h.renderItem(w, r, http.StatusOK, c, f, uid, values, problems, "")
-}
-
-func (h *Handlers) renderItem(w http.ResponseWriter, r *http.Request, status int, c campaign.Campaign, f Filing, uid string, values Values, problems map[string]errs.Msg, summary string) {
 	t, _, err := h.Service.Template(r.Context(), c, f.Table)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
+	if uid != "" {
+		_, problems = Check(t, WindowOf(c), values)
+	}
+	h.renderItem(w, r, http.StatusOK, c, f, t, uid, values, problems, "")
+}
+
+// renderItem shows the item form of template t.
+func (h *Handlers) renderItem(w http.ResponseWriter, r *http.Request, status int, c campaign.Campaign, f Filing, t Template, uid string, values Values, problems map[string]errs.Msg, summary string) {
 	key := "filing.item.new"
 	if uid != "" {
 		key = "filing.item.edit"
@@ -90,32 +90,35 @@ func valuesFromForm(r *http.Request) Values {
 // dateTimeInput is the value of an <input type="datetime-local">.
 var dateTimeInput = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$`)
 
+// saveItem stores an item as the clerk typed it; the service reads the
+// campaign, the organisation and the form once and hands back what the
+// form shown again needs.
 func (h *Handlers) saveItem(w http.ResponseWriter, r *http.Request) {
-	c, f, err := h.load(r)
+	table, err := tableOf(r)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
 	in := valuesFromForm(r)
 	uid := r.PathValue("uid")
-	nf, item, problems, err := h.Service.SaveItem(r.Context(), c, f.OrgCode, f.Table, uid, in)
+	sv, err := h.Service.SaveItemAt(r.Context(), r.PathValue("slug"), r.PathValue("org"), table, uid, in)
 	if err != nil {
 		if e, ok := errs.As(err); ok && (e.Code == errs.Conflict || e.Code == errs.Invalid && len(e.Fields) > 0) {
 			// Nothing is stored: the clerk sees the form as typed, with why.
-			h.renderItem(w, r, web.FormStatus(err), c, f, uid, in, e.Fields, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
+			h.renderItem(w, r, web.FormStatus(err), sv.Campaign, sv.Filing, sv.Template, uid, in, e.Fields, web.L(r.Context()).T(e.Msg.Key, e.Msg.Args...))
 			return
 		}
 		h.Server.Error(w, r, err)
 		return
 	}
-	if len(problems) > 0 {
+	if len(sv.Problems) > 0 {
 		// Saved as typed; the form shows what still needs work.
-		h.renderItem(w, r, web.FormStatus(errs.New(errs.Invalid, "filing.item.saved_with_problems")), c, nf, item.UID, in, problems,
-			web.L(r.Context()).T("filing.item.saved_with_problems", len(problems)))
+		h.renderItem(w, r, web.FormStatus(errs.New(errs.Invalid, "filing.item.saved_with_problems")), sv.Campaign, sv.Filing, sv.Template, sv.Item.UID, in, sv.Problems,
+			web.L(r.Context()).T("filing.item.saved_with_problems", len(sv.Problems)))
 		return
 	}
 	web.SetFlash(w, "filing.item.saved")
-	web.Redirect(w, r, filingURL(c, nf)+"#item-"+item.UID)
+	web.Redirect(w, r, filingURL(sv.Campaign, sv.Filing)+"#item-"+sv.Item.UID)
 }
 
 func (h *Handlers) deleteItem(w http.ResponseWriter, r *http.Request) {

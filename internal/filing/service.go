@@ -290,26 +290,64 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 	if err != nil {
 		return Filing{}, Item{}, nil, errs.NotFoundf("organisation %s", orgCode)
 	}
-	t, _, err := s.Template(ctx, c, table)
+	sv, err := s.saveItem(ctx, c, org, table, uid, in)
+	return sv.Filing, sv.Item, sv.Problems, err
+}
+
+// ItemSaved is what saving an item gives back, all a form shown again
+// needs: the campaign, the filing (after the save, or as it stood when the
+// save was refused), the form the item was checked against, the item and
+// its problems.
+type ItemSaved struct {
+	Campaign campaign.Campaign
+	Filing   Filing
+	Template Template
+	Item     Item
+	Problems map[string]errs.Msg
+}
+
+// SaveItemAt is SaveItem for a request that names the campaign and the
+// organisation: each is read once, the form template once. Errors:
+// Unauthenticated, NotFound (also an organisation the caller may not see),
+// Forbidden, Invalid (text too long; nothing stored), Conflict.
+func (s *Service) SaveItemAt(ctx context.Context, slug, orgCode string, table int, uid string, in Values) (ItemSaved, error) {
+	c, err := s.Campaigns.Get(ctx, slug)
 	if err != nil {
-		return Filing{}, Item{}, nil, err
+		return ItemSaved{}, err
+	}
+	org, err := s.Accounts.OrgFor(ctx, orgCode)
+	if errs.Is(err, errs.NotFound) || (err == nil && !canSee(ctx, org)) {
+		return ItemSaved{Campaign: c}, errs.NotFoundf("organisation %s", orgCode)
+	}
+	if err != nil {
+		return ItemSaved{Campaign: c}, err
+	}
+	return s.saveItem(ctx, c, org, table, uid, in)
+}
+
+func (s *Service) saveItem(ctx context.Context, c campaign.Campaign, org account.Organisation, table int, uid string, in Values) (ItemSaved, error) {
+	sv := ItemSaved{Campaign: c}
+	var err error
+	if sv.Template, _, err = s.Template(ctx, c, table); err != nil {
+		return sv, err
+	}
+	t := sv.Template
+	if sv.Filing, err = s.current(ctx, c, org, table); err != nil {
+		return sv, err
 	}
 	in = t.asked(in)
 	if bad := Overlong(t, in); len(bad) > 0 {
 		// Nothing is stored: the clerk shortens the text and saves again.
-		return Filing{}, Item{}, nil, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: bad}
+		return sv, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: bad}
 	}
-	cur, err := s.current(ctx, c, org, table)
-	if err != nil {
-		return Filing{}, Item{}, nil, err
-	}
-	if err := s.edit(ctx, c, org, cur); err != nil {
-		return cur, Item{}, nil, err
+	if err := s.edit(ctx, c, org, sv.Filing); err != nil {
+		return sv, err
 	}
 	values, problems := Check(t, WindowOf(c), in)
 	for k, v := range problemValues(in, problems) {
 		values[k] = v // keep what was typed where it could not be read
 	}
+	sv.Problems = problems
 	var f Filing
 	item := Item{UID: uid, Values: values}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -341,14 +379,15 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 		_, err = tx.Exec(ctx, `UPDATE filings SET version = version + 1, updated_at = ? WHERE id = ?`, now, f.ID)
 		return err
 	})
+	sv.Item = item
 	if err != nil {
-		return f, item, problems, err
+		return sv, err
 	}
 	if f.State == StateApproved {
 		s.published(ctx, c.ID, f.ID)
 	}
-	f, err = findFiling(ctx, s.DB, "f.id = ?", f.ID)
-	return f, item, problems, err
+	sv.Filing, err = findFiling(ctx, s.DB, "f.id = ?", f.ID)
+	return sv, err
 }
 
 // asked keeps of in the fields the form asks for now: what a retired

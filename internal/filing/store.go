@@ -98,3 +98,22 @@ func marshal(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// IDs lists every filing of the campaign, whatever its state, for what
+// follows filings into what is published from them.
+func (s *Service) IDs(ctx context.Context, campaignID int64) ([]int64, error) {
+	rows, err := s.DB.Query(ctx, `SELECT id FROM filings WHERE campaign_id = ? ORDER BY id`, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

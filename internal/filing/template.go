@@ -121,7 +121,18 @@ const (
 	KeyAddress     = "address"
 	KeySlots       = "slots"
 	KeyCapacity    = "capacity"
+	KeyBooking     = "booking"
 )
+
+// BookingYes is the answer to 是否需要预约 that makes a project's sessions
+// bookable once it is approved, as an approved open day's are.
+const BookingYes = "是"
+
+// NeedsBooking reports whether an item asks for its sessions to be
+// booked: every open day, and a project marked 是否需要预约 是.
+func NeedsBooking(table int, v Values) bool {
+	return table == 2 || v[KeyBooking] == BookingYes
+}
 
 // Modes are the choices of 活动形式.
 var Modes = []string{"线下", "线上", "线上线下结合"}
@@ -161,6 +172,13 @@ func DefaultTemplate(table int) Template {
 			{Key: KeyExpected, Label: "预计参与人数", LabelEn: "Expected participants", Type: TypeNumber, Required: true, Public: true},
 			{Key: KeyContact, Label: "联系人", LabelEn: "Contact person", Type: TypeText, Required: true},
 			{Key: KeyPhone, Label: "联系电话", LabelEn: "Phone", Type: TypePhone, Required: true},
+			// A project the public books: its sessions and places become
+			// booking slots when it is approved.
+			{Key: KeyBooking, Label: "是否需要预约", LabelEn: "Needs booking", Type: TypeChoice, Choices: []string{"否", BookingYes}, Public: true,
+				Help: "选“是”并填写预约场次和每场接待上限，审核通过后公众即可预约", HelpEn: "Choose 是 and give the sessions and places: once approved, the public can book them"},
+			{Key: KeySlots, Label: "预约场次", LabelEn: "Bookable sessions", Type: TypeSlots, Public: true,
+				Help: "按习惯填写即可，如：8月23日 9:00-11:30、14:30-17:00", HelpEn: "Write them as you would, e.g. 8月23日 9:00-11:30、14:30-17:00"},
+			{Key: KeyCapacity, Label: "每场接待上限", LabelEn: "Visitors per session", Type: TypeNumber, Positive: true, Public: true},
 		}}
 }
 

@@ -133,7 +133,7 @@ func TestFormTemplateEditor(t *testing.T) {
 		if version != 2 || tpl.Fields[mode-1].Key != filing.KeyMode || tpl.Fields[mode].Key != filing.KeyCategory {
 			t.Fatalf("after the move: version %d, fields %+v", version, tpl.Fields)
 		}
-		added, ok := tpl.Field("f14")
+		added, ok := tpl.Field("f17")
 		if !ok || added.Label != "活动亮点" || !added.Required || added.Type != filing.TypeTextarea {
 			t.Fatalf("the new field: %+v in %+v", added, tpl.Fields)
 		}
@@ -141,7 +141,7 @@ func TestFormTemplateEditor(t *testing.T) {
 			t.Errorf("the focus areas no longer feed 活动类别: %+v", f)
 		}
 		page = admin.Get(editor).Body
-		for _, want := range []string{"字段顺序已调整", `value="主办机构"`, `name="key.13" value="f14"`, `name="version" value="2"`, "已停用"} {
+		for _, want := range []string{"字段顺序已调整", `value="主办机构"`, `name="key.16" value="f17"`, `name="version" value="2"`, "已停用"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the editor lacks %q", want)
 			}
@@ -153,7 +153,7 @@ func TestFormTemplateEditor(t *testing.T) {
 		// The unit's form asks for the new field and no longer for the
 		// retired one.
 		page = hqu.Get(base + "/items/new").Body
-		if !strings.Contains(page, `name="f_f14"`) || !strings.Contains(page, "活动亮点") || strings.Contains(page, `name="f_organizer"`) {
+		if !strings.Contains(page, `name="f_f17"`) || !strings.Contains(page, "活动亮点") || strings.Contains(page, `name="f_organizer"`) {
 			t.Errorf("the item form after the change:\n%s", page)
 		}
 		// What was filed stays: under the new label on the filing, and in
@@ -184,7 +184,7 @@ func TestFormTemplateEditor(t *testing.T) {
 				resaved[k] = val
 			}
 		}
-		resaved["title"], resaved["f14"] = "人工智能科普展（第二版）", "机器人互动"
+		resaved["title"], resaved["f17"] = "人工智能科普展（第二版）", "机器人互动"
 		if res := hqu.PostForm(base+"/items/"+uid, itemForm(resaved)); res.Status != 303 {
 			t.Fatalf("re-save: %d\n%s", res.Status, res.Body)
 		}

@@ -170,11 +170,7 @@ func (s *Service) ToOrg(ctx context.Context, tx *db.Tx, orgID int64, n Notice) e
 // ToAccount tells one account. Call it inside the transaction of the
 // change it reports.
 func (s *Service) ToAccount(ctx context.Context, tx *db.Tx, accountID int64, n Notice) error {
-	var username string
-	if err := tx.QueryRow(ctx, `SELECT username FROM accounts WHERE id = ?`, accountID).Scan(&username); err != nil {
-		return err
-	}
-	a, err := s.Accounts.Account(ctx, username)
+	a, err := s.Accounts.AccountByID(ctx, accountID)
 	if err != nil {
 		return err
 	}

@@ -28,3 +28,38 @@ func (s *Service) Listed(ctx context.Context, campaignID int64) (int, error) {
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM program_activities WHERE campaign_id = ? AND listed = TRUE`, campaignID).Scan(&n)
 	return n, err
 }
+
+// Takes reports whether the activity is listed in the program of a
+// campaign that is not a draft, and whether that campaign's week is held
+// online: what booking checks before it takes a place.
+func (s *Service) Takes(ctx context.Context, activityID int64) (listed, online bool, err error) {
+	var n, on int
+	err = s.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX((SELECT COUNT(*) FROM program_online o WHERE o.campaign_id = a.campaign_id)), 0)
+		FROM program_activities a JOIN campaigns c ON c.id = a.campaign_id
+		WHERE a.id = ? AND a.listed = TRUE AND c.state <> 'draft'`, activityID).Scan(&n, &on)
+	return n > 0, on > 0, err
+}
+
+// UnitsOf maps each activity of the campaign, listed or not, to the code of
+// its unit; with listed, only the activities in the public program.
+func (s *Service) UnitsOf(ctx context.Context, campaignID int64, listed bool) (map[int64]string, error) {
+	q := `SELECT id, unit_code FROM program_activities WHERE campaign_id = ?`
+	if listed {
+		q += ` AND listed = TRUE`
+	}
+	rows, err := s.DB.Query(ctx, q, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var unit string
+		if err := rows.Scan(&id, &unit); err != nil {
+			return nil, err
+		}
+		out[id] = unit
+	}
+	return out, rows.Err()
+}

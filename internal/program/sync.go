@@ -39,12 +39,12 @@ func (s *Service) FilingChanged(ctx context.Context, campaignID, filingID int64)
 // Rebuild re-reads every filing of every campaign into the program; it runs
 // at start-up, so a program always matches the approved tables.
 func (s *Service) Rebuild(ctx context.Context) error {
-	ids, err := s.ids(ctx, nil, `SELECT id FROM campaigns`)
+	cs, err := s.Campaigns.List(account.AsSystem(ctx), campaign.Filter{Editable: true})
 	if err != nil {
 		return err
 	}
-	for id := range ids {
-		if err := s.syncCampaign(ctx, id); err != nil {
+	for _, c := range cs {
+		if err := s.syncCampaign(ctx, c.ID); err != nil {
 			return err
 		}
 	}
@@ -53,11 +53,11 @@ func (s *Service) Rebuild(ctx context.Context) error {
 }
 
 func (s *Service) syncCampaign(ctx context.Context, campaignID int64) error {
-	ids, err := s.ids(ctx, nil, `SELECT id FROM filings WHERE campaign_id = ?`, campaignID)
+	ids, err := s.Filings.IDs(ctx, campaignID)
 	if err != nil {
 		return err
 	}
-	for id := range ids {
+	for _, id := range ids {
 		if err := s.syncFiling(ctx, id); err != nil {
 			return err
 		}
