@@ -49,6 +49,8 @@ func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("POST /admin/campaigns/{slug}/state", h.setState)
 	mux.HandleFunc("GET /admin/campaigns/{slug}/copy", h.copyForm)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/copy", h.copy)
+	mux.HandleFunc("GET /admin/campaigns/{slug}/child", h.childForm)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/child", h.createChild)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/attachments", h.addAttachment)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/attachments/{id}/delete", h.removeAttachment)
 
@@ -134,6 +136,7 @@ type showPage struct {
 	C       View
 	CanEdit bool
 	Blocks  template.HTML
+	Chain   Chain
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +145,7 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c), Chain: h.chain(r, c)}
 	p.Title = c.Title
 	h.followSwitch(r.Context(), &p.C)
 	if h.Blocks != nil {
@@ -157,7 +160,7 @@ func (h *Handlers) notice(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := showPage{Page: web.PageFor(r, "notice.title_of", c.Title), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+	p := showPage{Page: web.PageFor(r, "notice.title_of", c.Title), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c), Chain: h.chain(r, c)}
 	h.followSwitch(r.Context(), &p.C)
 	h.render(w, r, http.StatusOK, "notice.html", p)
 }
