@@ -109,3 +109,16 @@ func TestDemoChainAccounts(t *testing.T) {
 		}
 	}
 }
+
+// Each level works in its own campaign: a unit's dashboard shows its
+// city's week, not the province's or the nation's it lies under.
+func TestDashboardShowsTheNearestCampaign(t *testing.T) {
+	e := apptest.New(t)
+	e.Run(t, []apptest.Scenario{
+		{Name: "unit", As: "hqu", Path: "/dashboard", Status: 200, Contains: []string{`href="/campaigns/2026"`},
+			NotContains: []string{`href="/campaigns/fj-2026"`, `href="/campaigns/cn-2026"`}},
+		{Name: "province", As: "fjkjt", Path: "/dashboard", Status: 200, Contains: []string{`href="/campaigns/fj-2026"`},
+			NotContains: []string{`href="/campaigns/cn-2026"`}},
+		{Name: "nation", As: "most", Path: "/dashboard", Status: 200, Contains: []string{`href="/campaigns/cn-2026"`}},
+	})
+}

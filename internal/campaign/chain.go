@@ -137,23 +137,33 @@ func (s *Service) Children(ctx context.Context, c Campaign) ([]Campaign, error) 
 	return out, nil
 }
 
-// Descendants lists every published or archived campaign below c, level
-// by level: what a parent's public program gathers.
-func (s *Service) Descendants(ctx context.Context, c Campaign) ([]Campaign, error) {
-	var out []Campaign
-	level := []int64{c.ID}
+// DescendantIDs lists the ids of every published or archived campaign
+// below the campaign id, level by level: what a parent's public program
+// gathers.
+func (s *Service) DescendantIDs(ctx context.Context, id int64) ([]int64, error) {
+	var out []int64
+	level := []int64{id}
 	for n := 0; len(level) > 0 && n < maxDepth; n++ {
 		var next []int64
-		for _, id := range level {
-			kids, err := list(ctx, s.DB, "c.parent_id = ? AND c.state <> 'draft'", id)
+		for _, parent := range level {
+			rows, err := s.DB.Query(ctx, `SELECT id FROM campaigns WHERE parent_id = ? AND state <> 'draft' ORDER BY id`, parent)
 			if err != nil {
 				return nil, err
 			}
-			for _, k := range kids {
-				out = append(out, k)
-				next = append(next, k.ID)
+			for rows.Next() {
+				var kid int64
+				if err := rows.Scan(&kid); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				next = append(next, kid)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
 			}
 		}
+		out = append(out, next...)
 		level = next
 	}
 	return out, nil

@@ -227,13 +227,20 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, role := range pr.Roles {
 		p.Roles = append(p.Roles, l.T("role."+string(role)))
 	}
+	nearer := map[int64]bool{} // campaigns with a child nearer the caller
+	for _, c := range cs {
+		owner, err := h.Service.Accounts.OrgByID(r.Context(), c.OwnerOrgID)
+		if err == nil && c.ParentID != 0 && c.State != StateArchived && owner.Contains(pr.Org) {
+			nearer[c.ParentID] = true
+		}
+	}
 	for _, c := range cs {
 		owner, err := h.Service.Accounts.OrgByID(r.Context(), c.OwnerOrgID)
 		if err != nil || !owner.Contains(pr.Org) && !pr.Org.Contains(owner) {
 			continue // another city's campaign
 		}
-		if c.State == StateArchived {
-			continue
+		if c.State == StateArchived || nearer[c.ID] {
+			continue // over, or one level up: the caller works in its child
 		}
 		dc := dashCampaign{View: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
 		dc.Todos = h.todos(r, pr, dc)
