@@ -169,6 +169,24 @@ func (s *Service) DescendantIDs(ctx context.Context, id int64) ([]int64, error) 
 	return out, nil
 }
 
+// Subtree returns c and every published or archived campaign below it,
+// level by level: what a level's statistics and summary gather.
+func (s *Service) Subtree(ctx context.Context, c Campaign) ([]Campaign, error) {
+	ids, err := s.DescendantIDs(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := []Campaign{c}
+	for _, id := range ids {
+		x, err := find(ctx, s.DB, "c.id = ?", id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
 // ParentArchived reports whether a campaign above c has been archived while
 // c goes on: c keeps working, and its organiser is told.
 func (s *Service) ParentArchived(ctx context.Context, c Campaign) (Campaign, bool) {
