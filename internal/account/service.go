@@ -210,15 +210,22 @@ func (s *Service) Subtree(ctx context.Context, org Organisation) ([]Organisation
 }
 
 // Districts lists the active bureaus a unit may register under: every
-// bureau below a root, or the roots themselves when they stand alone.
+// lowest bureau below a root, or the roots themselves when they stand
+// alone.
 func (s *Service) Districts(ctx context.Context) ([]Organisation, error) {
 	all, err := listOrgs(ctx, s.DB, "o.kind = 'bureau' AND o.status = 'active'")
 	if err != nil {
 		return nil, err
 	}
+	// A district is a bureau with no bureau below it: the lowest level of
+	// the tree, however many levels (national, province, city) sit above.
+	above := map[int64]bool{}
+	for _, o := range all {
+		above[o.ParentID] = true
+	}
 	var below []Organisation
 	for _, o := range all {
-		if o.Depth > 0 {
+		if o.Depth > 0 && !above[o.ID] {
 			below = append(below, o)
 		}
 	}

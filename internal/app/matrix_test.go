@@ -63,6 +63,8 @@ var (
 	unitOrOrganiser rule = func(role, owner string) bool { return role == "admin" || unitOnly(role, owner) }
 	// anyAnswer: no account is involved; any answer but a crash is right.
 	anyAnswer rule = nil
+	// nobody: no role of the matrix may.
+	nobody rule = func(role, owner string) bool { return false }
 )
 
 // rules declares, for every route pattern, who may call it.
@@ -90,6 +92,9 @@ var rules = map[string]rule{
 	"GET /admin/campaigns": organiser, "GET /admin/campaigns/new": organiser, "POST /admin/campaigns/new": organiser,
 	"GET /admin/campaigns/{slug}/edit": organiser, "POST /admin/campaigns/{slug}/edit": organiser, "POST /admin/campaigns/{slug}/state": organiser,
 	"GET /admin/campaigns/{slug}/copy": organiser, "POST /admin/campaigns/{slug}/copy": organiser,
+	// A campaign below another is made by an administrator below its
+	// organiser; none of the matrix's roles is below Quanzhou's bureau.
+	"GET /admin/campaigns/{slug}/child": nobody, "POST /admin/campaigns/{slug}/child": nobody,
 	"POST /admin/campaigns/{slug}/attachments": organiser, "POST /admin/campaigns/{slug}/attachments/{id}/delete": organiser,
 	"GET /admin/campaigns/{slug}/online": organiser, "POST /admin/campaigns/{slug}/online": organiser,
 	"GET /admin/campaigns/{slug}/sections": organiser, "POST /admin/campaigns/{slug}/sections": organiser,

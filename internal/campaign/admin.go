@@ -22,6 +22,11 @@ type FormPage struct {
 	C       *View
 	Modes   []Mode
 	New     bool
+	// Parent is the campaign a child is made on; its deadlines bound the
+	// child's.
+	Parent *View
+	// Chain is where the edited campaign stands in the cascade.
+	Chain Chain
 }
 
 func (h *Handlers) formPage(r *http.Request, title string, in Input) FormPage {
@@ -161,6 +166,10 @@ func (h *Handlers) editPage(r *http.Request, c Campaign, in Input) FormPage {
 	p := h.formPage(r, "admin.campaign.edit", in)
 	v := h.view(r, c)
 	p.C, p.Action = &v, "/admin/campaigns/"+c.Slug+"/edit"
+	p.Chain = h.chain(r, c)
+	if n := len(p.Chain.Ancestors); n > 0 && p.Chain.Ancestors[n-1].ID == c.ParentID {
+		p.Parent = &p.Chain.Ancestors[n-1]
+	}
 	return p
 }
 

@@ -36,10 +36,14 @@ type JSON struct {
 	RequireScan     bool             `json:"require_scan"`
 	Attachments     []AttachmentJSON `json:"attachments"`
 	Notice          string           `json:"notice,omitempty"`
-	URL             string           `json:"url"`
-	NoticeURL       string           `json:"notice_url"`
-	Version         int              `json:"version"`
-	UpdatedAt       time.Time        `json:"updated_at"`
+	// Parent is the id of the campaign one level up; absent at the top.
+	Parent string `json:"parent,omitempty"`
+	// Children are the ids of the campaigns one level down.
+	Children  []string  `json:"children"`
+	URL       string    `json:"url"`
+	NoticeURL string    `json:"notice_url"`
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // AttachmentJSON is a notice attachment in the API.
@@ -90,9 +94,16 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
+	l, err := h.Service.links(r.Context())
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
 	out := web.List[JSON]{Items: []JSON{}, Total: len(cs), Page: page, PerPage: perPage}
 	for i := (page - 1) * perPage; i < len(cs) && i < page*perPage; i++ {
-		out.Items = append(out.Items, ToJSON(cs[i], false))
+		j := ToJSON(cs[i], false)
+		l.apply(cs[i], &j)
+		out.Items = append(out.Items, j)
 	}
 	web.JSON(w, r, http.StatusOK, out)
 }
@@ -103,7 +114,19 @@ func (h *Handlers) apiGet(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	web.JSON(w, r, http.StatusOK, ToJSON(c, true))
+	h.writeOne(w, r, c)
+}
+
+// writeOne answers with one campaign, its notice and its place in the chain.
+func (h *Handlers) writeOne(w http.ResponseWriter, r *http.Request, c Campaign) {
+	l, err := h.Service.links(r.Context())
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	j := ToJSON(c, true)
+	l.apply(c, &j)
+	web.JSON(w, r, http.StatusOK, j)
 }
 
 // apiPatch changes the fields present in the body; "version", when sent,
@@ -135,5 +158,5 @@ func (h *Handlers) apiPatch(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	web.JSON(w, r, http.StatusOK, ToJSON(updated, true))
+	h.writeOne(w, r, updated)
 }

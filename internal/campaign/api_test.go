@@ -22,13 +22,16 @@ func TestCampaignAPI(t *testing.T) {
 			Total, Page, PerPage int `json:"-"`
 		}
 		res := public.Get("/api/v1/campaigns")
-		if res.Status != 200 || !strings.Contains(res.Body, `"per_page":50`) || !strings.Contains(res.Body, `"total":2`) {
+		if res.Status != 200 || !strings.Contains(res.Body, `"per_page":50`) || !strings.Contains(res.Body, `"total":8`) {
 			t.Fatalf("list: %d %s", res.Status, res.Body)
 		}
 		res.JSON(t, &list)
-		if len(list.Items) != 2 || list.Items[0].ID != "2026" || list.Items[1].ID != "2020" {
+		// Every level's campaigns: the national, provincial, Quanzhou's
+		// and Xiamen's, for 2020 and the upcoming week.
+		if len(list.Items) != 8 || list.Items[0].ID != "2026" || list.Items[5].ID != "2020" {
 			t.Fatalf("list items: %+v", list.Items)
 		}
+		list.Items[1] = list.Items[5]
 		if list.Items[1].Start != "2020-08-23T00:00:00+08:00" || list.Items[1].FilingDeadline != "2020-07-24T23:59:59+08:00" || list.Items[1].State != "archived" {
 			t.Errorf("2020 campaign: %+v", list.Items[1])
 		}
@@ -58,7 +61,7 @@ func TestCampaignAPI(t *testing.T) {
 			{Name: "not found in English", Path: "/api/v1/campaigns/1999", Header: http.Header{"Accept-Language": {"en"}}, Status: 404,
 				Contains: []string{`"code":"not_found"`, "does not exist"}},
 			{Name: "per_page too large", Path: "/api/v1/campaigns?per_page=500", Status: 422, Contains: []string{`"code":"invalid"`, `"per_page"`}},
-			{Name: "page 2 is empty", Path: "/api/v1/campaigns?page=2&per_page=2", Status: 200, Contains: []string{`"items":[]`, `"total":2`}},
+			{Name: "page past the end is empty", Path: "/api/v1/campaigns?page=5&per_page=2", Status: 200, Contains: []string{`"items":[]`, `"total":8`}},
 			{Name: "patch needs an account", Method: "PATCH", Path: "/api/v1/campaigns/2026", JSON: map[string]any{"theme": "x"}, Status: 401,
 				Contains: []string{`"code":"unauthenticated"`}},
 			{Name: "a unit may not patch", As: "hqu", Method: "PATCH", Path: "/api/v1/campaigns/2026", JSON: map[string]any{"theme": "x"}, Status: 403,

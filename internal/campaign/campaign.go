@@ -92,13 +92,16 @@ type Campaign struct {
 	PhotoMaxKB      int
 	RequireScan     bool // refuse a table submitted without its stamped scan
 	CopiedFromID    int64
-	PublishedAt     time.Time
-	Version         int
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Categories      []Term
-	Audiences       []Term
-	Attachments     []Attachment
+	// ParentID is the campaign one level up the chain (a city's is its
+	// province's); 0 at the top.
+	ParentID    int64
+	PublishedAt time.Time
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Categories  []Term
+	Audiences   []Term
+	Attachments []Attachment
 }
 
 // Days lists the days of the week, first to last.

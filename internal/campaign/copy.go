@@ -18,6 +18,10 @@ type CopyInput struct {
 	Slug string
 	// Start is the first day of the new week; empty means a year later.
 	Start string
+	// Parent, when set, names the campaign the copy becomes a child of
+	// (the parent's own copy for the new year); its deadlines and focus
+	// areas bind the copy as they bind any child.
+	Parent string
 }
 
 // Copy makes a draft from an earlier campaign: the same focus areas,
@@ -75,13 +79,25 @@ func (s *Service) Copy(ctx context.Context, srcSlug string, in CopyInput) (Campa
 	p, f := next.parse(&src)
 	// Codes carry over so that next year's filings use the same focus areas.
 	p.categories, p.audiences = src.Categories, src.Audiences
+	var parentID int64
+	if in.Parent != "" {
+		parent, err := s.Get(ctx, in.Parent)
+		if err != nil {
+			return src, err
+		}
+		if err := s.canBeChild(ctx, parent, src.OwnerOrgID); err != nil {
+			return src, err
+		}
+		checkParent(parent, p, f)
+		parentID = parent.ID
+	}
 	if err := f.Err(); err != nil {
 		return src, err
 	}
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		if id, err = s.insert(ctx, tx, src.OwnerOrgID, next, p, src.ID); err != nil {
+		if id, err = s.insert(ctx, tx, src.OwnerOrgID, next, p, src.ID, parentID); err != nil {
 			return err
 		}
 		return s.Audit.Record(ctx, tx, "campaign.copy", "campaign", next.Slug, map[string]any{"from": src.Slug})

@@ -49,6 +49,8 @@ func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("POST /admin/campaigns/{slug}/state", h.setState)
 	mux.HandleFunc("GET /admin/campaigns/{slug}/copy", h.copyForm)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/copy", h.copy)
+	mux.HandleFunc("GET /admin/campaigns/{slug}/child", h.childForm)
+	mux.HandleFunc("POST /admin/campaigns/{slug}/child", h.createChild)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/attachments", h.addAttachment)
 	mux.HandleFunc("POST /admin/campaigns/{slug}/attachments/{id}/delete", h.removeAttachment)
 
@@ -134,6 +136,7 @@ type showPage struct {
 	C       View
 	CanEdit bool
 	Blocks  template.HTML
+	Chain   Chain
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +145,7 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c), Chain: h.chain(r, c)}
 	p.Title = c.Title
 	h.followSwitch(r.Context(), &p.C)
 	if h.Blocks != nil {
@@ -157,7 +160,7 @@ func (h *Handlers) notice(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	p := showPage{Page: web.PageFor(r, "notice.title_of", c.Title), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
+	p := showPage{Page: web.PageFor(r, "notice.title_of", c.Title), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c), Chain: h.chain(r, c)}
 	h.followSwitch(r.Context(), &p.C)
 	h.render(w, r, http.StatusOK, "notice.html", p)
 }
@@ -224,13 +227,20 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, role := range pr.Roles {
 		p.Roles = append(p.Roles, l.T("role."+string(role)))
 	}
+	nearer := map[int64]bool{} // campaigns with a child nearer the caller
+	for _, c := range cs {
+		owner, err := h.Service.Accounts.OrgByID(r.Context(), c.OwnerOrgID)
+		if err == nil && c.ParentID != 0 && c.State != StateArchived && owner.Contains(pr.Org) {
+			nearer[c.ParentID] = true
+		}
+	}
 	for _, c := range cs {
 		owner, err := h.Service.Accounts.OrgByID(r.Context(), c.OwnerOrgID)
 		if err != nil || !owner.Contains(pr.Org) && !pr.Org.Contains(owner) {
 			continue // another city's campaign
 		}
-		if c.State == StateArchived {
-			continue
+		if c.State == StateArchived || nearer[c.ID] {
+			continue // over, or one level up: the caller works in its child
 		}
 		dc := dashCampaign{View: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c)}
 		dc.Todos = h.todos(r, pr, dc)

@@ -243,7 +243,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Campaign, error) {
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		id, err = s.insert(ctx, tx, owner.ID, in, p, 0)
+		id, err = s.insert(ctx, tx, owner.ID, in, p, 0, 0)
 		if err != nil {
 			return err
 		}
@@ -268,20 +268,16 @@ func (s *Service) ownerFor(ctx context.Context, code string) (account.Organisati
 	return s.Accounts.Org(ctx, code)
 }
 
-func (s *Service) insert(ctx context.Context, tx *db.Tx, ownerID int64, in Input, p parsed, copiedFrom int64) (int64, error) {
+func (s *Service) insert(ctx context.Context, tx *db.Tx, ownerID int64, in Input, p parsed, copiedFrom, parentID int64) (int64, error) {
 	now := db.At(s.Clock.Now())
-	var copied any
-	if copiedFrom != 0 {
-		copied = copiedFrom
-	}
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO campaigns (owner_org_id, slug, year, title, doc_number, theme, start_date, end_date,
 		filing_deadline, summary_deadline, contact_name, contact_phone, contact_email, contact_address, mode, notice_md, state,
-		video_max_seconds, photo_min_kb, photo_max_kb, require_scan, copied_from_id, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		video_max_seconds, photo_min_kb, photo_max_kb, require_scan, copied_from_id, parent_id, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
 		ownerID, in.Slug, yearOf(p.start), in.Title, in.DocNumber, in.Theme, p.start.Format("2006-01-02"), p.end.Format("2006-01-02"),
 		db.At(p.filing), db.At(p.summary), in.ContactName, in.ContactPhone, in.ContactEmail, in.ContactAddress, p.mode, in.NoticeMD,
-		p.video, p.photoMin, p.photoMax, b2i(in.RequireScan), copied, now, now).Scan(&id)
+		p.video, p.photoMin, p.photoMax, b2i(in.RequireScan), nullID(copiedFrom), nullID(parentID), now, now).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		return 0, &errs.Error{Code: errs.Conflict, Msg: errs.Msg{Key: "campaign.error.slug_taken"}, Fields: map[string]errs.Msg{"slug": {Key: "campaign.error.slug_taken"}}}
 	}
@@ -357,6 +353,13 @@ func (s *Service) Update(ctx context.Context, slug string, in Input) (Campaign, 
 		return c, errs.ForbiddenErr()
 	}
 	p, f := in.parse(&c)
+	if c.ParentID != 0 {
+		parent, err := find(ctx, s.DB, "c.id = ?", c.ParentID)
+		if err != nil {
+			return c, err
+		}
+		checkParent(parent, p, f)
+	}
 	if err := f.Err(); err != nil {
 		return c, err
 	}

@@ -12,7 +12,7 @@ import (
 
 const columns = `c.id, c.owner_org_id, o.code, o.name, c.slug, c.year, c.title, c.doc_number, c.theme, c.start_date, c.end_date,
 	c.filing_deadline, c.summary_deadline, c.contact_name, c.contact_phone, c.contact_email, c.contact_address,
-	c.mode, c.notice_md, c.state, c.video_max_seconds, c.photo_min_kb, c.photo_max_kb, c.require_scan, COALESCE(c.copied_from_id, 0),
+	c.mode, c.notice_md, c.state, c.video_max_seconds, c.photo_min_kb, c.photo_max_kb, c.require_scan, COALESCE(c.copied_from_id, 0), COALESCE(c.parent_id, 0),
 	c.published_at, c.version, c.created_at, c.updated_at`
 
 const from = ` FROM campaigns c JOIN organisations o ON o.id = c.owner_org_id `
@@ -24,7 +24,7 @@ func scan(row interface{ Scan(...any) error }) (Campaign, error) {
 	var requireScan int
 	err := row.Scan(&c.ID, &c.OwnerOrgID, &c.OwnerCode, &c.OwnerName, &c.Slug, &c.Year, &c.Title, &c.DocNumber, &c.Theme, &start, &end,
 		&filing, &summary, &c.Contact.Name, &c.Contact.Phone, &c.Contact.Email, &c.Contact.Address,
-		&c.Mode, &c.NoticeMD, &c.State, &c.VideoMaxSeconds, &c.PhotoMinKB, &c.PhotoMaxKB, &requireScan, &c.CopiedFromID,
+		&c.Mode, &c.NoticeMD, &c.State, &c.VideoMaxSeconds, &c.PhotoMinKB, &c.PhotoMaxKB, &requireScan, &c.CopiedFromID, &c.ParentID,
 		&published, &c.Version, &created, &updated)
 	if err != nil {
 		return c, err

@@ -28,7 +28,7 @@ func LoadBookings(ctx context.Context, s *booking.Service) error {
 	}
 	var c campaign.Campaign
 	for _, x := range cs {
-		if x.State == campaign.StatePublished && x.Start.After(s.Clock.Now()) {
+		if x.State == campaign.StatePublished && x.Start.After(s.Clock.Now()) && x.OwnerCode == "quanzhou" {
 			c = x
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -32,7 +31,7 @@ type org struct {
 // Quanzhou's counties, county-level cities, districts and zones, and a few
 // units that file.
 var orgs = []org{
-	{"", "quanzhou", "泉州市科学技术局", "Quanzhou Science and Technology Bureau", account.KindBureau, "黄剑毅", "22579330", "泉州市东海行政中心交通科研楼D栋811室"},
+	{"fujian", "quanzhou", "泉州市科学技术局", "Quanzhou Science and Technology Bureau", account.KindBureau, "黄剑毅", "22579330", "泉州市东海行政中心交通科研楼D栋811室"},
 	{"quanzhou", "licheng", "鲤城区科技局", "Licheng District S&T Bureau", account.KindBureau, "", "", ""},
 	{"quanzhou", "fengze", "丰泽区工业信息化和科技局", "Fengze District Industry, IT and S&T Bureau", account.KindBureau, "陈敏", "0595-22198765", "泉州市丰泽区丰泽街"},
 	{"quanzhou", "luojiang", "洛江区科技局", "Luojiang District S&T Bureau", account.KindBureau, "", "", ""},
@@ -82,6 +81,9 @@ func Accounts() [][2]string {
 		{"hqu-checkin", "华侨大学 (check-in staff)"},
 		{"qztc-checkin", "泉州师范学院 (check-in staff of its open day)"},
 		{"qzimr-checkin", "中国科学院海西研究院泉州装备制造研究中心 (check-in staff of its open day)"},
+		{"most", "科学技术部 (national organiser)"},
+		{"fjkjt", "福建省科学技术厅 (provincial organiser)"},
+		{"xmkjj", "厦门市科学技术局 (organiser of the second city)"},
 	}
 }
 
@@ -95,7 +97,7 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 	} else if !errs.Is(err, errs.NotFound) {
 		return false, err
 	}
-	for _, o := range orgs {
+	for _, o := range append(append(append([]org{}, chainOrgs...), orgs...), xiamenOrgs...) {
 		_, err := accounts_.CreateOrg(ctx, account.OrgInput{ParentCode: o.parent, Code: o.code, Name: o.name, NameEn: o.nameEn, Kind: o.kind,
 			ContactName: o.contact, ContactPhone: o.phone, Address: o.address})
 		if err != nil {
@@ -103,7 +105,7 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 		}
 	}
 	hash := account.HashPassword(Password)
-	for _, a := range accounts {
+	for _, a := range append(append([]acct{}, accounts...), chainAccounts...) {
 		if _, err := accounts_.CreateAccount(ctx, account.AccountInput{OrgCode: a.org, Username: a.username, DisplayName: a.name, PasswordHash: hash, Roles: a.roles}); err != nil {
 			return false, fmt.Errorf("demo account %s: %w", a.username, err)
 		}
@@ -115,7 +117,10 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 		Mode: string(campaign.ModeOnsite), NoticeMD: notice2020, Categories: Categories, Audiences: campaign.DefaultAudiences,
 		VideoMaxSeconds: "180", PhotoMinKB: "1024", PhotoMaxKB: "2048",
 	}
-	c2020, err := campaigns.Create(ctx, original)
+	if err := loadChainTop(ctx, campaigns); err != nil {
+		return false, err
+	}
+	c2020, err := campaigns.CreateChild(ctx, provinceSlug, original)
 	if err != nil {
 		return false, fmt.Errorf("demo campaign 2020: %w", err)
 	}
@@ -134,7 +139,10 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 	if err := campaigns.SetState(ctx, c2020.Slug, campaign.StateArchived); err != nil {
 		return false, err
 	}
-	next, err := loadUpcoming(ctx, campaigns, c2020, now)
+	if err := loadXiamen(ctx, accounts_, campaigns, filings); err != nil {
+		return false, err
+	}
+	next, err := loadUpcoming(ctx, accounts_, campaigns, filings, c2020, now)
 	if err != nil {
 		return false, fmt.Errorf("demo upcoming campaign: %w", err)
 	}
@@ -165,30 +173,18 @@ func upcomingState(org string, table int) filing.State {
 
 // loadUpcoming copies 2020 into a week that starts in three weeks, with
 // filing open for two more weeks, so every step can be tried today.
-func loadUpcoming(ctx context.Context, campaigns *campaign.Service, src campaign.Campaign, now time.Time) (campaign.Campaign, error) {
+// The national, provincial and Xiamen campaigns are copied first, so
+// Quanzhou's copy is made on Fujian's.
+func loadUpcoming(ctx context.Context, accounts *account.Service, campaigns *campaign.Service, filings *filing.Service, src campaign.Campaign, now time.Time) (campaign.Campaign, error) {
 	today := time.Date(now.In(campaign.Zone).Year(), now.In(campaign.Zone).Month(), now.In(campaign.Zone).Day(), 0, 0, 0, 0, campaign.Zone)
 	start := today.AddDate(0, 0, 21)
-	c, err := campaigns.Copy(ctx, src.Slug, campaign.CopyInput{Slug: fmt.Sprint(start.Year()), Start: start.Format("2006-01-02")})
+	filingDue, summaryDue := today.AddDate(0, 0, 14), start.AddDate(0, 0, 6+9)
+	parent, err := loadChainUpcoming(ctx, accounts, campaigns, filings, start, filingDue, summaryDue)
 	if err != nil {
-		return c, err
+		return campaign.Campaign{}, err
 	}
-	in := campaign.InputOf(c)
-	filing, end := today.AddDate(0, 0, 14), start.AddDate(0, 0, 6)
-	summary := end.AddDate(0, 0, 9)
-	in.FilingDeadline, in.SummaryDeadline = filing.Format("2006-01-02"), summary.Format("2006-01-02")
-	in.DocNumber = fmt.Sprintf("泉科〔%d〕1号", start.Year())
-	in.NoticeMD = strings.NewReplacer(
-		"8月23日至29日", chineseRange(start, end),
-		fmt.Sprintf("%d年7月24日", start.Year()), chineseDate(filing),
-		fmt.Sprintf("%d年9月7日", start.Year()), chineseDate(summary),
-	).Replace(in.NoticeMD)
-	if _, err := campaigns.Update(ctx, c.Slug, in); err != nil {
-		return c, err
-	}
-	if err := campaigns.SetState(ctx, c.Slug, campaign.StatePublished); err != nil {
-		return c, err
-	}
-	return campaigns.Get(ctx, c.Slug)
+	return copyUpcoming(ctx, campaigns, src, fmt.Sprint(start.Year()), parent,
+		schedule{start: start, filing: filingDue, summary: summaryDue, doc: fmt.Sprintf("泉科〔%d〕1号", start.Year())})
 }
 
 func chineseDate(t time.Time) string {

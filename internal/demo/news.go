@@ -51,6 +51,9 @@ func LoadNews(ctx context.Context, accounts *account.Service, campaigns *campaig
 		return err
 	}
 	for _, c := range cs {
+		if c.OwnerCode != "quanzhou" {
+			continue // the chain above and beside Quanzhou has its notices only
+		}
 		write := func(ctx context.Context, in news.Input) (news.Article, error) {
 			a, _, err := svc.Create(ctx, c, in, true)
 			if err != nil {

@@ -109,7 +109,7 @@ func LoadReports(ctx context.Context, accounts *account.Service, campaigns *camp
 		return err
 	}
 	for _, c := range all {
-		if c.Slug == "2020" || c.State != campaign.StatePublished {
+		if c.Slug == "2020" || c.State != campaign.StatePublished || c.OwnerCode != "quanzhou" {
 			continue
 		}
 		in := report.Input{Sections: report.Sections{

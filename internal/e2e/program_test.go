@@ -150,4 +150,5 @@ func TestBrowserProgram(t *testing.T) {
 	b.shows("article.activity", "线上链接将由举办单位公布")
 	b.capture("program-online")
 	b.open("/campaigns/2020/activities?q=科技", ".banner")
+
 }

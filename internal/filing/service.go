@@ -115,6 +115,13 @@ func (s *Service) SaveTemplate(ctx context.Context, c campaign.Campaign, t Templ
 			f.Add("fields", "filing.error.field_removed", fd.Label)
 		}
 	}
+	if c.ParentID != 0 {
+		above, _, err := loadTemplate(ctx, s.DB, c.ParentID, t.Table)
+		if err != nil {
+			return err
+		}
+		requireParentFields(above, t, f)
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}

@@ -77,11 +77,23 @@ func loadItems(ctx context.Context, q db.Querier, filingID int64) ([]Item, error
 	return out, rows.Err()
 }
 
+// loadTemplate returns a campaign's form of a table and its version; a
+// campaign that never changed its form has its parent's (a child starts
+// from the tables the level above asks for), at version 0.
 func loadTemplate(ctx context.Context, q db.Querier, campaignID int64, table int) (Template, int, error) {
 	var def string
 	var version int
 	err := q.QueryRow(ctx, `SELECT definition, version FROM form_templates WHERE campaign_id = ? AND table_no = ?`, campaignID, table).Scan(&def, &version)
 	if errors.Is(err, sql.ErrNoRows) {
+		var parent int64
+		err := q.QueryRow(ctx, `SELECT COALESCE(parent_id, 0) FROM campaigns WHERE id = ?`, campaignID).Scan(&parent)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return Template{}, 0, err
+		}
+		if parent != 0 {
+			t, _, err := loadTemplate(ctx, q, parent, table)
+			return t, 0, err
+		}
 		return DefaultTemplate(table), 0, nil
 	}
 	if err != nil {

@@ -7,6 +7,8 @@ package filing
 import (
 	"fmt"
 	"strings"
+
+	"github.com/sciweek/sciweek/internal/errs"
 )
 
 // FieldType says what a field holds and how it is checked.
@@ -191,4 +193,18 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// requireParentFields refuses a child campaign's form that asks for less
+// than its parent's: every field the parent requires stays, active and
+// required, so the level above can consolidate the tables.
+func requireParentFields(parent, t Template, f errs.Fields) {
+	for _, pf := range parent.Active() {
+		if !pf.Required {
+			continue
+		}
+		if own, ok := t.Field(pf.Key); !ok || own.Retired || !own.Required {
+			f.Add("fields", "cascade.error.parent_field", pf.Label)
+		}
+	}
 }

@@ -20,12 +20,16 @@ type Ref struct {
 
 // ActivityJSON is an activity as the API and open data give it.
 type ActivityJSON struct {
-	ID        int64     `json:"id"`
-	Campaign  string    `json:"campaign"`
-	Kind      Kind      `json:"kind"`
-	Title     string    `json:"title"`
-	Unit      Ref       `json:"unit"`
-	District  *Ref      `json:"district"`
+	ID       int64  `json:"id"`
+	Campaign string `json:"campaign"`
+	Kind     Kind   `json:"kind"`
+	Title    string `json:"title"`
+	Unit     Ref    `json:"unit"`
+	District *Ref   `json:"district"`
+	// Province and City name the levels of the campaign chain, where there
+	// is one.
+	Province  *Ref      `json:"province,omitempty"`
+	City      *Ref      `json:"city,omitempty"`
 	Host      string    `json:"host,omitempty"`
 	Organizer string    `json:"organizer,omitempty"`
 	Category  *Ref      `json:"category"`
@@ -56,6 +60,12 @@ func (a Activity) JSON() ActivityJSON {
 	out.Calendar = out.URL + "/calendar.ics"
 	if a.DistrictCode != "" {
 		out.District = &Ref{a.DistrictCode, a.DistrictName}
+	}
+	if a.ProvinceCode != "" {
+		out.Province = &Ref{a.ProvinceCode, a.ProvinceName}
+	}
+	if a.CityCode != "" {
+		out.City = &Ref{a.CityCode, a.CityName}
 	}
 	if a.CategoryCode != "" {
 		out.Category = &Ref{a.CategoryCode, a.CategoryName}
@@ -140,7 +150,8 @@ func (h *Handlers) openJSON(w http.ResponseWriter, r *http.Request) {
 
 // csvHeader names the open-data columns.
 var csvHeader = []string{"id", "title", "kind", "unit_code", "unit", "district_code", "district", "category_code", "category",
-	"audiences", "mode", "start", "end", "sessions", "address", "online_url", "content", "capacity", "expected", "bookable", "url"}
+	"audiences", "mode", "start", "end", "sessions", "address", "online_url", "content", "capacity", "expected", "bookable", "url",
+	"campaign", "province_code", "city_code"}
 
 func (h *Handlers) openCSV(w http.ResponseWriter, r *http.Request) {
 	c, as, ok := h.listed(w, r, false)
@@ -160,7 +171,7 @@ func (h *Handlers) openCSV(w http.ResponseWriter, r *http.Request) {
 		cw.Write([]string{strconv.FormatInt(a.ID, 10), csvSafe(a.Title), string(a.Kind), a.UnitCode, csvSafe(a.UnitName), a.DistrictCode, a.DistrictName,
 			a.CategoryCode, a.CategoryName, strings.Join(a.AudienceNames, ";"), string(a.Mode), a.Start.Format(time.RFC3339), a.End.Format(time.RFC3339),
 			strings.Join(sessions, ";"), csvSafe(a.Address), csvSafe(a.OnlineURL), csvSafe(a.Content), strconv.Itoa(a.Capacity), strconv.Itoa(a.Expected),
-			strconv.FormatBool(a.Bookable), base + "/activities/" + strconv.FormatInt(a.ID, 10)})
+			strconv.FormatBool(a.Bookable), base + "/activities/" + strconv.FormatInt(a.ID, 10), a.CampaignSlug, a.ProvinceCode, a.CityCode})
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

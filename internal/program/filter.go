@@ -18,6 +18,8 @@ type Filter struct {
 	OpenDay  bool   // institutions' open days only
 	Bookable bool   // places can be booked now
 	Unit     string // code of the organising unit
+	Province string // code of a province's organiser, in a parent's program
+	City     string // code of a city's organiser, in a parent's program
 	Query    string
 }
 
@@ -53,15 +55,25 @@ func (s *Service) ParseFilter(ctx context.Context, c campaign.Campaign, q url.Va
 			ignore("district")
 		}
 	}
-	if v := get("unit"); v != "" {
-		ok := false
-		for _, a := range as {
-			ok = ok || a.UnitCode == v
-		}
-		if ok {
-			f.Unit = v
-		} else {
-			ignore("unit")
+	for _, org := range []struct {
+		key  string
+		code func(*Activity) string
+		dst  *string
+	}{
+		{"unit", func(a *Activity) string { return a.UnitCode }, &f.Unit},
+		{"province", func(a *Activity) string { return a.ProvinceCode }, &f.Province},
+		{"city", func(a *Activity) string { return a.CityCode }, &f.City},
+	} {
+		if v := get(org.key); v != "" {
+			for i := range as {
+				if org.code(&as[i]) == v {
+					*org.dst = v
+					break
+				}
+			}
+			if *org.dst == "" {
+				ignore(org.key)
+			}
 		}
 	}
 	for _, term := range []struct {
@@ -122,6 +134,8 @@ func (f Filter) Values() url.Values {
 	set("audience", f.Audience)
 	set("mode", string(f.Mode))
 	set("unit", f.Unit)
+	set("province", f.Province)
+	set("city", f.City)
 	if f.OpenDay {
 		v.Set("open_day", "true")
 	}
@@ -139,6 +153,8 @@ func (f Filter) keeps(a *Activity) bool {
 	case f.Day != "" && !a.OnDay(f.Day),
 		f.District != "" && a.DistrictCode != f.District,
 		f.Unit != "" && a.UnitCode != f.Unit,
+		f.Province != "" && a.ProvinceCode != f.Province,
+		f.City != "" && a.CityCode != f.City,
 		f.Category != "" && a.CategoryCode != f.Category,
 		f.OpenDay && a.Kind != KindOpenDay,
 		f.Mode == ModeOnsite && !a.Onsite(),

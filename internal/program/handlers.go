@@ -273,6 +273,8 @@ type listPage struct {
 	Ignored    []string
 	Days       []Option
 	Districts  []Option
+	Provinces  []Option
+	Cities     []Option
 	Categories []Option
 	Audiences  []Option
 	ModeOpts   []Option
@@ -322,6 +324,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	for _, d := range o.Districts {
 		p.Districts = append(p.Districts, Option{d.Code, d.Name, d.Code == f.District})
 	}
+	p.Provinces, p.Cities = levelOptions(o, f)
 	for _, t := range c.Categories {
 		p.Categories = append(p.Categories, Option{t.Code, t.Label(l.Lang), t.Code == f.Category})
 	}

@@ -71,6 +71,13 @@ type Activity struct {
 	UnitName     string
 	DistrictCode string
 	DistrictName string
+	// ProvinceCode and CityCode name the levels of the campaign chain the
+	// activity belongs to (a Quanzhou unit's are fujian and quanzhou), so
+	// a parent's program can be narrowed to one province or city.
+	ProvinceCode string
+	ProvinceName string
+	CityCode     string
+	CityName     string
 	Host         string
 	Organizer    string
 	CategoryCode string

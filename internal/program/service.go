@@ -52,6 +52,7 @@ type Service struct {
 	Cache *Cache
 
 	mu        sync.Mutex
+	scopes    map[int64][]int64
 	snapshots map[int64][]Activity
 	overviews map[int64]Overview
 	campaigns map[string]heldCampaign
@@ -72,7 +73,7 @@ func (s *Service) Invalidate() {
 // server's Broadcast calls.
 func (s *Service) InvalidateLocal() {
 	s.mu.Lock()
-	s.snapshots, s.overviews, s.campaigns = nil, nil, nil
+	s.snapshots, s.overviews, s.campaigns, s.scopes = nil, nil, nil, nil
 	s.switches, s.loaded = nil, false
 	s.mu.Unlock()
 	if s.Cache != nil {
@@ -119,6 +120,32 @@ func (s *Service) holdFor() time.Duration {
 	return 0
 }
 
+// scope is the campaign and every public campaign below it, whose
+// activities its program lists, as placeholders and their arguments.
+func (s *Service) scope(ctx context.Context, campaignID int64) (string, []any, error) {
+	s.mu.Lock()
+	ids, ok := s.scopes[campaignID]
+	s.mu.Unlock()
+	if !ok {
+		below, err := s.Campaigns.DescendantIDs(ctx, campaignID)
+		if err != nil {
+			return "", nil, err
+		}
+		ids = append([]int64{campaignID}, below...)
+		s.mu.Lock()
+		if s.scopes == nil {
+			s.scopes = map[int64][]int64{}
+		}
+		s.scopes[campaignID] = ids
+		s.mu.Unlock()
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args, nil
+}
+
 // all returns the listed activities of a campaign in program order (start,
 // then id), from memory when it can.
 func (s *Service) all(ctx context.Context, campaignID int64) ([]Activity, error) {
@@ -128,7 +155,11 @@ func (s *Service) all(ctx context.Context, campaignID int64) ([]Activity, error)
 		return as, nil
 	}
 	s.mu.Unlock()
-	as, err := s.load(ctx, "a.campaign_id = ? AND a.listed = TRUE", campaignID)
+	in, args, err := s.scope(ctx, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	as, err := s.load(ctx, "a.campaign_id IN ("+in+") AND a.listed = TRUE", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +173,7 @@ func (s *Service) all(ctx context.Context, campaignID int64) ([]Activity, error)
 }
 
 const activityColumns = `a.id, a.campaign_id, c.slug, a.filing_id, a.item_uid, a.table_no, a.position, a.title, a.unit_code, a.unit_name,
-	a.district_code, a.district_name, a.host, a.organizer, a.category_code, a.category_name, a.audience_codes, a.audience_names,
+	a.district_code, a.district_name, a.province_code, a.province_name, a.city_code, a.city_name, a.host, a.organizer, a.category_code, a.category_name, a.audience_codes, a.audience_names,
 	a.mode, a.start_at, a.end_at, a.days, a.sessions, a.address, a.content, a.online_url, a.capacity, a.expected, a.fields, a.updated_at`
 
 func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activity, error) {
@@ -159,7 +190,7 @@ func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activi
 		var audCodes, audNames, mode, days, sessions, fields string
 		var start, end, updated db.Time
 		if err := rows.Scan(&a.ID, &a.CampaignID, &a.CampaignSlug, &a.FilingID, &a.ItemUID, &table, &a.Position, &a.Title, &a.UnitCode, &a.UnitName,
-			&a.DistrictCode, &a.DistrictName, &a.Host, &a.Organizer, &a.CategoryCode, &a.CategoryName, &audCodes, &audNames,
+			&a.DistrictCode, &a.DistrictName, &a.ProvinceCode, &a.ProvinceName, &a.CityCode, &a.CityName, &a.Host, &a.Organizer, &a.CategoryCode, &a.CategoryName, &audCodes, &audNames,
 			&mode, &start, &end, &days, &sessions, &a.Address, &a.Content, &a.OnlineURL, &a.Capacity, &a.Expected, &fields, &updated); err != nil {
 			return nil, err
 		}
@@ -303,8 +334,11 @@ func (s *Service) pick(ctx context.Context, c campaign.Campaign, f Filter) ([]*A
 // the same way on both.
 func (s *Service) candidates(ctx context.Context, campaignID int64, terms []string) (map[int64]bool, error) {
 	if s.DB.Dialect == db.Postgres {
-		where := []string{"campaign_id = ?", "listed = TRUE"}
-		args := []any{campaignID}
+		in, args, err := s.scope(ctx, campaignID)
+		if err != nil {
+			return nil, err
+		}
+		where := []string{"campaign_id IN (" + in + ")", "listed = TRUE"}
 		for _, t := range terms {
 			where = append(where, `search_text LIKE ? ESCAPE '\'`)
 			args = append(args, likePattern(t))
@@ -369,7 +403,10 @@ type Overview struct {
 	Online     int
 	Units      []Unit
 	Districts  []District
-	PerDay     map[string]int
+	// Provinces and Cities count a parent's program by the levels below.
+	Provinces []District
+	Cities    []District
+	PerDay    map[string]int
 }
 
 // Overview counts the campaign's activities by day, unit and district.
@@ -429,6 +466,7 @@ func count(as []Activity) Overview {
 	}
 	sort.SliceStable(o.Units, func(i, j int) bool { return o.Units[i].Code < o.Units[j].Code })
 	sort.SliceStable(o.Districts, func(i, j int) bool { return o.Districts[i].Code < o.Districts[j].Code })
+	countLevels(as, &o)
 	return o
 }
 

@@ -91,6 +91,10 @@ func (s *Service) syncFiling(ctx context.Context, filingID int64) error {
 		return err
 	}
 	district := s.districtOf(sys, org, c.OwnerOrgID)
+	province, city, err := s.levelsOf(sys, c, org)
+	if err != nil {
+		return err
+	}
 	var acts []Activity
 	for i, it := range items {
 		a, ok := fromItem(c, t, f.Table, it.Values)
@@ -100,6 +104,7 @@ func (s *Service) syncFiling(ctx context.Context, filingID int64) error {
 		a.CampaignID, a.FilingID, a.ItemUID, a.Position = c.ID, f.ID, it.UID, i
 		a.UnitCode, a.UnitName = org.Code, org.Name
 		a.DistrictCode, a.DistrictName = district.Code, district.Name
+		a.ProvinceCode, a.ProvinceName, a.CityCode, a.CityName = province.Code, province.Name, city.Code, city.Name
 		acts = append(acts, a)
 	}
 	now := db.At(s.Clock.Now())
@@ -184,23 +189,63 @@ func (s *Service) districtOf(ctx context.Context, org account.Organisation, owne
 	return account.Organisation{}
 }
 
+// levelsOf is the province and the city of an activity of c filed by org.
+// The top of a campaign chain is the national level: the organiser of the
+// chain's second level is the province, of its third the city; below the
+// lowest campaign the organisation tree goes on, so a unit filing straight
+// with its province has the city bureau above it as its city. A campaign
+// outside any chain has neither.
+func (s *Service) levelsOf(ctx context.Context, c campaign.Campaign, org account.Organisation) (province, city account.Organisation, err error) {
+	if c.ParentID == 0 {
+		return province, city, nil
+	}
+	chain, err := s.Campaigns.Ancestors(ctx, c)
+	if err != nil {
+		return province, city, err
+	}
+	var levels []int64
+	for _, x := range append(chain, c) {
+		levels = append(levels, x.OwnerOrgID)
+	}
+	path := append(org.AncestorIDs(), org.ID)
+	for i, id := range path {
+		if id == c.OwnerOrgID {
+			for _, below := range path[i+1:] {
+				if below != org.ID || org.Kind == account.KindBureau {
+					levels = append(levels, below)
+				}
+			}
+		}
+	}
+	if len(levels) > 1 {
+		if province, err = s.Accounts.OrgByID(ctx, levels[1]); err != nil {
+			return province, city, err
+		}
+	}
+	if len(levels) > 2 {
+		city, err = s.Accounts.OrgByID(ctx, levels[2])
+	}
+	return province, city, err
+}
+
 func upsert(ctx context.Context, tx *db.Tx, a *Activity, digest string, now db.Time) (int64, error) {
 	sessions, _ := json.Marshal(a.Sessions)
 	fields, _ := json.Marshal(a.Fields)
 	_, err := tx.Exec(ctx, `INSERT INTO program_activities (campaign_id, filing_id, item_uid, table_no, listed, position, title, unit_code, unit_name,
-		district_code, district_name, host, organizer, category_code, category_name, audience_codes, audience_names, mode, start_at, end_at, days,
+		district_code, district_name, province_code, province_name, city_code, city_name, host, organizer, category_code, category_name, audience_codes, audience_names, mode, start_at, end_at, days,
 		sessions, address, content, online_url, capacity, expected, fields, search_text, digest, updated_at)
-		VALUES (?, ?, ?, ?, TRUE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, TRUE, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (filing_id, item_uid) DO UPDATE SET listed = TRUE, position = excluded.position, title = excluded.title,
 		unit_code = excluded.unit_code, unit_name = excluded.unit_name, district_code = excluded.district_code,
-		district_name = excluded.district_name, host = excluded.host, organizer = excluded.organizer,
+		district_name = excluded.district_name, province_code = excluded.province_code, province_name = excluded.province_name,
+		city_code = excluded.city_code, city_name = excluded.city_name, host = excluded.host, organizer = excluded.organizer,
 		category_code = excluded.category_code, category_name = excluded.category_name, audience_codes = excluded.audience_codes,
 		audience_names = excluded.audience_names, mode = excluded.mode, start_at = excluded.start_at, end_at = excluded.end_at,
 		days = excluded.days, sessions = excluded.sessions, address = excluded.address, content = excluded.content,
 		online_url = excluded.online_url, capacity = excluded.capacity, expected = excluded.expected, fields = excluded.fields,
 		search_text = excluded.search_text, digest = excluded.digest, updated_at = excluded.updated_at`,
 		a.CampaignID, a.FilingID, a.ItemUID, tableOf(a.Kind), a.Position, a.Title, a.UnitCode, a.UnitName,
-		a.DistrictCode, a.DistrictName, a.Host, a.Organizer, a.CategoryCode, a.CategoryName, joinList(a.AudienceCodes), joinList(a.AudienceNames),
+		a.DistrictCode, a.DistrictName, a.ProvinceCode, a.ProvinceName, a.CityCode, a.CityName, a.Host, a.Organizer, a.CategoryCode, a.CategoryName, joinList(a.AudienceCodes), joinList(a.AudienceNames),
 		string(a.Mode), db.At(a.Start), db.At(a.End), joinList(a.Days), string(sessions), a.Address, a.Content, a.OnlineURL,
 		a.Capacity, a.Expected, string(fields), searchText(a), digest, now)
 	if err != nil {

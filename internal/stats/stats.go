@@ -135,13 +135,29 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 		return Summary{}, errs.ForbiddenErr()
 	}
 	sum := Summary{Campaign: c, Area: p.Org.DisplayName(lang)}
-	items, err := s.Filings.ApprovedItems(ctx, c, 1, "")
+	// A level counts its whole subtree: its own campaign and every one
+	// below it, broken down by the level below (a province's by city).
+	scope, err := s.Campaigns.Subtree(ctx, c)
 	if err != nil {
 		return sum, err
 	}
-	reps, err := s.Reports.List(ctx, c)
-	if err != nil {
-		return sum, err
+	var items []filing.ApprovedItem
+	var reps []report.Report
+	repCampaign := map[int64]campaign.Campaign{}
+	for _, cc := range scope {
+		is, err := s.Filings.ApprovedItems(ctx, cc, 1, "")
+		if err != nil {
+			return sum, err
+		}
+		items = append(items, is...)
+		rs, err := s.Reports.List(ctx, cc)
+		if err != nil {
+			return sum, err
+		}
+		for _, r := range rs {
+			repCampaign[r.ID] = cc
+		}
+		reps = append(reps, rs...)
 	}
 	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
 	if err != nil {
@@ -222,40 +238,17 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 			if t := strings.TrimSpace(rep.Sections.Cases); t != "" {
 				sum.Cases = append(sum.Cases, Case{District: district(o), Unit: o.DisplayName(lang), Text: t})
 			}
-			if rep.SubmittedAt.After(s.Reports.Deadline(ctx, c, rep.OrgID)) {
+			if rep.SubmittedAt.After(s.Reports.Deadline(ctx, repCampaign[rep.ID], rep.OrgID)) {
 				reporting["late"]++
 			} else {
 				reporting["on_time"]++
 			}
 		}
 	}
-	if s.Bookings != nil {
-		totals, err := s.Bookings.Totals(ctx, c.ID)
-		if err != nil {
-			return sum, err
-		}
-		for code, n := range totals {
-			if o, ok := byCode[code]; ok {
-				r := row(district(o))
-				r.Booked += n[0]
-				r.CheckedIn += n[1]
-			}
-		}
-	}
 	filingTimes := map[string]int{}
-	fs, err := s.Filings.List(ctx, c, filing.ListFilter{})
-	if err != nil {
-		return sum, err
-	}
-	for _, f := range fs {
-		if f.Revision == 0 {
-			continue
-		}
-		deadline, _ := s.Filings.Deadline(ctx, c, f.OrgID)
-		if f.SubmittedAt.After(deadline) {
-			filingTimes["late"]++
-		} else {
-			filingTimes["on_time"]++
+	for _, cc := range scope {
+		if err := s.countBookingsAndFilings(ctx, cc, byCode, func(o account.Organisation) *DistrictRow { return row(district(o)) }, filingTimes); err != nil {
+			return sum, err
 		}
 	}
 	var units int
@@ -305,4 +298,39 @@ func translate(l i18n.Localizer, counts map[string]int) map[string]int {
 		out[l.T("stats.when."+k)] = n
 	}
 	return out
+}
+
+// countBookingsAndFilings adds a campaign's places booked and people
+// checked in to the rows of its units, and how timely its filings came.
+func (s *Service) countBookingsAndFilings(ctx context.Context, c campaign.Campaign, byCode map[string]account.Organisation,
+	row func(account.Organisation) *DistrictRow, filingTimes map[string]int) error {
+	if s.Bookings != nil {
+		totals, err := s.Bookings.Totals(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		for code, n := range totals {
+			if o, ok := byCode[code]; ok {
+				r := row(o)
+				r.Booked += n[0]
+				r.CheckedIn += n[1]
+			}
+		}
+	}
+	fs, err := s.Filings.List(ctx, c, filing.ListFilter{})
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.Revision == 0 {
+			continue
+		}
+		deadline, _ := s.Filings.Deadline(ctx, c, f.OrgID)
+		if f.SubmittedAt.After(deadline) {
+			filingTimes["late"]++
+		} else {
+			filingTimes["on_time"]++
+		}
+	}
+	return nil
 }
