@@ -247,7 +247,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 const programChannel = "sciweek_program"
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	a.Booking.Close()
+	return a.DB.Close()
+}
 
 // RunJobs works the job queue — e-mail, text messages, reminders and other
 // scheduled work — until ctx ends, then lets the jobs in hand finish.
