@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/benchseed"
@@ -38,6 +39,8 @@ func benchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
+	// The load allocates much and keeps little: collect less often.
+	debug.SetGCPercent(400)
 	o.Progress = func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
 	res, err := benchseed.Seed(ctx, a, o)
 	if err != nil {

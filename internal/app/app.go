@@ -328,7 +328,7 @@ func (a *App) buildServer() error {
 	(&booking.Handlers{Service: a.Booking, Server: s,
 		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),
 		PerPhone:  web.NewLimiter(10, time.Minute),
-		Gate:      booking.NewGate(64, 250*time.Millisecond),
+		Gate:      booking.NewGate(booking.BatchMax, 250*time.Millisecond),
 	}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))

@@ -333,14 +333,22 @@ func (w *writer) filing(c campaign.Campaign, t filing.Template, table int, u uni
 	if err := w.add(tFilings, fid, c.ID, u.id, table, "approved", 1, 1, 1, at, at, at); err != nil {
 		return 0, err
 	}
-	for _, it := range items {
+	// The revision holds the items as filing.Item marshals them, built
+	// from each item's values marshalled once.
+	var revision strings.Builder
+	revision.WriteByte('[')
+	for k, it := range items {
 		data, _ := json.Marshal(it.Values)
 		if err := w.add(tItems, fid, it.UID, it.Position, string(data), at, at); err != nil {
 			return 0, err
 		}
+		if k > 0 {
+			revision.WriteByte(',')
+		}
+		fmt.Fprintf(&revision, `{"uid":%q,"position":%d,"values":%s}`, it.UID, it.Position, data)
 	}
-	revision, _ := json.Marshal(items)
-	if err := w.add(tRevisions, fid, 1, string(revision), at); err != nil {
+	revision.WriteByte(']')
+	if err := w.add(tRevisions, fid, 1, revision.String(), at); err != nil {
 		return 0, err
 	}
 	listed := 0
