@@ -60,6 +60,9 @@ func testBenchSeed(t *testing.T, dir, databaseURL string) {
 			Items []struct {
 				Title   string `json:"title"`
 				Content string `json:"content"`
+				Unit    struct {
+					Name string `json:"name"`
+				} `json:"unit"`
 			} `json:"items"`
 		}
 		if res.StatusCode != 200 {
@@ -69,7 +72,7 @@ func testBenchSeed(t *testing.T, dir, databaseURL string) {
 			t.Fatal(err)
 		}
 		for _, it := range body.Items {
-			titles = append(titles, it.Title+" "+it.Content)
+			titles = append(titles, it.Title+" "+it.Content+" "+it.Unit.Name)
 		}
 		return body.Total, titles
 	}
@@ -86,8 +89,12 @@ func testBenchSeed(t *testing.T, dir, databaseURL string) {
 		t.Errorf("a search for 人工智能 finds %d; %d activities hold it", total, want)
 	}
 	for _, s := range titles {
-		if !strings.Contains(s, "人工智能") {
+		if !strings.Contains(s, "人工智能") || strings.Contains(s, "%!") {
 			t.Errorf("a search for 人工智能 answered %q", s)
 		}
+	}
+	// 华侨大学 is among the units: its activities come first.
+	if total, titles := list(url.Values{"q": {"华侨大学"}}); total == 0 || !strings.HasSuffix(titles[0], " 华侨大学") {
+		t.Errorf("a search for 华侨大学 finds %d, first %q", total, titles)
 	}
 }

@@ -238,6 +238,7 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 			}
 		}
 	}
+	realUnit := false
 	for k := range units {
 		d := ds[k%len(ds)]
 		kind := unitKinds[(k/len(ds))%len(unitKinds)]
@@ -245,8 +246,15 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 		if round := k / (len(ds) * len(unitKinds)); round > 0 {
 			name += fmt.Sprintf("第%d分部", round+1)
 		}
+		code := fmt.Sprintf("u%06d", k+1)
+		if d.city == "泉州" && !realUnit {
+			realUnit = true
+			// A real unit, so "search finds its activities first" can be
+			// checked at any size.
+			code, name = "hqu", "华侨大学"
+		}
 		id := w.nextOrg()
-		u := unit{id: id, code: fmt.Sprintf("u%06d", k+1), name: name, city: d.city, district: d.name, provinceCode: d.provinceCode, province: d.province}
+		u := unit{id: id, code: code, name: name, city: d.city, district: d.name, provinceCode: d.provinceCode, province: d.province}
 		if err := w.org(id, d.id, u.code, u.name, "unit", d.path+strconv.FormatInt(id, 10)+"/", 4); err != nil {
 			return t, err
 		}
@@ -277,7 +285,9 @@ func (g *generator) content(r *rand.Rand, word string) string {
 	return s + fmt.Sprintf(pick(r, sentences), g.word(r), pick(r, formats))
 }
 
-var titleShapes = []string{"%s%s", "走近%s——%s", "%[3]s%[1]s%[2]s", "「%s」%s", "探索%s：%s", "%s主题%s"}
+// titleShapes compose a title of a science word (1), a format (2) and a
+// city (3); each uses the city or leaves it.
+var titleShapes = []string{"%[1]s%[2]s%.0[3]s", "走近%[1]s——%[2]s%.0[3]s", "%[3]s%[1]s%[2]s", "「%[1]s」%[2]s%.0[3]s", "探索%[1]s：%[2]s%.0[3]s", "%[3]s%[1]s主题%[2]s"}
 
 func (g *generator) project(r *rand.Rand, i int, u unit) filing.Values {
 	word, format := g.word(r), pick(r, formats)
