@@ -7,13 +7,20 @@
 //   - an overload at 2.5× the sustained rate on a slot that fills: how many
 //     places were sold against the capacity, and every status answered.
 //
-// Each simulated visitor comes from its own loopback address (127.x.y.z)
-// with its own phone number, as a real rush would, so the per-client limits
-// apply as they would in production.
+// Each simulated visitor comes from its own address with its own phone
+// number, as a real rush would, so the per-client limits apply as they
+// would in production: the servers run with --trust-proxy, as behind a
+// reverse proxy, and each visitor's requests carry its own address in
+// X-Forwarded-For over a few shared keep-alive connections.
+//
+// With -pgbench, the sustained test is followed at once by pgbench on the
+// same PostgreSQL server running the same shape of transaction (BEGIN;
+// UPDATE one row; INSERT one row; END) with 32 clients, and both rates and
+// their ratio are printed.
 //
 //	go build -o /tmp/sciweek ./cmd/sciweek
 //	go run ./cmd/bookbench -sciweek /tmp/sciweek
-//	go run ./cmd/bookbench -sciweek /tmp/sciweek -database-url postgres://... -instances 2
+//	go run ./cmd/bookbench -sciweek /tmp/sciweek -database-url postgres://... -instances 2 -pgbench
 package main
 
 import (
@@ -64,6 +71,7 @@ type config struct {
 	overload    float64
 	overFor     time.Duration
 	overCap     int
+	pgbench     bool
 }
 
 func run() error {
@@ -78,6 +86,7 @@ func run() error {
 	flag.Float64Var(&c.overload, "overload", 2.5, "overload as a multiple of the sustained rate")
 	flag.DurationVar(&c.overFor, "overload-for", 5*time.Second, "length of the overload test")
 	flag.IntVar(&c.overCap, "overload-capacity", 500, "places in the slot the overload fights for")
+	flag.BoolVar(&c.pgbench, "pgbench", false, "after the sustained test, run pgbench's UPDATE+INSERT on one row with 32 clients against the same server (needs -database-url)")
 	flag.BoolVar(&verbose, "v", false, "show the servers' logs")
 	flag.Parse()
 	if c.sciweek == "" {
@@ -122,7 +131,18 @@ func run() error {
 	}
 	res := closedLoop(bases, big, c.workers, c.sustain)
 	sustained := float64(res.count(201)) / res.elapsed.Seconds()
-	fmt.Printf("\nsustained: %d workers for %s: %.0f bookings/s; %s; p50 %s, p99 %s\n", c.workers, c.sustain, sustained, res.statuses(), res.pct(50), res.pct(99))
+	fmt.Printf("\nsustained: %d workers for %s: %.0f bookings/s; %s; p50 %s, p99 %s; load average %s\n", c.workers, c.sustain, sustained, res.statuses(), res.pct(50), res.pct(99), res.load)
+	if c.pgbench {
+		if c.databaseURL == "" {
+			return errors.New("-pgbench needs -database-url")
+		}
+		tps, load, err := pgbench(ctx, c.databaseURL, 32, c.sustain)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("pgbench: 32 clients for %s, BEGIN; UPDATE one row; INSERT one row; END: %.0f transactions/s; load average %s\n", c.sustain, tps, load)
+		fmt.Printf("bookings/pgbench: %.2f×\n", sustained/tps)
+	}
 
 	// 2. Latency at a fixed rate, open loop.
 	mid, err := slot(10, 100000)
@@ -167,7 +187,7 @@ func startServer(ctx context.Context, c config, dir string, first bool) (string,
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	args := []string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn"}
+	args := []string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn", "--trust-proxy"}
 	if first {
 		args = append(args, "--demo")
 	}
@@ -326,37 +346,23 @@ func slotState(base string, activity, slot int64) (sold, available int, err erro
 	return 0, 0, errors.New("slot gone")
 }
 
-// visitors hands out a client per loopback address; each address makes
-// at most perIP requests, under the server's per-client limit.
+// visitors hands out a new visitor per booking: an address of its own,
+// sent in X-Forwarded-For, and a phone number of its own. Requests share
+// keep-alive connections, as they would behind a reverse proxy.
 type visitors struct {
-	mu      sync.Mutex
-	n       int
-	clients []*http.Client
-	phone   atomic.Int64
+	n atomic.Int64
 }
 
-const perIP = 25
+var client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}
 
-func (v *visitors) next() (*http.Client, string) {
-	v.mu.Lock()
-	i := v.n / perIP
-	v.n++
-	for len(v.clients) <= i {
-		k := len(v.clients) + 1
-		ip := net.IPv4(127, byte(1+k/62500%250), byte(k/250%250), byte(1+k%250))
-		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 5 * time.Second}
-		v.clients = append(v.clients, &http.Client{Timeout: 30 * time.Second,
-			Transport: &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 4}})
-	}
-	c := v.clients[i]
-	if i > 0 && v.n%perIP == 1 {
-		v.clients[i-1].CloseIdleConnections()
-	}
-	v.mu.Unlock()
-	return c, fmt.Sprintf("13%09d", v.phone.Add(1))
+// next returns the visitor's address (in 10.0.0.0/8) and phone (139…).
+func (v *visitors) next() (addr, phone string) {
+	k := v.n.Add(1)
+	return fmt.Sprintf("10.%d.%d.%d", k>>16&255, k>>8&255, k&255), fmt.Sprintf("139%08d", k%100000000)
 }
 
 type result struct {
+	load      string
 	mu        sync.Mutex
 	byStatus  map[int]int
 	latencies []time.Duration
@@ -399,10 +405,13 @@ func (r *result) pct(p float64) time.Duration {
 }
 
 func bookOnce(base string, slot int64, v *visitors, r *result) {
-	c, phone := v.next()
+	addr, phone := v.next()
 	body := fmt.Sprintf(`{"name":"观众","phone":"%s","party_size":1,"consent":true}`, phone)
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/slots/%d/bookings", base, slot), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Forwarded-For", addr)
 	start := time.Now()
-	res, err := c.Post(fmt.Sprintf("%s/api/v1/slots/%d/bookings", base, slot), "application/json", strings.NewReader(body))
+	res, err := client.Do(req)
 	status := 0
 	if err == nil {
 		io.Copy(io.Discard, res.Body)
@@ -429,6 +438,7 @@ func closedLoop(bases []string, slot int64, workers int, d time.Duration) *resul
 	}
 	wg.Wait()
 	r.elapsed = time.Since(start)
+	r.load = loadAverage()
 	return r
 }
 
@@ -451,5 +461,6 @@ func openLoop(bases []string, slot int64, rate int, d time.Duration) *result {
 	}
 	wg.Wait()
 	r.elapsed = time.Since(start)
+	r.load = loadAverage()
 	return r
 }

@@ -37,6 +37,9 @@ Usage:
   sciweek user add --org CODE --username NAME [--roles filer] [--name NAME] [--password PW]
                                                           create an account
   sciweek token add USERNAME [--name LABEL]               print a new API token for an account
+  sciweek bench seed --activities N --units M [--short-grams]
+                                                          fill an empty database with a national data set
+                                                          for capacity planning (docs/deploy.md)
   sciweek version                                         print the version
 
 Configuration (flags win over the environment):
@@ -116,6 +119,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("usage: sciweek token add USERNAME [--name LABEL]")
 		}
 		return tokenAdd(ctx, args[2:], stdout, stderr)
+	case "bench":
+		if len(args) < 2 || args[1] != "seed" {
+			return errors.New("usage: sciweek bench seed [--data DIR | --database-url URL] --activities N --units M")
+		}
+		return benchSeed(ctx, args[2:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "sciweek", versionString())
 		return nil

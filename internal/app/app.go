@@ -270,7 +270,10 @@ func (p programPeers) ProgramChanged() {
 const programChannel = "sciweek_program"
 
 // Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+func (a *App) Close() error {
+	a.Booking.Close()
+	return a.DB.Close()
+}
 
 // RunJobs works the job queue — e-mail, text messages, reminders and other
 // scheduled work — until ctx ends, then lets the jobs in hand finish.
@@ -348,7 +351,7 @@ func (a *App) buildServer() error {
 	(&booking.Handlers{Service: a.Booking, Server: s,
 		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),
 		PerPhone:  web.NewLimiter(10, time.Minute),
-		Gate:      booking.NewGate(64, 250*time.Millisecond),
+		Gate:      booking.NewGate(booking.BatchMax, 250*time.Millisecond),
 	}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))

@@ -8,12 +8,35 @@ import (
 
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/booking"
+	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
-// BenchmarkBook measures the service alone taking bookings in parallel on
-// SQLite, without HTTP.
+// BenchmarkBook measures the service alone taking bookings of one slot in
+// parallel on SQLite (and PostgreSQL when SCIWEEK_TEST_POSTGRES_URL is
+// set), without HTTP: in batches, and one transaction per booking.
+//
+//	go test ./internal/booking/ -run '^$' -bench 'Book$' -cpu 64
 func BenchmarkBook(b *testing.B) {
-	e := apptest.New(b)
+	for _, pg := range []bool{false, true} {
+		for _, one := range []bool{false, true} {
+			name := map[bool]string{false: "sqlite", true: "postgres"}[pg] + map[bool]string{false: "/batched", true: "/one-by-one"}[one]
+			b.Run(name, func(b *testing.B) {
+				var o apptest.Options
+				if pg {
+					u, ok := dbtest.PostgresURL(b)
+					if !ok {
+						b.Skip("SCIWEEK_TEST_POSTGRES_URL is not set")
+					}
+					o.DatabaseURL = u
+				}
+				benchBook(b, apptest.Start(b, o), one)
+			})
+		}
+	}
+}
+
+func benchBook(b *testing.B, e *apptest.Env, one bool) {
+	e.App.Booking.SetOneByOne(one)
 	f := setupTB(b, e)
 	slot := f.slotTB(b, f.openDay, 8, 100000)
 	var n atomic.Int64
@@ -27,6 +50,7 @@ func BenchmarkBook(b *testing.B) {
 			}
 		}
 	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "bookings/s")
 }
 
 // BenchmarkBookHTTP measures bookings through the whole HTTP stack.

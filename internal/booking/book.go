@@ -78,62 +78,71 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 	if err := s.checkPhone(ctx, hash, now); err != nil {
 		return Booking{}, err
 	}
-	from := s.clientOf(in.Client)
-	nameEnc, phoneEnc := s.Keys.Seal(name), s.Keys.Seal(phone)
-	var racy *racyRead
+	p := &pending{sl: sl, r: r, party: in.Party, waitlist: in.Waitlist, children: in.Children, from: s.clientOf(in.Client),
+		hash: hash, nameEnc: s.Keys.Seal(name), phoneEnc: s.Keys.Seal(phone), masked: b.PhoneMasked, lang: b.Lang, now: now}
 	if s.racy {
-		if racy, err = s.readTaken(ctx, sl.ID); err != nil {
-			return Booking{}, err
+		var racy *racyRead
+		if racy, err = s.readTaken(ctx, sl.ID); err == nil {
+			err = s.bookOne(ctx, p, racy)
 		}
+	} else if s.oneByOne {
+		err = s.bookOne(ctx, p, nil)
+	} else {
+		err = s.submit(p)
 	}
+	if err != nil {
+		return Booking{}, err
+	}
+	b.Code, b.State = p.code, p.state
+	if b.State == StateWaiting {
+		b.Position, err = s.position(ctx, b.Code)
+	}
+	return b, err
+}
+
+// bookOne stores one booking in a transaction of its own: the path of a
+// booking whose batch failed, and of the test that shows a race.
+func (s *Service) bookOne(ctx context.Context, p *pending, racy *racyRead) error {
 	for try := 0; ; try++ {
-		b.Code = newCode()
-		err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-			b.State = StateActive
+		p.code = newCode()
+		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+			p.state = StateActive
 			var took bool
 			var err error
 			if racy != nil {
-				took, err = racy.take(ctx, tx, sl.ID, in.Party)
+				took, err = racy.take(ctx, tx, p.sl.ID, p.party)
 			} else {
-				took, err = s.take(ctx, tx, sl, r, in.Party)
+				took, err = s.take(ctx, tx, p.sl, p.r, p.party)
 			}
 			if err != nil {
 				return err
 			}
 			if !took {
-				if !in.Waitlist {
+				if !p.waitlist {
 					return errs.New(errs.Full, "booking.error.full")
 				}
-				b.State = StateWaiting
+				p.state = StateWaiting
 			}
 			// Counted after the slot's row is written, so one address's
 			// bookings of a slot are counted one after another.
-			if err := s.checkAddress(ctx, tx, sl, r, from, in.Party, now); err != nil {
+			if err := s.checkAddress(ctx, tx, p.sl, p.r, p.from, p.party, p.now); err != nil {
 				return err
 			}
 			h, err := s.prepared(ctx)
 			if err != nil {
 				return err
 			}
-			_, err = tx.ExecStmt(ctx, h.insert, b.Code, sl.ID, sl.ActivityID, sl.CampaignID, string(b.State), in.Party, in.Children, nameEnc, phoneEnc, hash, b.PhoneMasked, b.Lang, db.At(now),
-				from.key, from.label)
+			_, err = tx.ExecStmt(ctx, h.insert, p.args()...)
 			return err
 		})
 		if db.IsUniqueViolation(err) {
 			if !strings.Contains(err.Error(), "code") || try >= 3 {
-				return Booking{}, errs.Wrap(errs.AlreadyBooked, err, "booking.error.already_booked")
+				return errs.Wrap(errs.AlreadyBooked, err, "booking.error.already_booked")
 			}
 			continue
 		}
-		break
+		return err
 	}
-	if err != nil {
-		return Booking{}, err
-	}
-	if b.State == StateWaiting {
-		b.Position, err = s.position(ctx, b.Code)
-	}
-	return b, err
 }
 
 // hotStatements are the statements every booking runs, parsed once.

@@ -3,3 +3,7 @@ package booking
 // SetRacy switches Book to the unsafe read-then-write, for the control
 // that shows the concurrency test catches an oversell.
 func (s *Service) SetRacy(on bool) { s.racy = on }
+
+// SetOneByOne switches Book to a transaction per booking, the path before
+// batches, for the benchmark that compares the two.
+func (s *Service) SetOneByOne(on bool) { s.oneByOne = on }

@@ -44,6 +44,13 @@ type Service struct {
 	// racy switches Book to an unsafe read-then-write, for the test that
 	// shows the concurrency test would catch an oversell.
 	racy bool
+	// oneByOne stores each booking in a transaction of its own instead of
+	// in batches, for the benchmark that compares the two.
+	oneByOne bool
+
+	writerOnce sync.Once
+	writerMu   sync.RWMutex
+	w          *writer
 
 	hotOnce sync.Once
 	hot     *hotStatements

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/sciweek/sciweek/internal/app"
+	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
+)
+
+// TestBenchSeed seeds a small national data set through the command, on
+// SQLite and on PostgreSQL, then opens the app on it: the public program
+// lists every seeded activity, and a search for a seeded word finds the
+// activities that hold it.
+func TestBenchSeed(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testBenchSeed(t, t.TempDir(), "") })
+	if u, ok := dbtest.PostgresURL(t); ok {
+		t.Run("postgres", func(t *testing.T) { testBenchSeed(t, t.TempDir(), u) })
+	}
+}
+
+func testBenchSeed(t *testing.T, dir, databaseURL string) {
+	args := []string{"bench", "seed", "--data", dir, "--activities", "2000", "--units", "300", "--log-level", "error"}
+	if databaseURL != "" {
+		args = append(args, "--database-url", databaseURL)
+	}
+	var out strings.Builder
+	if err := run(context.Background(), args, &out, io.Discard); err != nil {
+		t.Fatalf("bench seed: %v\n%s", err, &out)
+	}
+	if !strings.Contains(out.String(), "300 units; ") || !strings.Contains(out.String(), " filings, 2000 approved activities") {
+		t.Fatalf("bench seed printed:\n%s", &out)
+	}
+	if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
+		t.Error("a second seed into the same database was not refused")
+	}
+	a, err := app.Open(context.Background(), app.Config{DataDir: dir, DatabaseURL: databaseURL}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	list := func(query url.Values) (total int, titles []string) {
+		t.Helper()
+		res, err := http.Get(srv.URL + "/api/v1/campaigns/national/activities?" + query.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct {
+			Total int `json:"total"`
+			Items []struct {
+				Title   string `json:"title"`
+				Content string `json:"content"`
+				Unit    struct {
+					Name string `json:"name"`
+				} `json:"unit"`
+			} `json:"items"`
+		}
+		if res.StatusCode != 200 {
+			t.Fatalf("program list: %s", res.Status)
+		}
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range body.Items {
+			titles = append(titles, it.Title+" "+it.Content+" "+it.Unit.Name)
+		}
+		return body.Total, titles
+	}
+	if total, _ := list(nil); total != 2000 {
+		t.Errorf("the program lists %d activities; want 2000", total)
+	}
+	// A science word of the vocabulary, as its titles and contents hold it.
+	var want int
+	if err := a.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM program_activities WHERE search_text LIKE '%人工智能%'`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	total, titles := list(url.Values{"q": {"人工智能"}, "per_page": {"20"}})
+	if want == 0 || total != want {
+		t.Errorf("a search for 人工智能 finds %d; %d activities hold it", total, want)
+	}
+	for _, s := range titles {
+		if !strings.Contains(s, "人工智能") || strings.Contains(s, "%!") {
+			t.Errorf("a search for 人工智能 answered %q", s)
+		}
+	}
+	// 华侨大学 is among the units: its activities come first.
+	if total, titles := list(url.Values{"q": {"华侨大学"}}); total == 0 || !strings.HasSuffix(titles[0], " 华侨大学") {
+		t.Errorf("a search for 华侨大学 finds %d, first %q", total, titles)
+	}
+}

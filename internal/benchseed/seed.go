@@ -1,0 +1,389 @@
+// Package benchseed builds a national data set for capacity planning, as
+// `pgbench -i` does for PostgreSQL: an organisation tree national → 31
+// provinces → cities → districts → units, one national campaign over it,
+// and approved activities of realistic variety, with the program's rows
+// and search index written as the program itself writes them. It writes
+// with bulk paths: multi-row inserts of prepared statements in large
+// transactions, with SQLite's journal kept in memory for the load.
+package benchseed
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sciweek/sciweek/internal/account"
+	"github.com/sciweek/sciweek/internal/app"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/demo"
+	"github.com/sciweek/sciweek/internal/filing"
+	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/program"
+)
+
+// Options say what to build.
+type Options struct {
+	Activities, Units int
+	// Start is the first day of the campaign's week; zero is three weeks
+	// from now.
+	Start time.Time
+	// ShortGrams also writes SQLite's table of one- and two-character
+	// pieces that short search words use; it multiplies the load time.
+	ShortGrams bool
+	// Progress, when set, is told what is done.
+	Progress func(format string, args ...any)
+}
+
+// Result says what was built.
+type Result struct {
+	Campaign                            string
+	Provinces, Cities, Districts, Units int
+	Filings, Activities                 int
+	Took                                time.Duration
+}
+
+// Slug is the national campaign's.
+const Slug = "national"
+
+// activitiesPerTx is how many activities one transaction writes.
+const activitiesPerTx = 25000
+
+// Seed builds the data set into the app's database, which must hold no
+// organisation yet.
+func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
+	started := time.Now()
+	res := Result{Campaign: Slug}
+	if o.Activities < 0 || o.Units < 1 {
+		return res, errors.New("need at least one unit and no negative number of activities")
+	}
+	progress := o.Progress
+	if progress == nil {
+		progress = func(string, ...any) {}
+	}
+	sys := account.AsSystem(ctx)
+	var n int
+	if err := a.DB.QueryRow(ctx, `SELECT COUNT(*) FROM organisations`).Scan(&n); err != nil {
+		return res, err
+	}
+	if n > 0 {
+		return res, errors.New("the database already holds organisations: seed an empty one")
+	}
+	if a.DB.Dialect == db.SQLite {
+		// The load is repeatable: a crash during it means seeding again.
+		if _, err := a.DB.Exec(ctx, `PRAGMA synchronous = OFF`); err != nil {
+			return res, err
+		}
+		defer a.DB.Exec(context.WithoutCancel(ctx), `PRAGMA synchronous = NORMAL`)
+	}
+	root, err := a.Accounts.CreateOrg(sys, account.OrgInput{Code: "cn", Name: "中华人民共和国科学技术部", NameEn: "Ministry of Science and Technology", Kind: account.KindBureau})
+	if err != nil {
+		return res, err
+	}
+	start := o.Start
+	if start.IsZero() {
+		now := time.Now().In(clock.Zone)
+		start = time.Date(now.Year(), now.Month(), now.Day()+21, 0, 0, 0, 0, clock.Zone)
+		if end := start.AddDate(0, 0, 6); end.Year() != start.Year() {
+			// Items' times are read in the year the week starts in.
+			start = time.Date(end.Year(), 1, 4, 0, 0, 0, 0, clock.Zone)
+		}
+	}
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	c, err := a.Campaigns.Create(sys, campaign.Input{OwnerCode: root.Code, Slug: Slug, Title: fmt.Sprintf("%d年全国科技活动周", start.Year()),
+		Theme: "科技创新 共享未来", Start: day(start), End: day(start.AddDate(0, 0, 6)), FilingDeadline: day(start.AddDate(0, 0, -14)),
+		SummaryDeadline: day(start.AddDate(0, 0, 20)), ContactName: "全国科技活动周组委会办公室", ContactPhone: "010-58881234",
+		Mode: string(campaign.ModeBoth), NoticeMD: "全国科技活动周容量规划数据集。", Categories: demo.Categories, Audiences: campaign.DefaultAudiences,
+		VideoMaxSeconds: "180", PhotoMinKB: "1024", PhotoMaxKB: "2048"})
+	if err != nil {
+		return res, err
+	}
+	if err := a.Campaigns.SetState(sys, c.Slug, campaign.StatePublished); err != nil {
+		return res, err
+	}
+	if c, err = a.Campaigns.Get(sys, c.Slug); err != nil {
+		return res, err
+	}
+	var tpl [3]filing.Template
+	for _, table := range []int{1, 2} {
+		if tpl[table], _, err = a.Filings.Template(sys, c, table); err != nil {
+			return res, err
+		}
+	}
+	w := &writer{d: a.DB, ctx: ctx, now: db.At(time.Now()), shortGrams: o.ShortGrams && a.DB.Dialect == db.SQLite}
+	if err := w.ids(); err != nil {
+		return res, err
+	}
+	tree, err := w.tree(root, o.Units)
+	if err != nil {
+		return res, err
+	}
+	res.Provinces, res.Cities, res.Districts, res.Units = tree.provinces, tree.cities, tree.districts, len(tree.units)
+	progress("organisations: %d provinces, %d cities, %d districts, %d units in %s", res.Provinces, res.Cities, res.Districts, res.Units, time.Since(started).Round(time.Millisecond))
+	g := &generator{c: c, days: c.Days()}
+	if err := w.begin(); err != nil {
+		return res, err
+	}
+	defer w.rollback()
+	inTx := 0
+	for u, unit := range tree.units {
+		var items [3][]filing.Item
+		for i := u; i < o.Activities; i += len(tree.units) {
+			r := rand.New(rand.NewPCG(uint64(i), 17))
+			// One activity in ten is an open day, filed in the second table.
+			table, v := 1, filing.Values(nil)
+			if r.IntN(10) == 0 {
+				table, v = 2, g.openDay(r, i, unit)
+			} else {
+				v = g.project(r, i, unit)
+			}
+			items[table] = append(items[table], filing.Item{UID: fmt.Sprintf("%012x", i), Position: len(items[table]), Values: v})
+		}
+		for table := 1; table <= 2; table++ {
+			if len(items[table]) == 0 {
+				continue
+			}
+			stored, err := w.filing(c, tpl[table], table, unit, items[table])
+			if err != nil {
+				return res, err
+			}
+			res.Filings++
+			res.Activities += stored
+			inTx += len(items[table])
+		}
+		if inTx >= activitiesPerTx {
+			if err := w.commit(); err != nil {
+				return res, err
+			}
+			progress("activities: %d in %s", res.Activities, time.Since(started).Round(time.Millisecond))
+			if err := w.begin(); err != nil {
+				return res, err
+			}
+			inTx = 0
+		}
+	}
+	if err := w.commit(); err != nil {
+		return res, err
+	}
+	if err := w.finish(); err != nil {
+		return res, err
+	}
+	a.Program.Invalidate()
+	res.Took = time.Since(started)
+	return res, nil
+}
+
+// unit is a unit with the province it files under.
+type unit struct {
+	id                     int64
+	code, name             string
+	city, district         string
+	provinceCode, province string
+}
+
+type tree struct {
+	provinces, cities, districts int
+	units                        []unit
+}
+
+// districtsPerCity spreads the units over a few districts of each city.
+const districtsPerCity = 3
+
+// tree writes the organisations below the root and returns the units.
+func (w *writer) tree(root account.Organisation, units int) (tree, error) {
+	var t tree
+	if err := w.begin(); err != nil {
+		return t, err
+	}
+	defer w.rollback()
+	type district struct {
+		id                     int64
+		path, name, city, code string
+		provinceCode, province string
+	}
+	var ds []district
+	for _, p := range provinces {
+		pid := w.nextOrg()
+		ppath := root.Path + strconv.FormatInt(pid, 10) + "/"
+		if err := w.org(pid, root.ID, "p-"+p.code, p.name, "bureau", ppath, 1); err != nil {
+			return t, err
+		}
+		t.provinces++
+		for ci, city := range p.cities {
+			cid := w.nextOrg()
+			cpath := ppath + strconv.FormatInt(cid, 10) + "/"
+			cname := city + "市"
+			if strings.HasPrefix(p.name, city) {
+				cname = city + "市市辖区"
+			}
+			if err := w.org(cid, pid, fmt.Sprintf("p-%s-c%d", p.code, ci), cname+"科学技术局", "bureau", cpath, 2); err != nil {
+				return t, err
+			}
+			t.cities++
+			for di := range districtsPerCity {
+				did := w.nextOrg()
+				root := districtRoots[(ci*districtsPerCity+di+len(p.code))%len(districtRoots)]
+				name := city + "市" + root + "区"
+				code := fmt.Sprintf("p-%s-c%d-d%d", p.code, ci, di)
+				if err := w.org(did, cid, code, name+"科学技术局", "bureau", cpath+strconv.FormatInt(did, 10)+"/", 3); err != nil {
+					return t, err
+				}
+				t.districts++
+				ds = append(ds, district{did, cpath + strconv.FormatInt(did, 10) + "/", name, city, code, "p-" + p.code, p.name})
+			}
+		}
+	}
+	realUnit := false
+	for k := range units {
+		d := ds[k%len(ds)]
+		kind := unitKinds[(k/len(ds))%len(unitKinds)]
+		name := d.name + kind
+		if round := k / (len(ds) * len(unitKinds)); round > 0 {
+			name += fmt.Sprintf("第%d分部", round+1)
+		}
+		code := fmt.Sprintf("u%06d", k+1)
+		if d.city == "泉州" && !realUnit {
+			realUnit = true
+			// A real unit, so "search finds its activities first" can be
+			// checked at any size.
+			code, name = "hqu", "华侨大学"
+		}
+		id := w.nextOrg()
+		u := unit{id: id, code: code, name: name, city: d.city, district: d.name, provinceCode: d.provinceCode, province: d.province}
+		if err := w.org(id, d.id, u.code, u.name, "unit", d.path+strconv.FormatInt(id, 10)+"/", 4); err != nil {
+			return t, err
+		}
+		t.units = append(t.units, u)
+	}
+	if err := w.flushAll(); err != nil {
+		return t, err
+	}
+	return t, w.commit()
+}
+
+// generator composes the values of items.
+type generator struct {
+	c    campaign.Campaign
+	days []time.Time
+}
+
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+func (g *generator) word(r *rand.Rand) string { return pick(r, fields) + pick(r, objects) }
+
+func (g *generator) address(r *rand.Rand, u unit) string {
+	return fmt.Sprintf("%s市%s%d号 %s%s%s", u.city, pick(r, roads), 1+r.IntN(300), u.city, pick(r, placeKinds), pick(r, rooms))
+}
+
+func (g *generator) content(r *rand.Rand, word string) string {
+	s := fmt.Sprintf(pick(r, sentences), word, pick(r, formats))
+	return s + fmt.Sprintf(pick(r, sentences), g.word(r), pick(r, formats))
+}
+
+// titleShapes compose a title of a science word (1), a format (2) and a
+// city (3); each uses the city or leaves it.
+var titleShapes = []string{"%[1]s%[2]s%.0[3]s", "走近%[1]s——%[2]s%.0[3]s", "%[3]s%[1]s%[2]s", "「%[1]s」%[2]s%.0[3]s", "探索%[1]s：%[2]s%.0[3]s", "%[3]s%[1]s主题%[2]s"}
+
+func (g *generator) project(r *rand.Rand, i int, u unit) filing.Values {
+	word, format := g.word(r), pick(r, formats)
+	title := fmt.Sprintf(pick(r, titleShapes), word, format, u.city)
+	day := g.days[i%len(g.days)]
+	from := 8 + r.IntN(11)
+	length := 1 + r.IntN(3)
+	mode := filing.Modes[0]
+	switch x := r.IntN(20); {
+	case x < 3:
+		mode = filing.Modes[1]
+	case x < 6:
+		mode = filing.Modes[2]
+	}
+	place := g.address(r, u)
+	if mode != filing.Modes[0] {
+		place += fmt.Sprintf(" 直播：https://live.example.cn/%d", i)
+	}
+	audiences := []string{g.c.Audiences[r.IntN(len(g.c.Audiences))].Name}
+	if r.IntN(3) == 0 {
+		audiences = append(audiences, g.c.Audiences[r.IntN(len(g.c.Audiences))].Name)
+	}
+	return filing.Values{
+		filing.KeyTitle: title, filing.KeyHost: u.name, filing.KeyOrganizer: u.district + "科学技术局",
+		filing.KeyCategory: g.c.Categories[i%len(g.c.Categories)].Name, filing.KeyMode: mode,
+		filing.KeyStart: day.Add(time.Duration(from) * time.Hour).Format("2006-01-02 15:04"),
+		filing.KeyEnd:   day.Add(time.Duration(from+length) * time.Hour).Format("2006-01-02 15:04"),
+		filing.KeyPlace: place, filing.KeyContent: g.content(r, word), filing.KeyAudience: strings.Join(audiences, "\n"),
+		filing.KeyExpected: strconv.Itoa(50 + r.IntN(2000)), filing.KeyContact: "联络员", filing.KeyPhone: fmt.Sprintf("010-5888%04d", i%10000),
+	}
+}
+
+func (g *generator) openDay(r *rand.Rand, i int, u unit) filing.Values {
+	day := g.days[i%len(g.days)]
+	var slots []string
+	for s, h := 0, 9; s < 1+r.IntN(3); s, h = s+1, h+3 {
+		slots = append(slots, filing.Slot{Start: day.Add(time.Duration(h) * time.Hour), End: day.Add(time.Duration(h)*time.Hour + 150*time.Minute)}.String())
+	}
+	return filing.Values{
+		filing.KeyUnitName: u.name, filing.KeyOpenContent: g.content(r, g.word(r)), filing.KeyAddress: g.address(r, u),
+		filing.KeyContact: "联络员", filing.KeyPhone: fmt.Sprintf("010-5888%04d", i%10000), filing.KeySlots: strings.Join(slots, "\n"),
+		filing.KeyCapacity: strconv.Itoa(20 + 10*r.IntN(50)),
+	}
+}
+
+// filing writes one approved filing of a unit with its items, its
+// approved revision, and the program's rows for the items; it returns how
+// many activities it listed.
+func (w *writer) filing(c campaign.Campaign, t filing.Template, table int, u unit, items []filing.Item) (int, error) {
+	w.filingID++
+	fid := w.filingID
+	at := w.now
+	if err := w.add(tFilings, fid, c.ID, u.id, table, "approved", 1, 1, 1, at, at, at); err != nil {
+		return 0, err
+	}
+	// The revision holds the items as filing.Item marshals them, built
+	// from each item's values marshalled once.
+	var revision strings.Builder
+	revision.WriteByte('[')
+	for k, it := range items {
+		data, _ := json.Marshal(it.Values)
+		if err := w.add(tItems, fid, it.UID, it.Position, string(data), at, at); err != nil {
+			return 0, err
+		}
+		if k > 0 {
+			revision.WriteByte(',')
+		}
+		fmt.Fprintf(&revision, `{"uid":%q,"position":%d,"values":%s}`, it.UID, it.Position, data)
+	}
+	revision.WriteByte(']')
+	if err := w.add(tRevisions, fid, 1, revision.String(), at); err != nil {
+		return 0, err
+	}
+	listed := 0
+	for _, it := range items {
+		vals, search, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, u.code, u.name, u.provinceCode, u.province, at)
+		if !ok {
+			continue
+		}
+		w.activityID++
+		if err := w.add(tActivities, append([]any{w.activityID}, vals...)...); err != nil {
+			return 0, err
+		}
+		if w.d.Dialect == db.SQLite {
+			if err := w.add(tSearch, w.activityID, search[0], search[1], search[2], search[3], search[4]); err != nil {
+				return 0, err
+			}
+			if w.shortGrams {
+				for _, gram := range program.ShortGrams(search) {
+					if err := w.add(tGrams, gram, w.activityID); err != nil {
+						return 0, err
+					}
+				}
+			}
+		}
+		listed++
+	}
+	return listed, nil
+}

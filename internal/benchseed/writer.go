@@ -1,0 +1,170 @@
+package benchseed
+
+import (
+	"context"
+	"strings"
+
+	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/program"
+)
+
+// table is a table the seed writes, with its columns.
+type table struct {
+	name, columns string
+	n             int
+}
+
+var (
+	tOrgs       = &table{name: "organisations", columns: "id, parent_id, code, name, kind, path, depth, created_at, updated_at", n: 9}
+	tFilings    = &table{name: "filings", columns: "id, campaign_id, org_id, table_no, state, revision, approved_revision, version, submitted_at, created_at, updated_at", n: 11}
+	tItems      = &table{name: "filing_items", columns: "filing_id, uid, position, data, created_at, updated_at", n: 6}
+	tRevisions  = &table{name: "filing_revisions", columns: "filing_id, number, items, submitted_at", n: 4}
+	tActivities = &table{name: "program_activities", columns: "id, " + program.BulkColumns, n: 32}
+	tSearch     = &table{name: "program_search", columns: "rowid, title, unit, address, content, initials", n: 6}
+	tGrams      = &table{name: "program_grams", columns: "gram, activity_id", n: 2}
+	// tables in the order their rows may be written: a row's references
+	// are written before it.
+	tables = []*table{tOrgs, tFilings, tItems, tRevisions, tActivities, tSearch, tGrams}
+)
+
+// rowsPer is how many rows one insert writes: as many as fit under both
+// databases' limits on parameters, at most 500.
+func (t *table) rowsPer() int { return min(500, 30000/t.n) }
+
+func (t *table) insert(rows int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", t.n), ", ") + ")"
+	return "INSERT INTO " + t.name + " (" + t.columns + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
+// writer buffers rows and writes them with multi-row inserts prepared
+// once, in the transaction it holds.
+type writer struct {
+	d          *db.DB
+	ctx        context.Context
+	now        db.Time
+	shortGrams bool
+	tx         *db.Tx
+	done       chan error
+	commitNow  chan bool
+
+	stmts                       map[*table]*db.Stmt
+	pending                     map[*table][]any
+	orgID, filingID, activityID int64
+}
+
+// ids reads where the ids of the seeded rows start and prepares the
+// inserts (before any transaction holds SQLite's one writer connection).
+func (w *writer) ids() error {
+	for _, q := range []struct {
+		dst   *int64
+		table string
+	}{{&w.orgID, "organisations"}, {&w.filingID, "filings"}, {&w.activityID, "program_activities"}} {
+		if err := w.d.QueryRow(w.ctx, `SELECT COALESCE(MAX(id), 0) FROM `+q.table).Scan(q.dst); err != nil {
+			return err
+		}
+	}
+	w.stmts, w.pending = map[*table]*db.Stmt{}, map[*table][]any{}
+	for _, t := range tables {
+		if w.d.Dialect != db.SQLite && (t == tSearch || t == tGrams) {
+			continue
+		}
+		s, err := w.d.Prepare(w.ctx, t.insert(t.rowsPer()))
+		if err != nil {
+			return err
+		}
+		w.stmts[t] = s
+	}
+	return nil
+}
+
+func (w *writer) nextOrg() int64 { w.orgID++; return w.orgID }
+
+func (w *writer) org(id, parent int64, code, name, kind, path string, depth int) error {
+	return w.add(tOrgs, id, parent, code, name, kind, path, depth, w.now, w.now)
+}
+
+// begin opens a transaction that stays open until commit: InTx runs in a
+// goroutine of its own and waits for the word to commit or roll back.
+func (w *writer) begin() error {
+	started := make(chan *db.Tx)
+	w.done, w.commitNow = make(chan error, 1), make(chan bool)
+	go func() {
+		w.done <- w.d.InTx(w.ctx, func(tx *db.Tx) error {
+			started <- tx
+			if !<-w.commitNow {
+				return context.Canceled
+			}
+			return nil
+		})
+	}()
+	select {
+	case w.tx = <-started:
+		return nil
+	case err := <-w.done:
+		return err
+	}
+}
+
+func (w *writer) end(commit bool) error {
+	if w.tx == nil {
+		return nil
+	}
+	w.tx = nil
+	w.commitNow <- commit
+	return <-w.done
+}
+
+// commit writes what is buffered and commits.
+func (w *writer) commit() error {
+	if err := w.flushAll(); err != nil {
+		w.end(false)
+		return err
+	}
+	return w.end(true)
+}
+
+// rollback abandons the transaction, if one is open.
+func (w *writer) rollback() { w.end(false) }
+
+// add buffers a row; a full buffer writes every table's rows, in order.
+func (w *writer) add(t *table, values ...any) error {
+	w.pending[t] = append(w.pending[t], values...)
+	if len(w.pending[t]) >= t.rowsPer()*t.n {
+		return w.flushAll()
+	}
+	return nil
+}
+
+func (w *writer) flushAll() error {
+	for _, t := range tables {
+		vals := w.pending[t]
+		per := t.rowsPer() * t.n
+		for len(vals) >= per {
+			if _, err := w.tx.ExecStmt(w.ctx, w.stmts[t], vals[:per]...); err != nil {
+				return err
+			}
+			vals = vals[per:]
+		}
+		if len(vals) > 0 {
+			if _, err := w.tx.Exec(w.ctx, t.insert(len(vals)/t.n), vals...); err != nil {
+				return err
+			}
+		}
+		w.pending[t] = w.pending[t][:0]
+	}
+	return nil
+}
+
+// finish moves PostgreSQL's id sequences past the seeded ids and brings
+// both databases' statistics up to date.
+func (w *writer) finish() error {
+	if w.d.Dialect == db.Postgres {
+		for _, t := range []string{"organisations", "filings", "program_activities"} {
+			if _, err := w.d.Exec(w.ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := w.d.Exec(w.ctx, `ANALYZE`)
+	return err
+}
