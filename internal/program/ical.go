@@ -3,9 +3,10 @@ package program
 import (
 	"strings"
 
-	"github.com/sciweek/sciweek/internal/platform/clock"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sciweek/sciweek/internal/platform/clock"
 )
 
 // Calendar writes an iCalendar (RFC 5545) document: CRLF line ends, lines

@@ -185,6 +185,8 @@ type Page struct {
 	Wide bool
 	// Banner is a notice shown at the top of every page.
 	Banner *Banner
+	// Share, on public pages, is what a shared link shows.
+	Share *Share
 }
 
 // Banner is a notice for everyone, with a link to read more.
