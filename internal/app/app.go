@@ -329,6 +329,7 @@ func (a *App) buildServer() error {
 		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),
 		PerPhone:  web.NewLimiter(10, time.Minute),
 		Gate:      booking.NewGate(64, 250*time.Millisecond),
+		BaseURL:   a.Config.PublicURL,
 	}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))

@@ -114,7 +114,7 @@ var rules = map[string]rule{
 	"GET /sitemap.xml": public, "GET /api/v1/campaigns/{slug}/activities": public, "GET /api/v1/activities/{id}": public,
 
 	"GET /activities/{id}/book": public, "POST /activities/{id}/book": public, "GET /tickets/{ticket}": public,
-	"GET /tickets/{ticket}/qr.png": public, "POST /tickets/{ticket}/cancel": public, "GET /bookings/find": public, "POST /bookings/find": public,
+	"GET /tickets/{ticket}/qr.png": public, "GET /tickets/{ticket}/calendar.ics": public, "GET /tickets/{ticket}/ticket.png": public, "POST /tickets/{ticket}/cancel": public, "GET /bookings/find": public, "POST /bookings/find": public,
 	"GET /api/v1/activities/{id}/slots": public, "POST /api/v1/slots/{slot}/bookings": public,
 	"PUT /api/v1/activities/{id}/booking-rules": unitOrOrganiser, "POST /api/v1/activities/{id}/slots": unitOrOrganiser,
 	"GET /api/v1/activities/{id}/occupancy": checkinOf, "GET /booking": staff, "GET /activities/{id}/booking": unitOrOrganiser,

@@ -1,8 +1,10 @@
 package program
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/i18n"
@@ -68,4 +70,17 @@ func (h *Handlers) serveCard(w http.ResponseWriter, r *http.Request, kind string
 	if err := cards.ServeCard(w, r, kind, card); err != nil {
 		h.Server.Error(w, r, err)
 	}
+}
+
+// Webcal is the subscription address of a calendar feed at path (with its
+// filters): calendar apps that open webcal:// links keep the feed and
+// fetch it again, so changes to the program reach the phone.
+// The scheme is not one html/template lets through on its own; the
+// address is built here from the site's and a path of ours.
+func (b base) Webcal(path string) template.URL {
+	_, rest, ok := strings.Cut(b.Base, "://")
+	if !ok {
+		rest = b.Base
+	}
+	return template.URL("webcal://" + rest + path)
 }

@@ -137,3 +137,40 @@ func TestShareCards(t *testing.T) {
 		}
 	})
 }
+
+var webcalLink = regexp.MustCompile(`href="(webcal://[^"]+)"`)
+
+// TestWebcal: every calendar download has a webcal:// subscription beside
+// it that keeps the page's filters, and the feed it names parses strictly.
+func TestWebcal(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		c := e.Client(t)
+		all := parseICS(t, c.Get("/feeds/2020/program.ics").Body)
+		for _, path := range []string{"/campaigns/2020/program", "/campaigns/2020/activities?day=2020-08-23&district=fengze", "/campaigns/2020/days/2020-08-23", "/campaigns/2020/units/qztc"} {
+			m := webcalLink.FindStringSubmatch(c.Get(path).Body)
+			if m == nil {
+				t.Errorf("%s has no webcal link", path)
+				continue
+			}
+			u, err := url.Parse(html.UnescapeString(m[1]))
+			if err != nil || u.Host == "" || !strings.HasPrefix(u.Path, "/feeds/2020/program.ics") {
+				t.Errorf("%s subscribes to %s", path, m[1])
+				continue
+			}
+			res := c.Get(u.RequestURI())
+			if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/calendar") {
+				t.Fatalf("%s: %d", u, res.Status)
+			}
+			evs := parseICS(t, res.Body)
+			if !strings.Contains(res.Body, "REFRESH-INTERVAL;VALUE=DURATION:PT6H") {
+				t.Errorf("%s has no refresh interval for subscribers", u)
+			}
+			if path != "/campaigns/2020/program" && (len(evs) == 0 || len(evs) >= len(all)) {
+				t.Errorf("%s: the feed of %s holds %d of %d events; its filters are lost", path, u, len(evs), len(all))
+			}
+			if q := u.Query(); strings.Contains(path, "district=fengze") && (q.Get("district") != "fengze" || q.Get("day") != "2020-08-23") {
+				t.Errorf("filters lost: %s", u)
+			}
+		}
+	})
+}

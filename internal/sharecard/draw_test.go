@@ -2,6 +2,7 @@ package sharecard
 
 import (
 	"bytes"
+	"image"
 	"image/png"
 	"os"
 	"strings"
@@ -36,5 +37,20 @@ func TestDrawCards(t *testing.T) {
 				os.WriteFile(d+"/"+name+"-"+string(rune('0'+s.W/600))+".png", b, 0o644)
 			}
 		}
+	}
+}
+
+func TestDrawTicketPicture(t *testing.T) {
+	qr := image.NewGray(image.Rect(0, 0, 360, 360))
+	img, err := DrawTicket(Card{Kicker: "2026年泉州市科技活动周", Title: "智能制造装备开放日", Lines: []string{"12月19日 周六 07:00–07:30", "泉州市丰泽区东海街道东海大街", "3 人 · 预约码 K7Q2ABCD", "已预约"}, Footer: "科技活动周"}, qr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != TicketShape.W || img.Bounds().Dy() != TicketShape.H {
+		t.Errorf("ticket is %v", img.Bounds())
+	}
+	if d := os.Getenv("SHARECARD_OUT"); d != "" {
+		b, _ := PNG(img)
+		os.WriteFile(d+"/ticket.png", b, 0o644)
 	}
 }

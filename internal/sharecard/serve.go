@@ -41,11 +41,13 @@ func Tag(kind string, s Shape, c Card) string {
 }
 
 // Serve answers with the PNG under tag, drawing it with paint only when
-// neither the client nor the cache holds it. Pictures are public and
-// change only when their texts do.
+// neither the client nor the cache holds it. Pictures change only when
+// their texts do; they are public unless the caller set Cache-Control.
 func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, tag string, paint func() (image.Image, error)) error {
 	w.Header().Set("ETag", tag)
-	w.Header().Set("Cache-Control", "public, max-age=600")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "public, max-age=600")
+	}
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, tag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
