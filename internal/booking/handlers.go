@@ -234,7 +234,16 @@ func (h *Handlers) bookPost(w http.ResponseWriter, r *http.Request) {
 	slotID := web.FormID(r.PostFormValue("slot"))
 	var b Booking
 	if sl, serr := h.Service.Slot(r.Context(), slotID); serr != nil || sl.ActivityID != id {
-		err = (errs.Fields{"slot": {Key: "booking.error.slot"}}).Err()
+		// Without a slot the other fields are still checked, so every
+		// fault is shown at once.
+		rules, _, rerr := h.Service.Rules(r.Context(), id)
+		if rerr != nil {
+			h.Server.Error(w, r, rerr)
+			return
+		}
+		_, _, f := in.Check(rules.MaxParty)
+		f.Add("slot", "booking.error.slot")
+		err = f.Err()
 	} else {
 		b, err = h.book(r, slotID, in)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -62,6 +63,40 @@ func TestTicketCalendarAndImage(t *testing.T) {
 		for _, p := range []string{"/calendar.ics", "/ticket.png"} {
 			if res := c.Get(fmt.Sprint("/tickets/", forged, p)); res.Status != 404 {
 				t.Errorf("forged ticket %s: %d", p, res.Status)
+			}
+		}
+	})
+}
+
+// TestBookingFormShowsEveryError: a booking form sent empty, or with a
+// slot but nothing else, names every faulty field at once.
+func TestBookingFormShowsEveryError(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		f := setup(t, e)
+		slot := f.slot(t, f.project, 6, 5)
+		c := e.Client(t)
+		path := fmt.Sprintf("/activities/%d/book", f.project.ID)
+		for name, form := range map[string]url.Values{
+			"empty":     {},
+			"slot only": {"slot": {fmt.Sprint(slot)}},
+			"no slot":   {"party_size": {"99"}, "children": {"yes"}},
+		} {
+			res := c.PostForm(path, form)
+			if res.Status != 422 {
+				t.Errorf("%s: %d", name, res.Status)
+				continue
+			}
+			want := []string{"name-error", "phone-error", "party_size-error", "consent-error"}
+			if form.Get("slot") == "" {
+				want = append(want, "slot-error")
+			}
+			if form.Get("children") != "" {
+				want = append(want, "guardian-error")
+			}
+			for _, id := range want {
+				if !strings.Contains(res.Body, `id="`+id+`"`) {
+					t.Errorf("%s: no %s among the errors shown", name, id)
+				}
 			}
 		}
 	})
