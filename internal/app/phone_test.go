@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"image/png"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,6 +64,29 @@ func TestManifestAndIcons(t *testing.T) {
 			if !strings.Contains(page, want) {
 				t.Errorf("%s lacks %s", path, want)
 			}
+		}
+	}
+}
+
+// TestDateInputsShowTheirFormat: date and time inputs are laid out in
+// Chinese order and show the format beside them, which screen readers
+// read with the field.
+func TestDateInputsShowTheirFormat(t *testing.T) {
+	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
+	for _, p := range []struct{ who, path, id, format string }{
+		{"hqu", "/campaigns/2026/filings/hqu/1/items/new", "f_start", "2020-08-23 09:30"},
+		{"admin", "/admin/campaigns/new", "start", "2020-08-23"},
+	} {
+		page := e.As(t, p.who).Get(p.path)
+		if page.Status != 200 {
+			t.Fatalf("%s: %d", p.path, page.Status)
+		}
+		input := regexp.MustCompile(`<input id="` + p.id + `"[^>]*>`).FindString(page.Body)
+		if !strings.Contains(input, `lang="zh-CN"`) || !strings.Contains(input, p.id+`-format`) {
+			t.Errorf("%s: the input %s is %s", p.path, p.id, input)
+		}
+		if !strings.Contains(page.Body, `<span class="format" id="`+p.id+`-format">`+p.format+`</span>`) {
+			t.Errorf("%s: no format %s beside %s", p.path, p.format, p.id)
 		}
 	}
 }
