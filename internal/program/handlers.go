@@ -462,7 +462,7 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := showPage{base: h.base(r, c, "program.title.show", a.Title), A: a, Contact: c.Contact}
-	p.Share = p.shareFor(r, "event", a.Title, Snippet(a.Content, nil, 100), activityCardPath(c, a))
+	p.Share = p.shareFor(r, "website", a.Title, Snippet(a.Content, nil, 100), activityCardPath(c, a))
 	p.Online = a.Online() || p.Switch != nil
 	if a.Onsite() && a.Address != "" && h.MapURL != "" {
 		p.MapURL = strings.ReplaceAll(h.MapURL, "{address}", url.QueryEscape(a.Address))

@@ -12,7 +12,7 @@ import (
 // the Open Graph and Twitter tags, and the itemprop ones WeChat's browser
 // reads. Image is absolute and at least 300×300.
 type Share struct {
-	Type        string // website, article, event
+	Type        string // Open Graph type: website or article
 	Title       string
 	Description string
 	URL         string
