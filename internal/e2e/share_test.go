@@ -120,3 +120,25 @@ func TestBrowserItemDraft(t *testing.T) {
 		t.Errorf("a saved item's draft came back: %v notes, title %q", n, b.value("#f_title"))
 	}
 }
+
+// TestBrowserFilterPanelRemembered: the program's filter panel opens or
+// stays closed as the visitor last left it.
+func TestBrowserFilterPanelRemembered(t *testing.T) {
+	env := apptest.New(t)
+	b := newBrowser(t, env.URL)
+	open := func() bool { return eval[bool](b, `document.querySelector("details.more-filters").open`) }
+	b.open("/campaigns/2020/activities", "details.more-filters summary")
+	if open() {
+		t.Fatal("the filter panel starts open on a list with results")
+	}
+	b.do("open the filters", chromedp.Click(`details.more-filters summary`))
+	b.open("/campaigns/2020/activities?day=2020-08-25", "details.more-filters summary")
+	if !open() {
+		t.Error("the filter panel closed again on the next page")
+	}
+	b.do("close the filters", chromedp.Click(`details.more-filters summary`))
+	b.open("/campaigns/2020/activities", "details.more-filters summary")
+	if open() {
+		t.Error("the filter panel opened again after it was closed")
+	}
+}
