@@ -333,6 +333,9 @@ func (a *App) buildServer() error {
 
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /manifest.webmanifest", web.Manifest)
+	mux.HandleFunc("GET /favicon.ico", web.Icon("favicon.ico", "image/x-icon"))
+	mux.HandleFunc("GET /apple-touch-icon.png", web.Icon("apple-touch-icon.png", "image/png"))
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.HandleFunc("GET /metrics", a.metrics)
 	(&account.Handlers{Service: a.Accounts, Server: s, Audit: a.Audit,
@@ -341,7 +344,7 @@ func (a *App) buildServer() error {
 	}).Routes(mux)
 	newsHandlers := &news.Handlers{Service: a.News, Server: s, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(600, time.Minute)}
 	newsHandlers.Routes(mux)
-	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos, Blocks: newsHandlers.CampaignBlock, Listed: a.listed, Online: a.online}).Routes(mux)
+	(&campaign.Handlers{Service: a.Campaigns, Server: s, Todos: a.todos, Blocks: newsHandlers.CampaignBlock, Listed: a.listed, Online: a.online, BaseURL: a.Config.PublicURL}).Routes(mux)
 	(&filing.Handlers{Service: a.Filings, Server: s, Paper: a.Paper}).Routes(mux)
 	(&paper.Handlers{Service: a.Paper, Server: s, Limiter: web.NewLimiter(120, time.Minute)}).Routes(mux)
 	(&program.Handlers{Service: a.Program, Server: s, MapURL: a.mapURL, BaseURL: a.Config.PublicURL, Limiter: web.NewLimiter(6000, time.Minute)}).Routes(mux)
@@ -352,6 +355,7 @@ func (a *App) buildServer() error {
 		PerClient: web.NewLimiter(cmp.Or(a.Config.BookingsPerClient, 30), time.Minute),
 		PerPhone:  web.NewLimiter(10, time.Minute),
 		Gate:      booking.NewGate(booking.BatchMax, 250*time.Millisecond),
+		BaseURL:   a.Config.PublicURL,
 	}).Routes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
 		s.Error(w, req, errs.NotFoundf("no route for %s", req.URL.Path))

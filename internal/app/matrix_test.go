@@ -69,7 +69,7 @@ var (
 
 // rules declares, for every route pattern, who may call it.
 var rules = map[string]rule{
-	"GET /{$}": public, "GET /static/": anyAnswer, "GET /healthz": anyAnswer, "GET /readyz": anyAnswer, "GET /metrics": anyAnswer, "/": anyAnswer,
+	"GET /{$}": public, "GET /static/": anyAnswer, "GET /healthz": anyAnswer, "GET /manifest.webmanifest": public, "GET /favicon.ico": public, "GET /apple-touch-icon.png": public, "GET /readyz": anyAnswer, "GET /metrics": anyAnswer, "/": anyAnswer,
 	"GET /login": public, "POST /login": anyAnswer, "POST /logout": public, "GET /register": public, "POST /register": public,
 	"GET /lang/{lang}": public, "POST /lang/{lang}": public,
 	"GET /account/password": signedIn, "POST /account/password": signedIn,
@@ -114,12 +114,12 @@ var rules = map[string]rule{
 
 	"GET /campaigns/{slug}/program": public, "GET /campaigns/{slug}/activities": public, "GET /campaigns/{slug}/days/{day}": public,
 	"GET /campaigns/{slug}/units/{code}": public, "GET /activities/{id}": public, "GET /activities/{id}/calendar.ics": public,
-	"GET /activities/{id}/qr.png": public, "GET /campaigns/{slug}/qr.png": public, "GET /feeds/{slug}/program.ics": public,
+	"GET /activities/{id}/qr.png": public, "GET /campaigns/{slug}/qr.png": public, "GET /campaigns/{slug}/card.png": public, "GET /activities/{id}/card.png": public, "GET /campaigns/{slug}/units/{code}/card.png": public, "GET /feeds/{slug}/program.ics": public,
 	"GET /feeds/{slug}/program.atom": public, "GET /opendata/{slug}/activities.csv": public, "GET /opendata/{slug}/activities.json": public,
 	"GET /sitemap.xml": public, "GET /api/v1/campaigns/{slug}/activities": public, "GET /api/v1/activities/{id}": public,
 
 	"GET /activities/{id}/book": public, "POST /activities/{id}/book": public, "GET /tickets/{ticket}": public,
-	"GET /tickets/{ticket}/qr.png": public, "POST /tickets/{ticket}/cancel": public, "GET /bookings/find": public, "POST /bookings/find": public,
+	"GET /tickets/{ticket}/qr.png": public, "GET /tickets/{ticket}/calendar.ics": public, "GET /tickets/{ticket}/ticket.png": public, "POST /tickets/{ticket}/cancel": public, "GET /bookings/find": public, "POST /bookings/find": public,
 	"GET /api/v1/activities/{id}/slots": public, "POST /api/v1/slots/{slot}/bookings": public,
 	"PUT /api/v1/activities/{id}/booking-rules": unitOrOrganiser, "POST /api/v1/activities/{id}/slots": unitOrOrganiser,
 	"GET /api/v1/activities/{id}/occupancy": checkinOf, "GET /booking": staff, "GET /activities/{id}/booking": unitOrOrganiser,
@@ -136,7 +136,7 @@ var rules = map[string]rule{
 	"GET /campaigns/{slug}/stats": manager, "GET /campaigns/{slug}/stats/print": manager, "GET /campaigns/{slug}/stats/summary.xlsx": manager,
 
 	"GET /campaigns/{slug}/news": public, "GET /campaigns/{slug}/news/{section}": public, "GET /news/{id}": public,
-	"GET /news/{id}/qr.png": public, "GET /news/{id}/cover": public, "GET /feeds/{slug}/news/{file}": public,
+	"GET /news/{id}/qr.png": public, "GET /news/{id}/cover": public, "GET /news/{id}/card.png": public, "GET /feeds/{slug}/news/{file}": public,
 	"GET /api/v1/campaigns/{slug}/articles": public, "GET /api/v1/articles/{id}": public,
 	"GET /campaigns/{slug}/articles": filer, "GET /campaigns/{slug}/articles/new": filer, "POST /campaigns/{slug}/articles/new": filer,
 	"GET /news/{id}/edit": unitOnly, "POST /news/{id}/edit": unitOnly, "POST /news/{id}/approve": manager,
@@ -174,7 +174,7 @@ var notFoundIsAnswer = map[string]bool{
 // otherOnly are routes about a public, bookable activity: 华侨大学 has
 // none in the demo's upcoming week, so only 泉州师范学院's is asked for.
 var otherOnly = map[string]bool{
-	"GET /activities/{id}/book": true, "POST /activities/{id}/book": true, "GET /campaigns/{slug}/units/{code}": true,
+	"GET /activities/{id}/book": true, "POST /activities/{id}/book": true, "GET /campaigns/{slug}/units/{code}": true, "GET /campaigns/{slug}/units/{code}/card.png": true,
 	"GET /filings/{id}/compare": true, "GET /news/{id}/cover": true, "GET /filings/{id}/scan": true,
 }
 

@@ -45,27 +45,7 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 	case !now.Before(sl.Start):
 		return Booking{}, errs.New(errs.Conflict, "booking.error.past")
 	}
-	name := cleanName(in.Name)
-	f := errs.Fields{}
-	switch {
-	case name == "":
-		f.Add("name", "booking.error.name")
-	case len([]rune(name)) > MaxName:
-		f.Add("name", "booking.error.too_long", MaxName)
-	}
-	phone, ok := NormalizePhone(in.Phone)
-	if !ok {
-		f.Add("phone", "hardening.booking.phone")
-	}
-	if in.Party < 1 || in.Party > r.MaxParty {
-		f.Add("party_size", "booking.error.party", r.MaxParty)
-	}
-	if !in.Consent {
-		f.Add("consent", "booking.error.consent")
-	}
-	if in.Children && !in.Guardian {
-		f.Add("guardian", "booking.error.guardian")
-	}
+	name, phone, f := in.Check(r.MaxParty)
 	if err := f.Err(); err != nil {
 		return Booking{}, err
 	}
@@ -441,4 +421,32 @@ func (s *Service) promote(ctx context.Context, tx *db.Tx, sl Slot, r Rules, now 
 		promoted = append(promoted, w.code)
 	}
 	return promoted, nil
+}
+
+// Check reads the visitor's fields and collects every field's fault at
+// once, so the form shows them all together: the cleaned name, the
+// normalised phone, and the faults by field.
+func (in Input) Check(maxParty int) (name, phone string, f errs.Fields) {
+	f = errs.Fields{}
+	name = cleanName(in.Name)
+	switch {
+	case name == "":
+		f.Add("name", "booking.error.name")
+	case len([]rune(name)) > MaxName:
+		f.Add("name", "booking.error.too_long", MaxName)
+	}
+	phone, ok := NormalizePhone(in.Phone)
+	if !ok {
+		f.Add("phone", "hardening.booking.phone")
+	}
+	if in.Party < 1 || in.Party > maxParty {
+		f.Add("party_size", "booking.error.party", maxParty)
+	}
+	if !in.Consent {
+		f.Add("consent", "booking.error.consent")
+	}
+	if in.Children && !in.Guardian {
+		f.Add("guardian", "booking.error.guardian")
+	}
+	return name, phone, f
 }

@@ -31,6 +31,8 @@ type Handlers struct {
 	// Gate bounds the booking requests in flight; past it they are shed
 	// with 503 rather than left to time out.
 	Gate *Gate
+	// BaseURL is the site's public address, for the ticket's own link.
+	BaseURL string
 }
 
 // Routes registers booking's paths.
@@ -39,6 +41,8 @@ func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("POST /activities/{id}/book", h.bookPost)
 	mux.HandleFunc("GET /tickets/{ticket}", h.ticket)
 	mux.HandleFunc("GET /tickets/{ticket}/qr.png", h.ticketQR)
+	mux.HandleFunc("GET /tickets/{ticket}/calendar.ics", h.ticketICS)
+	mux.HandleFunc("GET /tickets/{ticket}/ticket.png", h.ticketImage)
 	mux.HandleFunc("POST /tickets/{ticket}/cancel", h.cancel)
 	mux.HandleFunc("GET /bookings/find", h.findForm)
 	mux.HandleFunc("POST /bookings/find", h.findPost)
@@ -230,7 +234,16 @@ func (h *Handlers) bookPost(w http.ResponseWriter, r *http.Request) {
 	slotID := web.FormID(r.PostFormValue("slot"))
 	var b Booking
 	if sl, serr := h.Service.Slot(r.Context(), slotID); serr != nil || sl.ActivityID != id {
-		err = (errs.Fields{"slot": {Key: "booking.error.slot"}}).Err()
+		// Without a slot the other fields are still checked, so every
+		// fault is shown at once.
+		rules, _, rerr := h.Service.Rules(r.Context(), id)
+		if rerr != nil {
+			h.Server.Error(w, r, rerr)
+			return
+		}
+		_, _, f := in.Check(rules.MaxParty)
+		f.Add("slot", "booking.error.slot")
+		err = f.Err()
 	} else {
 		b, err = h.book(r, slotID, in)
 	}
@@ -262,6 +275,8 @@ type ticketPage struct {
 	Ticket    string
 	SlotLabel string
 	Online    bool
+	// Link is the ticket page's absolute address, to share.
+	Link string
 }
 
 func (h *Handlers) ticketData(r *http.Request) (ticketPage, error) {
@@ -276,6 +291,7 @@ func (h *Handlers) ticketData(r *http.Request) (ticketPage, error) {
 	}
 	p := ticketPage{pageBase: pageBase{Page: web.PageFor(r, "booking.title.ticket", a.Title), A: a, C: c}, B: b, Ticket: h.Service.Ticket(b)}
 	p.SlotLabel = p.slotLabel(b.Slot)
+	p.Link = h.ticketURL(r, p.Ticket)
 	_, switched := h.Service.Program.Switched(ctx, c)
 	p.Online = switched || !b.OnlineAt.IsZero()
 	return p, nil

@@ -30,6 +30,8 @@ type Handlers struct {
 	Listed func(ctx context.Context, c Campaign) int
 	// Online says whether the whole week moved online, and why.
 	Online func(ctx context.Context, c Campaign) (reason string, online bool)
+	// BaseURL is the site's public address, for the share card's links.
+	BaseURL string
 }
 
 // Routes registers the campaign pages and API paths.
@@ -147,6 +149,7 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 	}
 	p := showPage{Page: web.PageFor(r, ""), C: h.view(r, c), CanEdit: h.Service.CanEdit(r.Context(), c), Chain: h.chain(r, c)}
 	p.Title = c.Title
+	p.Share = web.ShareFor(r, web.BaseURL(r, h.BaseURL), "website", c.Title, c.Theme+" · "+p.DateRange(c.Start, c.End), CardPath(c))
 	h.followSwitch(r.Context(), &p.C)
 	if h.Blocks != nil {
 		p.Blocks = h.Blocks(r, c)

@@ -33,6 +33,18 @@ func (b *browser) setValue(sel, v string) {
 	b.do("set "+sel, chromedp.SetValue(chromedp.CSS(sel), v))
 }
 
+// fillProjectDetails fills a key project's host, focus area, form, times
+// and place, as 华侨大学 files its science exhibition.
+func (b *browser) fillProjectDetails() {
+	b.t.Helper()
+	b.fill("#f_host", "华侨大学")
+	b.setValue("#f_category", "展示科技创新成就")
+	b.setValue("#f_mode", "线下")
+	b.setValue("#f_start", "2026-12-20T09:00")
+	b.setValue("#f_end", "2026-12-20T17:00")
+	b.fill("#f_place", "泉州市丰泽区城华北路269号华侨大学图书馆")
+}
+
 // TestBrowserFiling walks a unit through both tables, the district
 // approving, the city returning one item with a comment, the unit fixing
 // it and the city approving.
@@ -46,12 +58,7 @@ func TestBrowserFiling(t *testing.T) {
 	b.click(`a[href="/campaigns/2026/filings/hqu/1"]`, "main h1")
 	b.click(`a[href="/campaigns/2026/filings/hqu/1/items/new"]`, "#f_title")
 	b.fill("#f_title", "人工智能与机器人科普展")
-	b.fill("#f_host", "华侨大学")
-	b.setValue("#f_category", "展示科技创新成就")
-	b.setValue("#f_mode", "线下")
-	b.setValue("#f_start", "2026-12-20T09:00")
-	b.setValue("#f_end", "2026-12-20T17:00")
-	b.fill("#f_place", "泉州市丰泽区城华北路269号华侨大学图书馆")
+	b.fillProjectDetails()
 	b.fill("#f_content", "展示学校人工智能与机器人研究成果，现场体验互动。")
 	b.do("pick audiences", chromedp.Click(`input[name="f_audience"][value="青少年"]`), chromedp.Click(`input[name="f_audience"][value="社会公众"]`))
 	b.fill("#f_expected", "500人")

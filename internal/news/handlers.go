@@ -1,6 +1,7 @@
 package news
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -14,7 +15,9 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
+	"github.com/sciweek/sciweek/internal/i18n"
 	"github.com/sciweek/sciweek/internal/review"
+	"github.com/sciweek/sciweek/internal/sharecard"
 	"github.com/sciweek/sciweek/internal/web"
 )
 
@@ -40,6 +43,7 @@ func (h *Handlers) Routes(mux web.Router) {
 	pub("GET /news/{id}", h.article)
 	pub("GET /news/{id}/qr.png", h.qr)
 	pub("GET /news/{id}/cover", h.cover)
+	pub("GET /news/{id}/card.png", h.card)
 	pub("GET /feeds/{slug}/news/{file}", h.feed)
 	pub("GET /api/v1/campaigns/{slug}/articles", h.apiList)
 	pub("GET /api/v1/articles/{id}", h.apiGet)
@@ -163,9 +167,6 @@ type articlePage struct {
 	CanEdit   bool
 	CanReview bool
 	CanPin    bool
-	OGURL     string
-	OGImage   string
-	OGDesc    string
 	QR        string
 	JSONLD    template.JS
 	CanReopen bool
@@ -204,17 +205,15 @@ func (h *Handlers) showArticle(w http.ResponseWriter, r *http.Request, c campaig
 	if sec, err := h.Service.Section(ctx, c, a.SectionCode); err == nil {
 		p.Section = sec.Label(p.Lang)
 	}
-	p.OGURL = base + a.URL()
 	p.QR = a.URL() + "/qr.png"
-	p.OGImage = base + p.QR
+	p.Share = web.ShareFor(r, base, "article", a.Title, cmp.Or(a.Summary, c.Title), a.URL()+"/card.png?v="+articleCard(a, c).Version("article"))
+	p.Share.URL = base + a.URL()
+	img := p.Share.Image
 	if a.CoverKey != "" {
-		p.OGImage = base + a.URL() + "/cover"
+		img = base + a.URL() + "/cover"
+		p.Share.Image, p.Share.Square = img, ""
 	}
-	p.OGDesc = a.Summary
-	if p.OGDesc == "" {
-		p.OGDesc = c.Title
-	}
-	ld, err := json.Marshal(newsArticleLD(a, c, base, p.OGImage))
+	ld, err := json.Marshal(newsArticleLD(a, c, base, img))
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -266,6 +265,28 @@ func (h *Handlers) qr(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	w.Write(png)
+}
+
+// cards keeps the drawn share pictures of articles.
+var cards = sharecard.NewCache()
+
+// articleCard is what an article's share picture says when it has no
+// cover, in Chinese, the language of the shared links' readers.
+func articleCard(a Article, c campaign.Campaign) sharecard.Card {
+	zh := i18n.For(i18n.Chinese)
+	return sharecard.Card{Kicker: c.Title, Title: a.Title, Lines: []string{zh.Date(a.PublishAt), a.OrgName}, Footer: zh.T("share.card.footer")}
+}
+
+// card draws an article's share picture.
+func (h *Handlers) card(w http.ResponseWriter, r *http.Request) {
+	a, c, ok := h.load(w, r)
+	if !ok {
+		return
+	}
+	card := articleCard(a, c)
+	if err := cards.ServeCard(w, r, "article", card); err != nil {
+		h.Server.Error(w, r, err)
+	}
 }
 
 func (h *Handlers) cover(w http.ResponseWriter, r *http.Request) {

@@ -71,6 +71,9 @@ func (h *Handlers) Routes(mux web.Router) {
 	pub("GET /activities/{id}/calendar.ics", h.activityICS)
 	pub("GET /activities/{id}/qr.png", h.activityQR)
 	pub("GET /campaigns/{slug}/qr.png", h.campaignQR)
+	pub("GET /campaigns/{slug}/card.png", h.campaignCard)
+	pub("GET /activities/{id}/card.png", h.activityCard)
+	pub("GET /campaigns/{slug}/units/{code}/card.png", h.unitCard)
 	pub("GET /feeds/{slug}/program.ics", h.programICS)
 	pub("GET /feeds/{slug}/program.atom", h.atom)
 	pub("GET /opendata/{slug}/activities.csv", h.openCSV)
@@ -90,13 +93,9 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, name string, d
 // base is what every program page shows: the campaign and its switch.
 type base struct {
 	web.Page
-	C       campaign.Campaign
-	Switch  *Switch
-	Base    string // scheme and host, for absolute links
-	OGTitle string
-	OGDesc  string
-	OGURL   string
-	OGImage string
+	C      campaign.Campaign
+	Switch *Switch
+	Base   string // scheme and host, for absolute links
 	// JSONLD is structured data for search engines, already escaped.
 	JSONLD template.JS
 }
@@ -169,9 +168,7 @@ func (h *Handlers) base(r *http.Request, c campaign.Campaign, titleKey string, a
 	if sw, ok := h.Service.Switched(r.Context(), c); ok {
 		b.Switch = &sw
 	}
-	b.OGTitle, b.OGURL = b.Title, b.Base+r.URL.RequestURI()
-	b.OGDesc = c.Title + " · " + c.Theme
-	b.OGImage = b.Base + "/campaigns/" + c.Slug + "/qr.png"
+	b.Share = b.shareFor(r, "website", b.Title, c.Title+" · "+c.Theme, campaign.CardPath(c))
 	return b
 }
 
@@ -419,23 +416,34 @@ type unitPage struct {
 	Items []Card
 }
 
-func (h *Handlers) unit(w http.ResponseWriter, r *http.Request) {
+// unitActivities reads the unit named in the path and its activities; a
+// unit with none is not found.
+func (h *Handlers) unitActivities(w http.ResponseWriter, r *http.Request) (campaign.Campaign, []Activity, bool) {
 	c, ok := h.campaign(w, r)
+	if !ok {
+		return c, nil, false
+	}
+	code := r.PathValue("code")
+	as, err := h.Service.List(r.Context(), c, Filter{Unit: code})
+	if err == nil && len(as) == 0 {
+		err = errs.NotFoundf("unit %s has no activities", code)
+	}
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return c, nil, false
+	}
+	return c, as, true
+}
+
+func (h *Handlers) unit(w http.ResponseWriter, r *http.Request) {
+	c, as, ok := h.unitActivities(w, r)
 	if !ok {
 		return
 	}
 	code := r.PathValue("code")
-	as, err := h.Service.List(r.Context(), c, Filter{Unit: code})
-	if err != nil {
-		h.Server.Error(w, r, err)
-		return
-	}
-	if len(as) == 0 {
-		h.Server.Error(w, r, errs.NotFoundf("unit %s has no activities", code))
-		return
-	}
 	u := Unit{Code: code, Name: as[0].UnitName, DistrictCode: as[0].DistrictCode, DistrictName: as[0].DistrictName, Activities: len(as)}
 	p := unitPage{base: h.base(r, c, "program.title.unit", u.Name), Unit: u}
+	p.Share = p.shareFor(r, "website", u.Name, p.T("share.unit_description", u.Name, len(as), c.Title), unitCardPath(c, as))
 	p.Items = h.cards(p.base, as, nil)
 	h.render(w, r, "unit.html", p)
 }
@@ -457,9 +465,7 @@ func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := showPage{base: h.base(r, c, "program.title.show", a.Title), A: a, Contact: c.Contact}
-	p.OGTitle = a.Title
-	p.OGDesc = Snippet(a.Content, nil, 100)
-	p.OGImage = p.Base + "/activities/" + strconv.FormatInt(a.ID, 10) + "/qr.png"
+	p.Share = p.shareFor(r, "website", a.Title, Snippet(a.Content, nil, 100), activityCardPath(c, a))
 	p.Online = a.Online() || p.Switch != nil
 	if a.Onsite() && a.Address != "" && h.MapURL != "" {
 		p.MapURL = strings.ReplaceAll(h.MapURL, "{address}", url.QueryEscape(a.Address))

@@ -56,13 +56,10 @@ const icsLocal = "20060102T150405"
 // icsDocument writes the activities as events, one per session.
 func icsDocument(base, name string, as []Activity, switched bool, stamp time.Time) string {
 	var c Calendar
-	c.Line("BEGIN", "VCALENDAR")
-	c.Line("VERSION", "2.0")
-	c.Line("PRODID", "-//sciweek//program//ZH")
-	c.Line("CALSCALE", "GREGORIAN")
-	c.Line("METHOD", "PUBLISH")
-	c.Text("X-WR-CALNAME", name)
-	c.Line("X-WR-TIMEZONE", "Asia/Shanghai")
+	c.begin(name)
+	// Subscribed calendars fetch the feed again this often.
+	c.Line("REFRESH-INTERVAL;VALUE=DURATION", "PT6H")
+	c.Line("X-PUBLISHED-TTL", "PT6H")
 	c.b.WriteString(vtimezone)
 	for _, a := range as {
 		url := base + "/activities/" + itoa64(a.ID)
@@ -89,6 +86,49 @@ func icsDocument(base, name string, as []Activity, switched bool, stamp time.Tim
 			c.Line("END", "VEVENT")
 		}
 	}
+	c.Line("END", "VCALENDAR")
+	return c.String()
+}
+
+// begin opens the calendar document.
+func (c *Calendar) begin(name string) {
+	c.Line("BEGIN", "VCALENDAR")
+	c.Line("VERSION", "2.0")
+	c.Line("PRODID", "-//sciweek//program//ZH")
+	c.Line("CALSCALE", "GREGORIAN")
+	c.Line("METHOD", "PUBLISH")
+	c.Text("X-WR-CALNAME", name)
+	c.Line("X-WR-TIMEZONE", "Asia/Shanghai")
+}
+
+// Event is one event on its own, such as a booked slot.
+type Event struct {
+	UID         string
+	Summary     string
+	Description string
+	Location    string
+	URL         string
+	Start, End  time.Time
+}
+
+// EventDocument writes a calendar holding the one event, in Quanzhou's
+// time, for a phone's "add to calendar".
+func EventDocument(e Event, stamp time.Time) string {
+	var c Calendar
+	c.begin(e.Summary)
+	c.b.WriteString(vtimezone)
+	c.Line("BEGIN", "VEVENT")
+	c.Line("UID", e.UID)
+	c.Line("DTSTAMP", stamp.UTC().Format("20060102T150405Z"))
+	c.Line("DTSTART;TZID=Asia/Shanghai", e.Start.In(clock.Zone).Format(icsLocal))
+	c.Line("DTEND;TZID=Asia/Shanghai", e.End.In(clock.Zone).Format(icsLocal))
+	c.Text("SUMMARY", e.Summary)
+	c.Text("DESCRIPTION", e.Description)
+	if e.Location != "" {
+		c.Text("LOCATION", e.Location)
+	}
+	c.Line("URL", e.URL)
+	c.Line("END", "VEVENT")
 	c.Line("END", "VCALENDAR")
 	return c.String()
 }

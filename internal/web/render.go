@@ -121,8 +121,21 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"list": func(v ...int) []int { return v },
-	"add":  func(a, b int) int { return a + b },
-	"kb":   func(n int64) int64 { return (n + 1023) / 1024 },
+	// inputFormat is the example shown beside a date or time input, in
+	// the order the site writes them, whatever the phone's own layout.
+	"inputFormat": func(typ string) string {
+		switch typ {
+		case "date":
+			return "2020-08-23"
+		case "time":
+			return "09:30"
+		case "datetime-local":
+			return "2020-08-23 09:30"
+		}
+		return ""
+	},
+	"add": func(a, b int) int { return a + b },
+	"kb":  func(n int64) int64 { return (n + 1023) / 1024 },
 	"isodate": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -185,6 +198,8 @@ type Page struct {
 	Wide bool
 	// Banner is a notice shown at the top of every page.
 	Banner *Banner
+	// Share, on public pages, is what a shared link shows.
+	Share *Share
 }
 
 // Banner is a notice for everyone, with a link to read more.
