@@ -13,6 +13,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/booking"
+	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/program"
@@ -57,17 +58,8 @@ func (b *browser) waitText(sel, want string) {
 // off, then switches it back on: the queue syncs, a ticket another door
 // admitted meanwhile is shown as a conflict and counted once.
 func TestBrowserOfflineCheckIn(t *testing.T) {
-	env := apptest.New(t)
+	env, c, a := bookable(t)
 	ctx := account.AsSystem(context.Background())
-	if err := demo.LoadBookings(ctx, env.App.Booking); err != nil {
-		t.Fatal(err)
-	}
-	c, _ := env.App.Campaigns.Get(ctx, "2026")
-	as, _ := env.App.Program.List(ctx, c, program.Filter{OpenDay: true, Unit: "qztc"})
-	if len(as) != 1 {
-		t.Fatalf("qztc open days: %d", len(as))
-	}
-	a := as[0]
 	slots, _ := env.App.Booking.Slots(ctx, a.ID)
 	slot := slots[1]
 	day := slot.Start.In(clock.Zone).Format("2006-01-02")
@@ -200,4 +192,21 @@ func TestBrowserOfflineCheckIn(t *testing.T) {
 	if err != nil || !gone {
 		t.Errorf("the check-in list is still on the device after signing out: %v", err)
 	}
+}
+
+// bookable starts sciweek with the demo's bookings and returns the upcoming
+// campaign and 泉州师范学院's open day in it.
+func bookable(t *testing.T) (*apptest.Env, campaign.Campaign, program.Activity) {
+	t.Helper()
+	env := apptest.New(t)
+	ctx := account.AsSystem(context.Background())
+	if err := demo.LoadBookings(ctx, env.App.Booking); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := env.App.Campaigns.Get(ctx, "2026")
+	as, _ := env.App.Program.List(ctx, c, program.Filter{OpenDay: true, Unit: "qztc"})
+	if len(as) != 1 {
+		t.Fatalf("qztc open days: %d", len(as))
+	}
+	return env, c, as[0]
 }
