@@ -123,6 +123,9 @@ func (h *Handlers) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true})
+	// The offline check-in's ticket list and cached pages leave the device
+	// with the account.
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	web.SetFlash(w, "login.logged_out")
 	web.Redirect(w, r, "/")
 }

@@ -64,6 +64,7 @@ func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("GET /activities/{id}/booking/bookings.csv", h.export)
 	mux.HandleFunc("GET /activities/{id}/checkin", h.checkinForm)
 	mux.HandleFunc("POST /activities/{id}/checkin", h.checkinPost)
+	h.offlineRoutes(mux)
 }
 
 // Gate admits a bounded number of requests at once; the rest wait a

@@ -7,29 +7,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/sciweek/sciweek/internal/account"
-	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/booking"
-	"github.com/sciweek/sciweek/internal/demo"
-	"github.com/sciweek/sciweek/internal/program"
 )
 
 // TestBrowserBooking books an open day on a phone, sees the QR ticket,
 // cancels and books again; then the unit's check-in staff admit the party
 // by its typed code and see it counted.
 func TestBrowserBooking(t *testing.T) {
-	env := apptest.New(t)
-	ctx := account.AsSystem(context.Background())
-	if err := demo.LoadBookings(ctx, env.App.Booking); err != nil {
-		t.Fatal(err)
-	}
-	c, _ := env.App.Campaigns.Get(ctx, "2026")
-	as, _ := env.App.Program.List(ctx, c, program.Filter{OpenDay: true, Unit: "qztc"})
-	if len(as) != 1 {
-		t.Fatalf("qztc open days: %d", len(as))
-	}
-	a := as[0]
-	slots, _ := env.App.Booking.Slots(ctx, a.ID)
+	env, _, a := bookable(t)
+	slots, _ := env.App.Booking.Slots(context.Background(), a.ID)
 	slot := slots[1]
 
 	b := newBrowser(t, env.URL)

@@ -31,6 +31,9 @@ type browser struct {
 	base  string
 	shots string
 	width int64
+	// checked is the page and width axe-core last checked, so a page is
+	// not checked twice over without a change between.
+	checked string
 }
 
 // chromiumPath finds a Chromium or Chrome binary, or returns "".
@@ -50,6 +53,12 @@ func chromiumPath() string {
 // user's language, and stops it when the test ends. Without Chromium the
 // test is skipped, except in CI, where it fails.
 func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	return newBrowserFor(t, base, 60*time.Second)
+}
+
+// newBrowserFor is newBrowser for a test that needs longer than a minute.
+func newBrowserFor(t *testing.T, base string, limit time.Duration) *browser {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -76,7 +85,7 @@ func newBrowser(t *testing.T, base string) *browser {
 	t.Cleanup(cancelAlloc)
 	tab, cancelTab := chromedp.NewContext(alloc)
 	t.Cleanup(cancelTab)
-	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	ctx, cancel := context.WithTimeout(tab, limit)
 	t.Cleanup(cancel)
 
 	shots := os.Getenv("SCIWEEK_SCREENSHOTS")
@@ -102,6 +111,8 @@ func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 func (b *browser) open(path, sel string) {
 	b.t.Helper()
 	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+	b.checked = ""
+	b.accessible(path)
 }
 
 // click clicks sel like a person does, waits for the page it leads to
@@ -113,6 +124,8 @@ func (b *browser) click(sel, next string) {
 		b.t.Fatalf("click %s: %v\n(page: %s)", sel, err, b.pathOrErr())
 	}
 	b.do("wait for "+next, chromedp.WaitVisible(chromedp.CSS(next)))
+	b.checked = ""
+	b.accessible("after clicking " + sel)
 }
 
 // fill replaces what a text field holds by typing: click into it, select
@@ -214,6 +227,7 @@ func (b *browser) fitsWidth(page string) {
 	if err != nil {
 		b.t.Fatalf("measure %s: %v", page, err)
 	}
+	b.accessible(page)
 	if f.ScrollWidth > f.InnerWidth || f.ScrollWidth > f.ClientWidth {
 		b.t.Errorf("%s at %d px scrolls sideways: scrollWidth %d, innerWidth %d; too wide: %s",
 			page, b.width, f.ScrollWidth, f.InnerWidth, strings.Join(f.Wide, ", "))

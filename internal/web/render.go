@@ -170,6 +170,10 @@ func staticURL(name string) string {
 	return "/static/" + name + "?v=" + staticHashes[name]
 }
 
+// StaticURL is the hashed URL of an embedded asset, for code that names
+// assets outside a template.
+func StaticURL(name string) string { return staticURL(name) }
+
 // StaticHandler serves the embedded assets.
 func StaticHandler() http.Handler {
 	sub, _ := fs.Sub(staticFS, "static")

@@ -14,6 +14,33 @@
   var day = document.querySelector(".daytabs [aria-current=page]");
   if (day && day.scrollIntoView) { day.scrollIntoView({inline: "center", block: "nearest"}); }
 
+  // Signing out wipes what the offline check-in kept on this device (the
+  // day's ticket list, its queue, the cached pages) before the form goes;
+  // the server's Clear-Site-Data answer does the same where it is honoured.
+  var logout = document.querySelector('form[action="/logout"]');
+  if (logout && window.indexedDB) {
+    logout.addEventListener("submit", function (e) {
+      if (logout.getAttribute("data-wiped")) { return; }
+      e.preventDefault();
+      var jobs = [new Promise(function (done) {
+        var req = indexedDB.deleteDatabase("sciweek-checkin");
+        req.onsuccess = req.onerror = req.onblocked = function () { done(); };
+      })];
+      if (window.caches) {
+        jobs.push(caches.keys().then(function (ks) {
+          return Promise.all(ks.filter(function (k) { return k.indexOf("sciweek-checkin-") === 0; }).map(function (k) { return caches.delete(k); }));
+        }));
+      }
+      var go = function () {
+        if (logout.getAttribute("data-wiped")) { return; }
+        logout.setAttribute("data-wiped", "1");
+        logout.submit();
+      };
+      Promise.all(jobs).then(go, go);
+      setTimeout(go, 1500);
+    });
+  }
+
   // Uploads with a progress bar: <form data-upload> sends each chosen file
   // on its own with XMLHttpRequest and shows what the server said about
   // it; without JavaScript the form posts as usual.

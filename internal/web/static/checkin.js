@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var button = document.getElementById("scan-start");
-  var form = document.getElementById("checkin-form");
+  var form = document.getElementById("checkin-form") || document.getElementById("offline-form");
   var entry = document.getElementById("entry");
   if (!button || !form || !entry || typeof window.jsQR !== "function" ||
       !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
@@ -31,7 +31,7 @@
       if (code && code.data) {
         entry.value = code.data;
         stop();
-        form.submit();
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
         return;
       }
     }
