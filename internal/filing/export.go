@@ -78,7 +78,7 @@ type exportColumn struct {
 }
 
 // exportColumns lists the columns: 序号, the unit columns when asked for,
-// the active fields in order, then the retired fields that still hold a
+// the official table's active fields in order, then the retired fields that still hold a
 // value in some row, so that nothing filed is lost from the export. The
 // retired ones come last to keep the current columns as the form prints
 // them.
@@ -87,7 +87,7 @@ func exportColumns(spec ExportSpec) []exportColumn {
 	if spec.WithUnits {
 		cols = append(cols, exportColumn{kind: colDistrict, label: labelDistrict}, exportColumn{kind: colUnit, label: labelUnit})
 	}
-	for _, f := range spec.Template.Active() {
+	for _, f := range spec.Template.Official() {
 		cols = append(cols, exportColumn{kind: colField, label: f.Label, field: f})
 	}
 	for _, f := range spec.Template.Fields {

@@ -250,7 +250,7 @@ func TestWriteXLSXEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || rows[1][0] != "2021年科技活动周重点项目备案表" || len(rows[3]) != 17 || rows[3][13] != "联系电话" || rows[3][14] != "是否需要预约" {
+	if len(rows) != 4 || rows[1][0] != "2021年科技活动周重点项目备案表" || len(rows[3]) != 14 || rows[3][13] != "联系电话" {
 		t.Errorf("rows = %q", rows)
 	}
 }

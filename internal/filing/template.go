@@ -56,6 +56,10 @@ type Field struct {
 	// Retired fields are no longer asked for; values already given stay
 	// readable and exportable.
 	Retired bool `json:"retired,omitempty"`
+	// Extra fields are asked by sciweek's form but are no column of the
+	// official table: its export, print page and blank template leave
+	// them out, so they keep the notice's layout.
+	Extra bool `json:"extra,omitempty"`
 }
 
 // Name returns the label in the language.
@@ -80,6 +84,18 @@ func (t Template) Active() []Field {
 	var out []Field
 	for _, f := range t.Fields {
 		if !f.Retired {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Official lists the active fields that are columns of the official
+// table, in order.
+func (t Template) Official() []Field {
+	var out []Field
+	for _, f := range t.Active() {
+		if !f.Extra {
 			out = append(out, f)
 		}
 	}
@@ -176,11 +192,11 @@ func DefaultTemplate(table int) Template {
 			{Key: KeyPhone, Label: "联系电话", LabelEn: "Phone", Type: TypePhone, Required: true},
 			// A project the public books: its sessions and places become
 			// booking slots when it is approved.
-			{Key: KeyBooking, Label: "是否需要预约", LabelEn: "Needs booking", Type: TypeChoice, Choices: []string{"否", BookingYes}, Public: true,
+			{Key: KeyBooking, Label: "是否需要预约", LabelEn: "Needs booking", Type: TypeChoice, Choices: []string{"否", BookingYes}, Public: true, Extra: true,
 				Help: "选“是”并填写预约场次和每场接待上限，审核通过后公众即可预约", HelpEn: "Choose 是 and give the sessions and places: once approved, the public can book them"},
-			{Key: KeySlots, Label: "预约场次", LabelEn: "Bookable sessions", Type: TypeSlots, Public: true,
+			{Key: KeySlots, Label: "预约场次", LabelEn: "Bookable sessions", Type: TypeSlots, Public: true, Extra: true,
 				Help: "按习惯填写即可，如：8月23日 9:00-11:30、14:30-17:00", HelpEn: "Write them as you would, e.g. 8月23日 9:00-11:30、14:30-17:00"},
-			{Key: KeyCapacity, Label: "每场接待上限", LabelEn: "Visitors per session", Type: TypeNumber, Positive: true, Public: true},
+			{Key: KeyCapacity, Label: "每场接待上限", LabelEn: "Visitors per session", Type: TypeNumber, Positive: true, Public: true, Extra: true},
 		}}
 }
 

@@ -99,7 +99,8 @@ func templatePageFor(r *http.Request, c campaign.Campaign, t Template, version i
 
 // templateRowsFromForm reads the fields as typed, in the order posted,
 // and the row of a new field. Whatever the form cannot change — where a
-// field's choices come from — is taken from the current form.
+// field's choices come from, whether it is a column of the official table
+// — is taken from the current form.
 func templateRowsFromForm(r *http.Request, cur Template) ([]fieldRow, fieldRow) {
 	r.ParseForm()
 	n, _ := web.Int(r.PostFormValue("rows"), 0, maxTemplateFields)
@@ -119,7 +120,7 @@ func templateRowsFromForm(r *http.Request, cur Template) ([]fieldRow, fieldRow) 
 		fr.Key = r.PostFormValue("key." + strconv.Itoa(i))
 		fr.ID = fr.Key
 		if old, ok := cur.Field(fr.Key); ok {
-			fr.ChoicesFrom = old.ChoicesFrom
+			fr.ChoicesFrom, fr.Extra = old.ChoicesFrom, old.Extra
 		}
 		rows = append(rows, fr)
 	}

@@ -141,7 +141,7 @@ func (h *Handlers) blankTemplate(w http.ResponseWriter, r *http.Request) {
 // language, like the rest of the form.
 func formatNote(t Template, win Window) string {
 	has := map[FieldType]bool{}
-	for _, f := range t.Active() {
+	for _, f := range t.Official() {
 		has[f.Type] = true
 	}
 	day := win.Start.Format("2006-01-02")
