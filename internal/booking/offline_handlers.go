@@ -91,8 +91,8 @@ type offlinePage struct {
 var offlineTexts = []string{
 	"offline.ok", "offline.already_here", "offline.other_day", "offline.other_activity", "offline.other_campaign",
 	"offline.unknown", "offline.cancelled", "offline.waiting", "offline.stale", "offline.no_list", "offline.downloaded",
-	"offline.queued", "offline.synced", "offline.online", "offline.offline", "offline.decided", "offline.scan_again",
-	"offline.sync_failed", "booking.code", "booking.party_size", "booking.slot", "booking.name",
+	"offline.queued", "offline.synced", "offline.online", "offline.offline", "offline.decided",
+	"offline.sync_failed", "booking.checkin.forged", "booking.code", "booking.party_size", "booking.slot", "booking.name",
 }
 
 func (h *Handlers) offlinePage(w http.ResponseWriter, r *http.Request) {

@@ -36,14 +36,16 @@ type axeFinding struct {
 // accessible runs axe-core over the page the tab shows and fails the test
 // on any serious or critical finding, and on headings that skip a level.
 // Every page a browser test opens or clicks to is checked, and again at
-// each width its layout is checked at.
+// each width its layout is checked at; a page already checked at that
+// width is not checked again.
 func (b *browser) accessible(page string) {
 	b.t.Helper()
-	key := fmt.Sprintf("%s %d", b.pathOrErr(), b.width)
-	if key == b.checked {
+	lang, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+	key := fmt.Sprintf("%s %s %d", b.pathOrErr(), lang, b.width)
+	if b.checked[key] {
 		return
 	}
-	b.checked = key
+	b.checked[key] = true
 	loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`!!window.axe`))
 	if err == nil && !loaded {
 		_, err = chromedp.Run(b.ctx, chromedp.Evaluate[bool](axeSource+`;true`))

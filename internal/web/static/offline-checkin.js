@@ -161,7 +161,7 @@
     };
     if (entry.indexOf("SWT1.") === 0) {
       var parts = entry.split(".");
-      if (parts.length !== 4) { return Promise.resolve({ reason: T.unknown }); }
+      if (parts.length !== 4) { return Promise.resolve({ reason: T["checkin.forged"] }); }
       if (parts[1] !== campaign) { return Promise.resolve({ reason: T.other_campaign }); }
       return sha256(entry).then(function (h) { return by("hash", h) || { reason: T.other_activity }; });
     }
