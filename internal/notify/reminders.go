@@ -130,8 +130,16 @@ func (s *Service) SendDueReminders(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	// Units file with the nearest campaign above them: a campaign with a
+	// published child reminds nobody of the units' deadlines.
+	parents := map[int64]bool{}
 	for _, c := range cs {
-		if c.State != campaign.StatePublished {
+		if c.State == campaign.StatePublished && c.ParentID != 0 {
+			parents[c.ParentID] = true
+		}
+	}
+	for _, c := range cs {
+		if c.State != campaign.StatePublished || parents[c.ID] {
 			continue
 		}
 		for _, d := range s.Deadlines {
