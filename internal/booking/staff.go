@@ -77,7 +77,9 @@ func (h *Handlers) staffHome(w http.ResponseWriter, r *http.Request) {
 			p.Problems = append(p.Problems, filed.Problems...)
 		}
 		for _, a := range as {
-			if !a.Onsite() || !h.Service.CanCheckIn(ctx, a, c) {
+			// A parent campaign's program holds its children's activities
+			// too: each is listed once, under its own campaign.
+			if a.CampaignID != c.ID || !a.Onsite() || !h.Service.CanCheckIn(ctx, a, c) {
 				continue
 			}
 			e := staffEntry{A: a, C: c, Manage: h.Service.CanManage(ctx, a, c), Flagged: filed.Flagged[a.ID]}

@@ -26,21 +26,21 @@ func TestBrowserFormEditor(t *testing.T) {
 	if got := b.value("#label-host"); got != "主办机构" {
 		t.Errorf("the renamed field reads %q", got)
 	}
-	if got := b.value("#label-f14"); got != "活动亮点" {
+	if got := b.value("#label-f17"); got != "活动亮点" {
 		t.Errorf("the added field reads %q", got)
 	}
 	if got := b.value("#label-new"); got != "" {
 		t.Errorf("the row for adding a field still holds %q", got)
 	}
 
-	b.click(`button[value="up:f14"]`, ".flash")
+	b.click(`button[value="up:f17"]`, ".flash")
 	b.shows(".flash", "字段顺序已调整")
-	b.shows("#field-f14 legend", "13. 活动亮点")
+	b.shows("#field-f17 legend", "16. 活动亮点")
 	b.capture("form-editor-saved")
 
 	// The unit's form asks for the new field.
 	b.logout()
 	b.login("hqu")
-	b.open("/campaigns/2026/filings/hqu/1/items/new", "#f_f14")
+	b.open("/campaigns/2026/filings/hqu/1/items/new", "#f_f17")
 	b.shows(`label[for="f_host"]`, "主办机构")
 }
