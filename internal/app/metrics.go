@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sciweek/sciweek/internal/report"
 )
 
 // dataCollector reports, when Prometheus scrapes, the bookings and the
@@ -27,36 +29,24 @@ func (c dataCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c dataCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	d := c.a.DB
-	if rows, err := d.Query(ctx, `SELECT state, COUNT(*) FROM bookings GROUP BY state`); err == nil {
-		for rows.Next() {
-			var state string
-			var n int64
-			if rows.Scan(&state, &n) == nil {
-				ch <- prometheus.MustNewConstMetric(bookingsDesc, prometheus.GaugeValue, float64(n), state)
-			}
+	if states, err := c.a.Booking.CountByState(ctx); err == nil {
+		for state, n := range states {
+			ch <- prometheus.MustNewConstMetric(bookingsDesc, prometheus.GaugeValue, float64(n), state)
 		}
-		rows.Close()
 	}
-	var capacity, taken, in int64
-	if d.QueryRow(ctx, `SELECT COALESCE(SUM(capacity), 0), COALESCE(SUM(taken), 0), COALESCE(SUM(checked_in), 0) FROM booking_slots`).Scan(&capacity, &taken, &in) == nil {
-		ch <- prometheus.MustNewConstMetric(placesDesc, prometheus.GaugeValue, float64(capacity), "capacity")
-		ch <- prometheus.MustNewConstMetric(placesDesc, prometheus.GaugeValue, float64(taken), "taken")
-		ch <- prometheus.MustNewConstMetric(placesDesc, prometheus.GaugeValue, float64(in), "checked_in")
+	if p, err := c.a.Booking.TotalPlaces(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(placesDesc, prometheus.GaugeValue, float64(p.Capacity), "capacity")
+		ch <- prometheus.MustNewConstMetric(placesDesc, prometheus.GaugeValue, float64(p.Taken), "taken")
+		ch <- prometheus.MustNewConstMetric(placesDesc, prometheus.GaugeValue, float64(p.CheckedIn), "checked_in")
 	}
-	counts := map[string][2]int64{"video": {}, "photo": {}, "document": {}}
-	if rows, err := d.Query(ctx, `SELECT kind, COUNT(*), COALESCE(SUM(size), 0) FROM report_media GROUP BY kind`); err == nil {
-		for rows.Next() {
-			var kind string
-			var n, size int64
-			if rows.Scan(&kind, &n, &size) == nil {
-				counts[kind] = [2]int64{n, size}
-			}
+	counts := map[string]report.MediaUsage{"video": {}, "photo": {}, "document": {}}
+	if usage, err := c.a.Reports.MediaByKind(ctx); err == nil {
+		for kind, u := range usage {
+			counts[kind] = u
 		}
-		rows.Close()
 	}
 	for kind, n := range counts {
-		ch <- prometheus.MustNewConstMetric(uploadsDesc, prometheus.GaugeValue, float64(n[0]), kind, "files")
-		ch <- prometheus.MustNewConstMetric(uploadsDesc, prometheus.GaugeValue, float64(n[1]), kind, "bytes")
+		ch <- prometheus.MustNewConstMetric(uploadsDesc, prometheus.GaugeValue, float64(n.Files), kind, "files")
+		ch <- prometheus.MustNewConstMetric(uploadsDesc, prometheus.GaugeValue, float64(n.Bytes), kind, "bytes")
 	}
 }

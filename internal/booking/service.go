@@ -495,3 +495,35 @@ func (s *Service) Bookable(ctx context.Context, ids []int64) (map[int64]bool, er
 	}
 	return out, rows.Err()
 }
+
+// CountByState returns how many bookings there are in each state (active,
+// waiting, checked_in, cancelled), for the metrics every server exports.
+func (s *Service) CountByState(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.DB.Query(ctx, `SELECT state, COUNT(*) FROM bookings GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}
+
+// Places are the places of all slots together.
+type Places struct{ Capacity, Taken, CheckedIn int64 }
+
+// TotalPlaces sums the capacity, the places taken and those checked in over
+// every slot.
+func (s *Service) TotalPlaces(ctx context.Context) (Places, error) {
+	var p Places
+	err := s.DB.QueryRow(ctx, `SELECT COALESCE(SUM(capacity), 0), COALESCE(SUM(taken), 0), COALESCE(SUM(checked_in), 0) FROM booking_slots`).
+		Scan(&p.Capacity, &p.Taken, &p.CheckedIn)
+	return p, err
+}

@@ -297,7 +297,7 @@ func (s *Service) SaveItem(ctx context.Context, c campaign.Campaign, orgCode str
 	if err != nil {
 		return Filing{}, Item{}, nil, errs.NotFoundf("organisation %s", orgCode)
 	}
-	sv, err := s.saveItem(ctx, c, org, table, uid, in)
+	sv, err := s.saveItem(ctx, c, org, table, uid, in, false)
 	return sv.Filing, sv.Item, sv.Problems, err
 }
 
@@ -323,16 +323,18 @@ func (s *Service) SaveItemAt(ctx context.Context, slug, orgCode string, table in
 		return ItemSaved{}, err
 	}
 	org, err := s.Accounts.OrgFor(ctx, orgCode)
-	if errs.Is(err, errs.NotFound) || (err == nil && !canSee(ctx, org)) {
+	if errs.Is(err, errs.NotFound) {
 		return ItemSaved{Campaign: c}, errs.NotFoundf("organisation %s", orgCode)
 	}
 	if err != nil {
 		return ItemSaved{Campaign: c}, err
 	}
-	return s.saveItem(ctx, c, org, table, uid, in)
+	return s.saveItem(ctx, c, org, table, uid, in, true)
 }
 
-func (s *Service) saveItem(ctx context.Context, c campaign.Campaign, org account.Organisation, table int, uid string, in Values) (ItemSaved, error) {
+// saveItem stores an item; private answers one who may not read the
+// organisation's filings that there is no such organisation.
+func (s *Service) saveItem(ctx context.Context, c campaign.Campaign, org account.Organisation, table int, uid string, in Values, private bool) (ItemSaved, error) {
 	sv := ItemSaved{Campaign: c}
 	var err error
 	if sv.Template, _, err = s.Template(ctx, c, table); err != nil {
@@ -342,29 +344,26 @@ func (s *Service) saveItem(ctx context.Context, c campaign.Campaign, org account
 	if sv.Filing, err = s.current(ctx, c, org, table); err != nil {
 		return sv, err
 	}
-	in = t.asked(in)
-	if bad := Overlong(t, in); len(bad) > 0 {
-		// Nothing is stored: the clerk shortens the text and saves again.
-		return sv, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: bad}
-	}
-	if err := s.edit(ctx, c, org, sv.Filing); err != nil {
-		return sv, err
-	}
-	values, problems := Check(t, WindowOf(c), in)
-	for k, v := range problemValues(in, problems) {
-		values[k] = v // keep what was typed where it could not be read
-	}
+	values, problems, overlong := t.checkTyped(WindowOf(c), in)
 	sv.Problems = problems
 	var f Filing
 	item := Item{UID: uid, Values: values}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	// The review engine checks that the caller may see and change the
+	// filing, then in its transaction takes an approved filing into a new
+	// revision before the item is written.
+	stored := func(tx *db.Tx) (review.Subject, error) {
+		if len(overlong) > 0 {
+			// Nothing is stored: the clerk shortens the text and saves again.
+			return review.Subject{}, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: overlong}
+		}
 		var err error
-		if f, err = s.ensure(ctx, tx, c, org, table); err != nil {
-			return err
-		}
-		if err := s.revise(ctx, tx, c, org, f); err != nil {
-			return err
-		}
+		f, err = s.ensure(ctx, tx, c, org, table)
+		return subject(f, org, c.OwnerOrgID), err
+	}
+	sub := subject(sv.Filing, org, c.OwnerOrgID)
+	sub.Private = private
+	err = s.engine().Write(ctx, s.kind(c, table, sv.Filing.ID), sub, stored, func(tx *db.Tx) error {
+		var err error
 		now := s.now()
 		if uid == "" {
 			item.UID, item.Position = newUID(), len(f.Items)
@@ -397,14 +396,32 @@ func (s *Service) saveItem(ctx context.Context, c campaign.Campaign, org account
 	return sv, err
 }
 
-// asked keeps of in the fields the form asks for now: what a retired
-// field holds is never changed by a form.
-func (t Template) asked(in Values) Values {
-	out := Values{}
+// checkTyped reads an item form as typed against the form: it keeps the
+// fields the form asks for now (what a retired field holds is never
+// changed by a form), checks them, and keeps what was typed where it could
+// not be read. overlong names the texts too long to store at all.
+func (t Template) checkTyped(w Window, typed Values) (values Values, problems, overlong map[string]errs.Msg) {
+	in := Values{}
 	for _, f := range t.Active() {
-		if v, ok := in[f.Key]; ok {
-			out[f.Key] = v
+		if v, ok := typed[f.Key]; ok {
+			in[f.Key] = v
 		}
+	}
+	if overlong = Overlong(t, in); len(overlong) > 0 {
+		return in, nil, overlong
+	}
+	values, problems = Check(t, w, in)
+	for k, v := range problemValues(in, problems) {
+		values[k] = v // keep what was typed where it could not be read
+	}
+	return values, problems, nil
+}
+
+// problemValues returns, for each field with a problem, the value as typed.
+func problemValues(in Values, problems map[string]errs.Msg) Values {
+	out := Values{}
+	for k := range problems {
+		out[k] = strings.TrimSpace(in[k])
 	}
 	return out
 }
@@ -425,15 +442,6 @@ func keepUnasked(t Template, items []Item, uid string, values Values) {
 			}
 		}
 	}
-}
-
-// problemValues returns, for each field with a problem, the value as typed.
-func problemValues(in Values, problems map[string]errs.Msg) Values {
-	out := Values{}
-	for k := range problems {
-		out[k] = strings.TrimSpace(in[k])
-	}
-	return out
 }
 
 // DeleteItem removes an item from a draft. Errors: NotFound, Forbidden, Conflict.

@@ -119,3 +119,26 @@ func marshal(v any) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// MediaUsage is how many files of a kind the reports hold, and their bytes.
+type MediaUsage struct{ Files, Bytes int64 }
+
+// MediaByKind returns the files stored with summary reports by kind (video,
+// photo, document), for the metrics every server exports.
+func (s *Service) MediaByKind(ctx context.Context) (map[string]MediaUsage, error) {
+	rows, err := s.DB.Query(ctx, `SELECT kind, COUNT(*), COALESCE(SUM(size), 0) FROM report_media GROUP BY kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]MediaUsage{}
+	for rows.Next() {
+		var kind string
+		var u MediaUsage
+		if err := rows.Scan(&kind, &u.Files, &u.Bytes); err != nil {
+			return nil, err
+		}
+		out[kind] = u
+	}
+	return out, rows.Err()
+}

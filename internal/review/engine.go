@@ -299,6 +299,32 @@ func (e *Engine) Revise(ctx context.Context, tx *db.Tx, k Kind, s Subject) error
 	return e.record(ctx, tx, k, s.ID, s.Revision, Reopen, "", "", map[string]any{"edit": true})
 }
 
+// Write is one change of s by its organisation, or by those entering it
+// for it: it checks that the caller may change s now (Forbidden or
+// Conflict, audited; NotFound to one who may not read a private s, so its
+// existence is not revealed), then in one transaction calls stored for s as it is stored
+// (created if need be), takes an approved s into a draft for a new
+// revision that goes through review, and calls write. An error of stored
+// or write stores nothing.
+func (e *Engine) Write(ctx context.Context, k Kind, s Subject, stored func(tx *db.Tx) (Subject, error), write func(tx *db.Tx) error) error {
+	if s.Private && !CanRead(ctx, s.Org) {
+		return errs.NotFoundf("organisation %s", s.Org.Code)
+	}
+	if _, err := e.Check(ctx, k, s, Edit); err != nil {
+		return err
+	}
+	return e.DB.InTx(ctx, func(tx *db.Tx) error {
+		cur, err := stored(tx)
+		if err != nil {
+			return err
+		}
+		if err := e.Revise(ctx, tx, k, cur); err != nil {
+			return err
+		}
+		return write(tx)
+	})
+}
+
 func (e *Engine) record(ctx context.Context, tx *db.Tx, k Kind, id int64, rev int, a Action, uid, comment string, detail map[string]any) error {
 	if err := e.Event(ctx, tx, k, id, rev, string(a), uid, comment); err != nil {
 		return err

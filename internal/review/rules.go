@@ -163,6 +163,10 @@ type Subject struct {
 	// Proxy lets those who manage the organisation enter a draft for it
 	// (a table a unit sent on paper); reports and news are the unit's own.
 	Proxy bool
+	// Private tells one who may not read the organisation's things that s
+	// does not exist (NotFound) rather than why they may not change it; a
+	// page named by the organisation's code asks so.
+	Private bool
 }
 
 // CheckinOnly reports whether the principal is check-in staff and nothing
