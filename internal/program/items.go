@@ -1,6 +1,9 @@
 package program
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ItemActivities maps the items of a filing to their activities, listed or
 // not, so another domain can follow an item into the program.
@@ -31,13 +34,40 @@ func (s *Service) Listed(ctx context.Context, campaignID int64) (int, error) {
 
 // Takes reports whether the activity is listed in the program of a
 // campaign that is not a draft, and whether that campaign's week is held
-// online: what booking checks before it takes a place.
+// online: what booking checks before it takes a place. The answer is
+// held in memory until the program next changes, and no longer than a
+// campaign is (a campaign set back to draft), so a booking rush asks the
+// database about an activity once.
 func (s *Service) Takes(ctx context.Context, activityID int64) (listed, online bool, err error) {
-	var n, on int
-	err = s.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX((SELECT COUNT(*) FROM program_online o WHERE o.campaign_id = a.campaign_id)), 0)
-		FROM program_activities a JOIN campaigns c ON c.id = a.campaign_id
-		WHERE a.id = ? AND a.listed = TRUE AND c.state <> 'draft'`, activityID).Scan(&n, &on)
-	return n > 0, on > 0, err
+	s.mu.Lock()
+	held, ok := s.takes[activityID]
+	s.mu.Unlock()
+	campaignID := held.campaignID
+	if !ok || time.Since(held.at) >= s.holdFor() {
+		err = s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(a.campaign_id), 0) FROM program_activities a JOIN campaigns c ON c.id = a.campaign_id
+			WHERE a.id = ? AND a.listed = TRUE AND c.state <> 'draft'`, activityID).Scan(&campaignID)
+		if err != nil {
+			return false, false, err
+		}
+		s.mu.Lock()
+		if s.takes == nil {
+			s.takes = map[int64]heldTake{}
+		}
+		s.takes[activityID] = heldTake{campaignID, time.Now()}
+		s.mu.Unlock()
+	}
+	if campaignID == 0 {
+		return false, false, nil
+	}
+	_, online = s.Switches(ctx)[campaignID]
+	return true, online, nil
+}
+
+// heldTake is Takes's answer for an activity: the campaign whose program
+// lists it, 0 for none.
+type heldTake struct {
+	campaignID int64
+	at         time.Time
 }
 
 // UnitsOf maps each activity of the campaign, listed or not, to the code of

@@ -58,6 +58,8 @@ type Service struct {
 	campaigns map[string]heldCampaign
 	switches  map[int64]Switch
 	loaded    bool
+	// takes holds Takes's answers by activity.
+	takes map[int64]heldTake
 }
 
 // Invalidate forgets every activity list and rendered answer held in
@@ -73,7 +75,7 @@ func (s *Service) Invalidate() {
 // server's Broadcast calls.
 func (s *Service) InvalidateLocal() {
 	s.mu.Lock()
-	s.snapshots, s.overviews, s.campaigns, s.scopes = nil, nil, nil, nil
+	s.snapshots, s.overviews, s.campaigns, s.scopes, s.takes = nil, nil, nil, nil, nil
 	s.switches, s.loaded = nil, false
 	s.mu.Unlock()
 	if s.Cache != nil {
