@@ -149,7 +149,7 @@ var rules = map[string]rule{
 	"POST /activities/{id}/booking/slots/{slot}/capacity": unitOrOrganiser, "POST /activities/{id}/booking/bursts/cancel": unitOrOrganiser,
 
 	"GET /api/v1/activities/{id}/checkin-list": checkinOf, "POST /api/v1/activities/{id}/checkin-sync": checkinOf,
-	"GET /checkin/{id}": checkinOf, "GET /checkin/{id}/manifest.webmanifest": public, "GET /checkin/sw.js": anyAnswer, "GET /checkin/icon.svg": anyAnswer,
+	"GET /checkin/{id}": checkinOf, "GET /checkin/{id}/manifest.webmanifest": public, "GET /checkin/sw.js": anyAnswer,
 
 	"GET /campaigns/{slug}/coverage": filer, "POST /campaigns/{slug}/coverage": filer, "GET /coverage/{id}/clipping": ownOrAbove,
 }

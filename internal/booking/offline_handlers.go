@@ -12,8 +12,9 @@ import (
 	"github.com/sciweek/sciweek/internal/web"
 )
 
-// The offline check-in lives under /checkin/: its page, its manifest and
-// its service worker, whose scope is that path and nothing else.
+// The offline check-in lives under /checkin/: its page, its manifest (the
+// site's icons, its own name and start page) and its service worker, whose
+// scope is that path and nothing else.
 
 func (h *Handlers) offlineRoutes(mux web.Router) {
 	mux.HandleFunc("GET /api/v1/activities/{id}/checkin-list", h.apiDayList)
@@ -21,7 +22,6 @@ func (h *Handlers) offlineRoutes(mux web.Router) {
 	mux.HandleFunc("GET /checkin/{id}", h.offlinePage)
 	mux.HandleFunc("GET /checkin/{id}/manifest.webmanifest", h.offlineManifest)
 	mux.HandleFunc("GET /checkin/sw.js", h.serviceWorker)
-	mux.HandleFunc("GET /checkin/icon.svg", h.offlineIconSVG)
 }
 
 func (h *Handlers) apiDayList(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +109,7 @@ func (h *Handlers) offlinePage(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(texts)
 	page := offlinePage{pageBase: p.pageBase, Texts: string(b)}
 	page.Title = l.T("offline.title", p.A.Title)
+	page.Manifest = "/checkin/" + strconv.FormatInt(p.A.ID, 10) + "/manifest.webmanifest"
 	h.render(w, r, http.StatusOK, "offline.html", page)
 }
 
@@ -124,15 +125,8 @@ func (h *Handlers) offlineManifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := web.L(r.Context())
-	start := "/checkin/" + strconv.FormatInt(a.ID, 10)
-	m := map[string]any{
-		"name": l.T("offline.app_name", a.Title), "short_name": l.T("offline.short_name"), "lang": web.Lang(r.Context()),
-		"start_url": start, "scope": "/checkin/", "display": "standalone", "background_color": "#ffffff", "theme_color": "#1f4e79",
-		"icons": []map[string]string{{"src": "/checkin/icon.svg", "sizes": "any", "type": "image/svg+xml"}},
-	}
-	w.Header().Set("Content-Type", "application/manifest+json")
 	w.Header().Set("Cache-Control", "no-cache")
-	json.NewEncoder(w).Encode(m)
+	web.WriteManifest(w, r, l.T("offline.app_name", a.Title), l.T("offline.short_name"), "/checkin/"+strconv.FormatInt(a.ID, 10), "/checkin/")
 }
 
 // serviceWorker serves the check-in's service worker. It names the
@@ -146,16 +140,6 @@ func (h *Handlers) serviceWorker(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("Service-Worker-Allowed", "/checkin/")
 	w.Write([]byte("var ASSETS = " + string(list) + ";\nvar CACHE = \"sciweek-checkin-" + hex.EncodeToString(sum[:6]) + "\";\n" + serviceWorkerJS))
-}
-
-// offlineIcon is the installed check-in's icon: a tick on the site's blue.
-const offlineIcon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 192 192"><rect width="192" height="192" rx="36" fill="#1f4e79"/>` +
-	`<path d="M52 100l30 30 60-68" fill="none" stroke="#fff" stroke-width="18" stroke-linecap="round" stroke-linejoin="round"/></svg>`
-
-func (h *Handlers) offlineIconSVG(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	w.Write([]byte(offlineIcon))
 }
 
 // serviceWorkerJS keeps the check-in shell and its scripts: pages from the

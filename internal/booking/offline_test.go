@@ -95,7 +95,26 @@ func TestOfflineCheckIn(t *testing.T) {
 		})
 
 		staff := e.As(t, "qztc-checkin")
-		res := staff.Get(list)
+		// The page installs as the check-in, not as the site: its manifest
+		// is the only one it links, with the check-in's scope and the
+		// site's icons.
+		page := staff.Get(fmt.Sprintf("/checkin/%d", f.openDay.ID)).Body
+		if n := strings.Count(page, `rel="manifest"`); n != 1 || strings.Contains(page, `href="/manifest.webmanifest"`) {
+			t.Errorf("the offline page links %d manifests:\n%s", n, page)
+		}
+		var m struct {
+			StartURL string `json:"start_url"`
+			Scope    string `json:"scope"`
+			Icons    []struct {
+				Src string `json:"src"`
+			} `json:"icons"`
+		}
+		res := staff.Get(fmt.Sprintf("/checkin/%d/manifest.webmanifest", f.openDay.ID))
+		res.JSON(t, &m)
+		if m.StartURL != fmt.Sprintf("/checkin/%d", f.openDay.ID) || m.Scope != "/checkin/" || len(m.Icons) != 3 || !strings.Contains(m.Icons[0].Src, "icon-192") {
+			t.Errorf("the check-in's manifest: %+v", m)
+		}
+		res = staff.Get(list)
 		var l dayList
 		res.JSON(t, &l)
 		if res.Status != 200 || l.Day != day || !l.ExpiresAt.Equal(d.AddDate(0, 0, 1)) || !l.DownloadedAt.Equal(d.Add(10*time.Hour)) {

@@ -204,6 +204,8 @@ type Page struct {
 	Banner *Banner
 	// Share, on public pages, is what a shared link shows.
 	Share *Share
+	// Manifest is the web manifest a page installs as; empty, the site's.
+	Manifest string
 }
 
 // Banner is a notice for everyone, with a link to read more.

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-
-	"github.com/sciweek/sciweek/internal/i18n"
 )
 
 // Share is how a public page presents itself when its link is shared:
@@ -46,10 +44,19 @@ type manifestIcon struct {
 
 // Manifest answers /manifest.webmanifest in the visitor's language.
 func Manifest(w http.ResponseWriter, r *http.Request) {
-	l := i18n.For(info(r.Context()).lang)
+	l := L(r.Context())
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Vary", "Accept-Language, Cookie")
+	WriteManifest(w, r, l.T("share.manifest.name"), l.T("app.name"), "/", "/")
+}
+
+// WriteManifest writes a web manifest with the site's icons and colours:
+// the site's, or that of a part installed on its own (the offline
+// check-in) with its name, start page and scope.
+func WriteManifest(w http.ResponseWriter, r *http.Request, name, shortName, startURL, scope string) {
 	m := manifest{
-		Name: l.T("share.manifest.name"), ShortName: l.T("app.name"), Lang: l.Lang,
-		StartURL: "/", Scope: "/", Display: "standalone", ThemeColor: ThemeColour, BackgroundColor: "#ffffff",
+		Name: name, ShortName: shortName, Lang: Lang(r.Context()), StartURL: startURL, Scope: scope, Display: "standalone",
+		ThemeColor: ThemeColour, BackgroundColor: "#ffffff",
 		Icons: []manifestIcon{
 			{Src: staticURL("icons/icon-192.png"), Sizes: "192x192", Type: "image/png", Purpose: "any"},
 			{Src: staticURL("icons/icon-512.png"), Sizes: "512x512", Type: "image/png", Purpose: "any"},
@@ -57,8 +64,6 @@ func Manifest(w http.ResponseWriter, r *http.Request) {
 		},
 	}
 	w.Header().Set("Content-Type", "application/manifest+json; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Header().Set("Vary", "Accept-Language, Cookie")
 	json.NewEncoder(w).Encode(m)
 }
 
