@@ -57,7 +57,8 @@ type boardPage struct {
 	Late     int
 	IsAdmin  bool
 	Statuses []Status
-	Errors   map[string]string
+	// ExtendErr is why an extension was refused.
+	ExtendErr string
 }
 
 // Show reports whether a row passes the board's filter.
@@ -78,10 +79,10 @@ func (p boardPage) Show(row BoardRow) bool {
 }
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
-	h.renderBoard(w, r, http.StatusOK, nil)
+	h.renderBoard(w, r, http.StatusOK, "")
 }
 
-func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status int, formErr error) {
+func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status int, extendErr string) {
 	c, p, err := h.campaign(r, "slug")
 	if err != nil {
 		h.Server.Error(w, r, err)
@@ -104,9 +105,7 @@ func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status in
 			}
 		}
 	}
-	if formErr != nil {
-		page.Errors, _, _ = web.FormErrors(r, formErr)
-	}
+	page.ExtendErr = extendErr
 	_ = p
 	page.Wide = true
 	h.render(w, r, status, "board.html", page)
@@ -138,8 +137,8 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 		err = h.Service.Extend(r.Context(), c, org, until)
 	}
 	if err != nil {
-		if _, _, ok := web.FormErrors(r, err); ok {
-			h.renderBoard(w, r, web.FormStatus(err), err)
+		if msg, ok := web.FormMessage(r, err, "until"); ok {
+			h.renderBoard(w, r, web.FormStatus(err), msg)
 			return
 		}
 		h.Server.Error(w, r, err)

@@ -68,11 +68,7 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 		err = h.Service.Extend(r.Context(), c, org, until)
 	}
 	if err != nil {
-		if fields, summary, ok := web.FormErrors(r, err); ok {
-			msg := summary
-			if f := fields["until"]; f != "" {
-				msg = f
-			}
+		if msg, ok := web.FormMessage(r, err, "until"); ok {
 			h.showBoard(w, r, c, web.FormStatus(err), msg)
 			return
 		}

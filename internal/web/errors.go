@@ -125,3 +125,15 @@ func FormErrors(r *http.Request, err error) (fields map[string]string, summary s
 	l := L(r.Context())
 	return FieldMessages(l, e), l.T(e.Msg.Key, e.Msg.Args...), true
 }
+
+// FormMessage is the one message a small form in a row (a board's
+// extension) shows for err above its table: its field's message when it
+// has one, else the summary. ok is false when err is not the user's to
+// mend.
+func FormMessage(r *http.Request, err error, field string) (msg string, ok bool) {
+	fields, summary, ok := FormErrors(r, err)
+	if f := fields[field]; f != "" {
+		return f, ok
+	}
+	return summary, ok
+}
