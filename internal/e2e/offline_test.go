@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -183,11 +185,49 @@ func TestBrowserOfflineCheckIn(t *testing.T) {
 	b.waitText("#offline-result.bad", "已过期")
 	b.shows("#offline-refresh", "重新下载")
 	b.network(true)
+	fourth := bookOne(slot.ID, "郑小丽", "13600136000", 1)
 	b.do("refresh the list", chromedp.Click(chromedp.CSS("#offline-refresh")))
 	b.waitText("#offline-list-state", "名单下载于")
 
-	// Signing out wipes the list from the device.
+	// Signing out with a check-in still queued asks first, naming how
+	// many; saying no keeps the queue and the session.
+	var asked atomic.Pointer[string]
+	var dialogs atomic.Int32
+	var accept atomic.Bool
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			asked.Store(&d.Message)
+			dialogs.Add(1)
+			go chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept.Load()})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.network(false)
+	b.waitText("#offline-network", "无网络")
+	b.fill("#entry", fourth.Code)
+	b.do("check in offline", chromedp.Click(chromedp.CSS(`#offline-form button[type=submit]`)))
+	b.waitText("#offline-result.good", "签到成功")
+	b.waitText("#offline-queue-state", "1 条签到等待同步")
+	b.do("sign out with one queued", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
+	for i := 0; asked.Load() == nil && i < 50; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if m := asked.Load(); m == nil || !strings.Contains(*m, "1 条签到没有同步") {
+		t.Fatalf("signing out with a queued check-in asked %v, want it to name the one unsynced check-in", m)
+	}
+	b.waitText("#offline-queue-state", "1 条签到等待同步")
+	b.shows(`form[action="/logout"] button`, "退出")
+	b.network(true)
+	b.waitText("#offline-queue-state", "0")
+
+	// With nothing queued, signing out asks nothing and wipes the list from
+	// the device.
+	accept.Store(true)
 	b.click(`form[action="/logout"] button`, "main")
+	if n := dialogs.Load(); n != 1 {
+		t.Errorf("signing out with nothing queued asked again: %d questions in all", n)
+	}
 	gone, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`indexedDB.databases().then(ds => !ds.some(d => d.name === "sciweek-checkin"))`, chromedp.EvalAwaitPromise))
 	if err != nil || !gone {
 		t.Errorf("the check-in list is still on the device after signing out: %v", err)

@@ -17,27 +17,50 @@
   // Signing out wipes what the offline check-in kept on this device (the
   // day's ticket list, its queue, the cached pages) before the form goes;
   // the server's Clear-Site-Data answer does the same where it is honoured.
+  // Check-ins still waiting for the network would be lost with it, so the
+  // device asks first, naming how many.
   var logout = document.querySelector('form[action="/logout"]');
+  function unsynced() {
+    return new Promise(function (done) {
+      var req = indexedDB.open("sciweek-checkin");
+      req.onupgradeneeded = function () { req.transaction.abort(); };
+      req.onerror = req.onblocked = function () { done(0); };
+      req.onsuccess = function () {
+        var db = req.result;
+        if (!db.objectStoreNames.contains("queue")) { db.close(); done(0); return; }
+        var n = db.transaction("queue").objectStore("queue").count();
+        n.onsuccess = function () { db.close(); done(n.result); };
+        n.onerror = function () { db.close(); done(0); };
+      };
+    });
+  }
+  function wipe() {
+    var jobs = [new Promise(function (done) {
+      var req = indexedDB.deleteDatabase("sciweek-checkin");
+      req.onsuccess = req.onerror = req.onblocked = function () { done(); };
+    })];
+    if (window.caches) {
+      jobs.push(caches.keys().then(function (ks) {
+        return Promise.all(ks.filter(function (k) { return k.indexOf("sciweek-checkin-") === 0; }).map(function (k) { return caches.delete(k); }));
+      }));
+    }
+    var go = function () {
+      if (logout.getAttribute("data-wiped")) { return; }
+      logout.setAttribute("data-wiped", "1");
+      logout.submit();
+    };
+    Promise.all(jobs).then(go, go);
+    setTimeout(go, 1500);
+  }
   if (logout && window.indexedDB) {
     logout.addEventListener("submit", function (e) {
       if (logout.getAttribute("data-wiped")) { return; }
       e.preventDefault();
-      var jobs = [new Promise(function (done) {
-        var req = indexedDB.deleteDatabase("sciweek-checkin");
-        req.onsuccess = req.onerror = req.onblocked = function () { done(); };
-      })];
-      if (window.caches) {
-        jobs.push(caches.keys().then(function (ks) {
-          return Promise.all(ks.filter(function (k) { return k.indexOf("sciweek-checkin-") === 0; }).map(function (k) { return caches.delete(k); }));
-        }));
-      }
-      var go = function () {
-        if (logout.getAttribute("data-wiped")) { return; }
-        logout.setAttribute("data-wiped", "1");
-        logout.submit();
-      };
-      Promise.all(jobs).then(go, go);
-      setTimeout(go, 1500);
+      unsynced().then(function (n) {
+        var ask = logout.getAttribute("data-unsynced");
+        if (n > 0 && ask && !window.confirm(ask.replace("%d", n))) { return; }
+        wipe();
+      }, wipe);
     });
   }
 
