@@ -23,6 +23,10 @@ type boardPage struct {
 	// organisation's opens, by id.
 	BeforeWeek bool
 	Opens      map[int64]time.Time
+	// Level is the organiser's own summary, which gathers this board's
+	// approved reports and goes to Parent (none at the top of a chain).
+	Level  string
+	Parent string
 }
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
@@ -51,6 +55,12 @@ func (h *Handlers) showBoard(w http.ResponseWriter, r *http.Request, c campaign.
 	page := boardPage{Page: web.PageFor(r, "report.board.title"), C: c, Rows: rows, Counts: map[State]int{}, Admin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr}
 	page.Wide = true
 	page.BeforeWeek, page.Opens = h.opensOf(r.Context(), c, rows)
+	if page.Admin {
+		if page.Level, page.Parent, err = h.levelLink(r.Context(), c); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+	}
 	for _, row := range rows {
 		page.Counts[row.State]++
 	}
