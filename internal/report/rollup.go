@@ -30,6 +30,14 @@ type RollUp struct {
 	Total Figures
 }
 
+// Plus is f with o's figures added.
+func (f Figures) Plus(o Figures) Figures {
+	for _, k := range FigureKeys {
+		*f.ptr(k) += o.Get(k)
+	}
+	return f
+}
+
 // Differs reports whether the level's own figure under key differs from
 // the gathered total, which the page flags.
 func (u RollUp) Differs(r Report, key string) bool {
@@ -69,9 +77,7 @@ func (s *Service) RollUp(ctx context.Context, c campaign.Campaign, r Report) (Ro
 	}
 	u := RollUp{Level: level, Rows: rows}
 	for _, x := range rows {
-		for _, k := range FigureKeys {
-			*u.Total.ptr(k) += x.Figures.Get(k)
-		}
+		u.Total = u.Total.Plus(x.Figures)
 	}
 	return u, true, nil
 }
@@ -183,6 +189,14 @@ func (s *Service) PickCases(ctx context.Context, c campaign.Campaign, orgCode st
 		picked = append(picked, u.Rows[i])
 	}
 	return s.change(ctx, c, org, version, func(tx *db.Tx, r Report) error {
+		if cur.ID == 0 {
+			// Made by this pick: its figures start from the total, as the
+			// form does.
+			if _, err := tx.Exec(ctx, `UPDATE reports SET activities_held = ?, people_on_site = ?, online_views = ?, media_reports = ? WHERE id = ?`,
+				u.Total.ActivitiesHeld, u.Total.PeopleOnSite, u.Total.OnlineViews, u.Total.MediaReports, r.ID); err != nil {
+				return err
+			}
+		}
 		had, err := picksOf(ctx, tx, r.ID)
 		if err != nil {
 			return err

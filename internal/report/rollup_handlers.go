@@ -18,6 +18,9 @@ type rollView struct {
 	Candidates []candidate
 	Picks      []Pick
 	Error      string
+	// Stored says the level's own figures were saved, so they are shown
+	// beside the total; before, the form starts from the total.
+	Stored bool
 }
 
 type rollFigure struct {
@@ -41,7 +44,7 @@ func (h *Handlers) rollFor(ctx context.Context, c campaign.Campaign, rep Report)
 	if err != nil || !ok {
 		return nil, err
 	}
-	v := &rollView{RollUp: u}
+	v := &rollView{RollUp: u, Stored: rep.ID != 0}
 	for _, k := range FigureKeys {
 		v.Figures = append(v.Figures, rollFigure{Key: k, Own: rep.Figures.Get(k), Gathered: u.Total.Get(k), Differs: u.Differs(rep, k)})
 	}
