@@ -151,6 +151,17 @@ func TestLevelReportRollUp(t *testing.T) {
 			}
 		})
 
+		t.Run("the province's board lists the cities, not their units", func(t *testing.T) {
+			board := e.As(t, "fjkjt").Get("/campaigns/fj-2020/reports")
+			if !strings.Contains(board.Body, `id="report-quanzhou"`) || !strings.Contains(board.Body, `id="report-xiamen"`) ||
+				strings.Contains(board.Body, `id="report-hqu"`) || strings.Contains(board.Body, `id="report-xmu"`) {
+				t.Errorf("the province's board:\n%s", board.Body)
+			}
+			row := regexp.MustCompile(`(?s)<tr id="report-quanzhou">.*?</tr>`).FindString(board.Body)
+			if !strings.Contains(row, "审核中") {
+				t.Errorf("Quanzhou's row: %s", row)
+			}
+		})
 		t.Run("the province reviews the city's summary and gathers it", func(t *testing.T) {
 			fj := e.As(t, "fjkjt")
 			body := fj.Get(page).Body
