@@ -105,6 +105,22 @@ type apiReport struct {
 	SubmittedAt  *time.Time     `json:"submitted_at,omitempty"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 	URL          string         `json:"url"`
+	// Gathered, on a level's own summary, is what it gathers from below.
+	Gathered *apiGathered `json:"gathered,omitempty"`
+}
+
+// apiGathered is a level report's roll-up: the campaign gathered from,
+// the total and each approved report below.
+type apiGathered struct {
+	Campaign string              `json:"campaign"`
+	Total    Figures             `json:"total"`
+	Reports  []apiGatheredReport `json:"reports"`
+}
+
+type apiGatheredReport struct {
+	Unit     string  `json:"unit"`
+	UnitName string  `json:"unit_name"`
+	Figures  Figures `json:"figures"`
 }
 
 func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
@@ -138,6 +154,10 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.Media = append([]Media{}, ms...)
+		if a.Gathered, err = h.gathered(r.Context(), c, rep); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
 		out.Items = append(out.Items, a)
 	}
 	out.Total, out.Page, out.PerPage = len(out.Items), 1, len(out.Items)

@@ -102,3 +102,17 @@ func (h *Handlers) levelLink(ctx context.Context, c campaign.Campaign) (string, 
 	parent := up[len(up)-1]
 	return URL(parent.Slug, c.OwnerCode), parent.OwnerName, nil
 }
+
+// gathered is rep's roll-up as the API gives it, or nil for a unit's
+// report.
+func (h *Handlers) gathered(ctx context.Context, c campaign.Campaign, rep Report) (*apiGathered, error) {
+	u, ok, err := h.Service.RollUp(ctx, c, rep)
+	if err != nil || !ok {
+		return nil, err
+	}
+	g := &apiGathered{Campaign: u.Level.Slug, Total: u.Total, Reports: []apiGatheredReport{}}
+	for _, x := range u.Rows {
+		g.Reports = append(g.Reports, apiGatheredReport{Unit: x.OrgCode, UnitName: x.OrgName, Figures: x.Figures})
+	}
+	return g, nil
+}

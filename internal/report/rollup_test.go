@@ -187,6 +187,30 @@ func TestLevelReportRollUp(t *testing.T) {
 			}
 		})
 
+		t.Run("the reports API gives a level report's roll-up", func(t *testing.T) {
+			var list struct {
+				Items []struct {
+					Unit     string `json:"unit"`
+					Gathered *struct {
+						Campaign string         `json:"campaign"`
+						Total    report.Figures `json:"total"`
+						Reports  []struct {
+							Unit string `json:"unit"`
+						} `json:"reports"`
+					} `json:"gathered"`
+				} `json:"items"`
+			}
+			e.As(t, "fjkjt").Get("/api/v1/campaigns/fj-2020/reports").JSON(t, &list)
+			found := false
+			for _, it := range list.Items {
+				if it.Unit == "quanzhou" {
+					found = it.Gathered != nil && it.Gathered.Campaign == "2020" && it.Gathered.Total == units && len(it.Gathered.Reports) == len(ids)
+				}
+			}
+			if !found {
+				t.Errorf("Quanzhou's roll-up in the API: %+v", list.Items)
+			}
+		})
 		t.Run("the printed summary shows the breakdown and the cases", func(t *testing.T) {
 			res := admin.Get("/reports/" + id + "/print")
 			if res.Status != 200 || !strings.Contains(res.Body, `id="rollup-table"`) || !hasTotal(res.Body, units) ||
