@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 
@@ -36,6 +37,9 @@ type candidate struct {
 	Picked bool
 	Photos int
 }
+
+// HTML is the case as shown beside its checkbox.
+func (c candidate) HTML() template.HTML { return campaign.RenderMarkdown(c.Text) }
 
 // rollFor gathers the level below for rep's page, or nil for a unit's
 // report.
