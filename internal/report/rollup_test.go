@@ -288,7 +288,11 @@ func TestChildGoesOnWhenParentArchived(t *testing.T) {
 				t.Fatalf("%s approves: %d %s", who, res.Status, res.Body)
 			}
 		}
-		res := e.As(t, "admin").Get("/campaigns/fj-2026/reports/quanzhou")
+		admin := e.As(t, "admin")
+		if dash := admin.Get("/dashboard"); !strings.Contains(dash.Body, `href="/campaigns/fj-2026/reports/quanzhou"`) || !strings.Contains(dash.Body, "向福建省科学技术厅报送本级活动总结") {
+			t.Errorf("the city's dashboard does not ask for its own summary:\n%s", dash.Body)
+		}
+		res := admin.Get("/campaigns/fj-2026/reports/quanzhou")
 		if res.Status != 200 || !strings.Contains(res.Body, "华侨大学") || !regexp.MustCompile(`<td class="num" data-label="现场参与（人次）">300</td>`).MatchString(res.Body) || !strings.Contains(res.Body, `id="report-form"`) {
 			t.Errorf("the city's summary to the archived province: %d\n%s", res.Status, res.Body)
 		}
