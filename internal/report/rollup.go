@@ -75,6 +75,18 @@ func (s *Service) RollUp(ctx context.Context, c campaign.Campaign, r Report) (Ro
 	if err != nil {
 		return RollUp{}, false, err
 	}
+	// The photos a typical case may bring, for every report at once.
+	photos, err := loadMedia(ctx, s.DB, "report_id IN (SELECT id FROM reports WHERE campaign_id = ?) AND offer = 0 AND kind = ?", level.ID, media.Photo)
+	if err != nil {
+		return RollUp{}, false, err
+	}
+	byReport := map[int64][]Media{}
+	for _, m := range photos {
+		byReport[m.ReportID] = append(byReport[m.ReportID], m)
+	}
+	for i := range rows {
+		rows[i].Media = byReport[rows[i].ID]
+	}
 	u := RollUp{Level: level, Rows: rows}
 	for _, x := range rows {
 		u.Total = u.Total.Plus(x.Figures)
@@ -119,23 +131,35 @@ func picksOf(ctx context.Context, q db.Querier, reportID int64) ([]Pick, error) 
 	if reportID == 0 {
 		return nil, nil
 	}
-	rows, err := q.Query(ctx, `SELECT p.source_report_id, p.source_org_name, p.cases, p.photos FROM report_picks p
-		JOIN reports r ON r.id = p.source_report_id JOIN organisations o ON o.id = r.org_id WHERE p.report_id = ? ORDER BY o.path`, reportID)
+	by, err := picksWhere(ctx, q, "p.report_id = ?", reportID)
+	return by[reportID], err
+}
+
+// picksIn returns the picks of every report of a campaign, by report: what
+// each report a level gathers took from below, in one query.
+func picksIn(ctx context.Context, q db.Querier, campaignID int64) (map[int64][]Pick, error) {
+	return picksWhere(ctx, q, "p.report_id IN (SELECT id FROM reports WHERE campaign_id = ?)", campaignID)
+}
+
+func picksWhere(ctx context.Context, q db.Querier, where string, args ...any) (map[int64][]Pick, error) {
+	rows, err := q.Query(ctx, `SELECT p.report_id, p.source_report_id, p.source_org_name, p.cases, p.photos FROM report_picks p
+		JOIN reports r ON r.id = p.source_report_id JOIN organisations o ON o.id = r.org_id WHERE `+where+` ORDER BY o.path`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Pick
+	out := map[int64][]Pick{}
 	for rows.Next() {
 		var p Pick
+		var id int64
 		var photos string
-		if err := rows.Scan(&p.SourceID, &p.SourceName, &p.Cases, &photos); err != nil {
+		if err := rows.Scan(&id, &p.SourceID, &p.SourceName, &p.Cases, &photos); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(photos), &p.Photos); err != nil {
 			return nil, err
 		}
-		out = append(out, p)
+		out[id] = append(out[id], p)
 	}
 	return out, rows.Err()
 }

@@ -59,12 +59,12 @@ func (h *Handlers) rollFor(ctx context.Context, c campaign.Campaign, rep Report)
 	for _, p := range v.Picks {
 		picked[p.SourceID] = true
 	}
+	below, err := picksIn(ctx, h.Service.DB, u.Level.ID)
+	if err != nil {
+		return nil, err
+	}
 	for _, x := range u.Rows {
-		below, err := h.Service.Picks(ctx, x.ID)
-		if err != nil {
-			return nil, err
-		}
-		if text, photos := caseOf(x, below); text != "" || len(photos) > 0 {
+		if text, photos := caseOf(x, below[x.ID]); text != "" || len(photos) > 0 {
 			v.Candidates = append(v.Candidates, candidate{Report: x, Text: text, Picked: picked[x.ID], Photos: len(photos)})
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/media/mediatest"
 	"github.com/sciweek/sciweek/internal/report"
 )
 
@@ -276,8 +277,11 @@ func TestChildGoesOnWhenParentArchived(t *testing.T) {
 		if res := hqu.PostForm("/campaigns/2026/reports/hqu", form); res.Status != 303 {
 			t.Fatalf("report in the child: %d %s", res.Status, res.Body)
 		}
+		id := reportIDRe.FindStringSubmatch(hqu.Get("/campaigns/2026/reports/hqu").Body)[1]
+		if res := upload(t, hqu, id, "photo", "开放日.jpg", mediatest.JPEGOfSize(t, 1300<<10, 92)); res.Status != 201 && res.Status != 200 {
+			t.Fatalf("photo: %d %s", res.Status, res.Body)
+		}
 		body := hqu.Get("/campaigns/2026/reports/hqu").Body
-		id := reportIDRe.FindStringSubmatch(body)[1]
 		if res := hqu.PostForm("/reports/"+id+"/submit", url.Values{"version": {versionRe.FindStringSubmatch(body)[1]}}); res.Status != 303 {
 			t.Fatalf("submit: %d %s", res.Status, res.Body)
 		}
@@ -295,6 +299,19 @@ func TestChildGoesOnWhenParentArchived(t *testing.T) {
 		res := admin.Get("/campaigns/fj-2026/reports/quanzhou")
 		if res.Status != 200 || !strings.Contains(res.Body, "华侨大学") || !regexp.MustCompile(`<td class="num" data-label="现场参与（人次）">300</td>`).MatchString(res.Body) || !strings.Contains(res.Body, `id="report-form"`) {
 			t.Errorf("the city's summary to the archived province: %d\n%s", res.Status, res.Body)
+		}
+		if !strings.Contains(res.Body, "附照片 1 张") {
+			t.Error("hqu's case is not offered with its photo")
+		}
+		if res := admin.PostForm("/campaigns/fj-2026/reports/quanzhou/cases", url.Values{"pick": {id}}); res.Status != 303 {
+			t.Fatalf("pick: %d %s", res.Status, res.Body)
+		}
+		photo := regexp.MustCompile(`<img src="(/reports/` + id + `/media/\d+/thumb)" alt="华侨大学的活动照片"`).FindStringSubmatch(admin.Get("/campaigns/fj-2026/reports/quanzhou").Body)
+		if photo == nil {
+			t.Fatal("the picked case lacks its photo")
+		}
+		if res := e.As(t, "fjkjt").Get(photo[1]); res.Status != 200 {
+			t.Errorf("the province cannot see the case's photo: %d", res.Status)
 		}
 	})
 }
