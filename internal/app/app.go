@@ -166,7 +166,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		accCfg.IdleTimeout = cfg.IdleTimeout
 	}
 	a.Accounts = &account.Service{DB: d, Audit: a.Audit, Clock: clk, Config: accCfg}
-	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk}
+	// A campaign published or archived changes what the programs above it
+	// list: the program, built below, forgets what it holds.
+	a.Campaigns = &campaign.Service{DB: d, Accounts: a.Accounts, Audit: a.Audit, Blobs: a.Blobs, Clock: clk, Followers: campaignFollowers{a}}
 	if a.mapURL, err = program.MapPattern(cmp.Or(cfg.MapURL, "amap")); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("map URL: %w", err)

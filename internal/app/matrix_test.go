@@ -129,7 +129,8 @@ var rules = map[string]rule{
 
 	"GET /campaigns/{slug}/reports": filer, "POST /campaigns/{slug}/reports/extend": organiser,
 	"GET /campaigns/{slug}/reports/{org}": ownOrAbove, "POST /campaigns/{slug}/reports/{org}": unitOnly,
-	"POST /reports/{id}/{action}": organiser, "POST /reports/{id}/media": unitOnly, "POST /api/v1/reports/{id}/media": unitOnly,
+	"POST /campaigns/{slug}/reports/{org}/cases": unitOnly,
+	"POST /reports/{id}/{action}":                organiser, "POST /reports/{id}/media": unitOnly, "POST /api/v1/reports/{id}/media": unitOnly,
 	"GET /reports/{id}/media/{mid}": ownOrAbove, "GET /reports/{id}/media/{mid}/thumb": ownOrAbove, "POST /reports/{id}/media/{mid}/{action}": ownOrAbove,
 	"GET /api/v1/campaigns/{campaign}/reports": filer, "GET /campaigns/{slug}/gallery": public,
 	"GET /campaigns/{slug}/gallery/{mid}": public, "GET /campaigns/{slug}/gallery/{mid}/thumb": public,

@@ -82,7 +82,7 @@ var tableOwners = map[string]string{
 	"program_activities": "program", "program_grams": "program", "program_online": "program",
 	"bookings": "booking", "booking_slots": "booking", "booking_rules": "booking", "booking_venues": "booking", "booking_venue_times": "booking",
 	"booking_filed": "booking", "booking_erasures": "booking", "booking_offline_checkins": "booking",
-	"reports": "report", "report_media": "report", "report_events": "report", "report_extensions": "report", "report_early_opens": "report",
+	"reports": "report", "report_media": "report", "report_events": "report", "report_extensions": "report", "report_early_opens": "report", "report_picks": "report",
 	"articles": "news", "news_events": "news", "news_sections": "news", "media_coverage": "news",
 	"messages": "notify", "notifications": "notify", "reminder_rules": "notify", "reminders_sent": "notify",
 	"paper_codes": "paper",

@@ -38,6 +38,9 @@ func (a *App) reportTodos(r *http.Request, c campaign.Campaign) []campaign.Todo 
 			out = append(out, campaign.Todo{Label: l.T("todo.report"), Href: report.URL(c.Slug, p.Org.Code)})
 		}
 	}
+	if p.OrgID == c.OwnerOrgID && c.ParentID != 0 && !now.Before(c.Start) {
+		out = append(out, a.levelReportTodo(r, c)...)
+	}
 	if p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator) {
 		reps, _ := a.Reports.List(ctx, c)
 		waiting := 0
@@ -55,6 +58,23 @@ func (a *App) reportTodos(r *http.Request, c campaign.Campaign) []campaign.Todo 
 		out = append(out, campaign.Todo{Label: l.T("todo.stats"), Href: "/campaigns/" + c.Slug + "/stats"})
 	}
 	return out
+}
+
+// levelReportTodo asks the organiser of c for its own summary to the
+// level above while it may still write it.
+func (a *App) levelReportTodo(r *http.Request, c campaign.Campaign) []campaign.Todo {
+	ctx := r.Context()
+	p := account.FromContext(ctx)
+	up, err := a.Campaigns.Ancestors(ctx, c)
+	if err != nil || len(up) == 0 {
+		return nil
+	}
+	parent := up[len(up)-1]
+	rep, err := a.Reports.For(ctx, parent, p.Org.Code)
+	if err != nil || !rep.Editable() || a.Clock.Now().After(a.Reports.Deadline(ctx, parent, p.OrgID)) {
+		return nil
+	}
+	return []campaign.Todo{{Label: web.L(ctx).T("rollup.todo", parent.OwnerName), Href: report.URL(parent.Slug, p.Org.Code), Urgent: rep.State == report.StateReturned}}
 }
 
 // filingTodos puts on a dashboard what the filing tables ask of the person:

@@ -23,6 +23,14 @@ type Service struct {
 	Audit    *audit.Log
 	Blobs    blob.Store
 	Clock    clock.Clock
+	// Followers, when set, is told after a campaign is published, archived
+	// or taken back to a draft: what a parent's program gathers changes.
+	Followers Followers
+}
+
+// Followers learn of a campaign's change of state once it is stored.
+type Followers interface {
+	CampaignStateChanged(ctx context.Context, c Campaign, to State)
 }
 
 // Input is a campaign as typed into the form or sent to the API; fields
@@ -431,7 +439,7 @@ func (s *Service) SetState(ctx context.Context, slug string, state State) error 
 	if state == StatePublished && strings.TrimSpace(c.NoticeMD) == "" {
 		return errs.New(errs.Invalid, "campaign.error.publish_without_notice")
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		now := db.At(s.Clock.Now())
 		if state == StatePublished && c.PublishedAt.IsZero() {
 			if _, err := tx.Exec(ctx, `UPDATE campaigns SET published_at = ? WHERE id = ?`, now, c.ID); err != nil {
@@ -443,6 +451,10 @@ func (s *Service) SetState(ctx context.Context, slug string, state State) error 
 		}
 		return s.Audit.Record(ctx, tx, "campaign.state", "campaign", c.Slug, map[string]any{"from": c.State, "to": state})
 	})
+	if err == nil && s.Followers != nil && state != c.State {
+		s.Followers.CampaignStateChanged(ctx, c, state)
+	}
+	return err
 }
 
 // MaxAttachmentBytes bounds one notice attachment.

@@ -37,6 +37,10 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 	if err != nil {
 		return nil, err
 	}
+	below, err := s.levelsBelow(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	reports, err := s.List(ctx, c)
 	if err != nil {
 		return nil, err
@@ -71,7 +75,7 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 	now := s.Clock.Now()
 	var out []BoardRow
 	for _, o := range orgs {
-		if o.ID == c.OwnerOrgID || o.Status != account.StatusActive {
+		if o.ID == c.OwnerOrgID || o.Status != account.StatusActive || inLevelBelow(o, below) {
 			continue
 		}
 		row := BoardRow{Org: o, State: StateNotStarted, Deadline: s.Deadline(ctx, c, o.ID)}
@@ -83,4 +87,36 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// levelsBelow are the organisers of c's child campaigns: each sends its
+// own summary to c, and the organisations below it report to it instead.
+func (s *Service) levelsBelow(ctx context.Context, c campaign.Campaign) ([]account.Organisation, error) {
+	kids, err := s.Campaigns.Children(account.AsSystem(ctx), c)
+	if err != nil {
+		return nil, err
+	}
+	var out []account.Organisation
+	for _, k := range kids {
+		if k.State == campaign.StateDraft {
+			continue
+		}
+		o, err := s.Accounts.OrgByID(ctx, k.OwnerOrgID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// inLevelBelow reports whether o lies under the organiser of a child
+// campaign, so reports to that campaign rather than to this one.
+func inLevelBelow(o account.Organisation, below []account.Organisation) bool {
+	for _, k := range below {
+		if o.ID != k.ID && k.Contains(o) {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,10 @@ type boardPage struct {
 	// organisation's opens, by id.
 	BeforeWeek bool
 	Opens      map[int64]time.Time
+	// Level is the organiser's own summary, which gathers this board's
+	// approved reports and goes to Parent (none at the top of a chain).
+	Level  string
+	Parent string
 }
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
@@ -51,6 +55,12 @@ func (h *Handlers) showBoard(w http.ResponseWriter, r *http.Request, c campaign.
 	page := boardPage{Page: web.PageFor(r, "report.board.title"), C: c, Rows: rows, Counts: map[State]int{}, Admin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr}
 	page.Wide = true
 	page.BeforeWeek, page.Opens = h.opensOf(r.Context(), c, rows)
+	if page.Admin {
+		if page.Level, page.Parent, err = h.levelLink(r.Context(), c); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+	}
 	for _, row := range rows {
 		page.Counts[row.State]++
 	}
@@ -95,6 +105,22 @@ type apiReport struct {
 	SubmittedAt  *time.Time     `json:"submitted_at,omitempty"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 	URL          string         `json:"url"`
+	// Gathered, on a level's own summary, is what it gathers from below.
+	Gathered *apiGathered `json:"gathered,omitempty"`
+}
+
+// apiGathered is a level report's roll-up: the campaign gathered from,
+// the total and each approved report below.
+type apiGathered struct {
+	Campaign string              `json:"campaign"`
+	Total    Figures             `json:"total"`
+	Reports  []apiGatheredReport `json:"reports"`
+}
+
+type apiGatheredReport struct {
+	Unit     string  `json:"unit"`
+	UnitName string  `json:"unit_name"`
+	Figures  Figures `json:"figures"`
 }
 
 func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
@@ -128,6 +154,10 @@ func (h *Handlers) apiList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.Media = append([]Media{}, ms...)
+		if a.Gathered, err = h.gathered(r.Context(), c, rep); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
 		out.Items = append(out.Items, a)
 	}
 	out.Total, out.Page, out.PerPage = len(out.Items), 1, len(out.Items)

@@ -45,6 +45,7 @@ func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("POST /campaigns/{slug}/reports/open-early", h.openEarly)
 	mux.HandleFunc("GET /campaigns/{slug}/reports/{org}", h.show)
 	mux.HandleFunc("POST /campaigns/{slug}/reports/{org}", h.save)
+	mux.HandleFunc("POST /campaigns/{slug}/reports/{org}/cases", h.pickCases)
 	mux.HandleFunc("POST /reports/{id}/media", h.upload)
 	mux.HandleFunc("POST /reports/{id}/media/{mid}/{action}", h.mediaAction)
 	mux.HandleFunc("GET /reports/{id}/media/{mid}", h.file)
@@ -86,6 +87,8 @@ type sectionView struct {
 
 type figureView struct {
 	Key, Value, Error string
+	// Help, on a level report, names the total gathered from below.
+	Help string
 }
 
 type coverageView struct {
@@ -130,6 +133,9 @@ type showPage struct {
 	Opens  time.Time
 	// Comment is the reviewer's comment as typed, kept when refused.
 	Comment string
+	// Roll is what a level report gathers from the level below; nil for a
+	// unit's report.
+	Roll *rollView
 }
 
 func (h *Handlers) show(w http.ResponseWriter, r *http.Request) {
@@ -184,11 +190,28 @@ func (h *Handlers) showReport(w http.ResponseWriter, r *http.Request, c campaign
 	if in != nil {
 		secs, figs, parts, cov = in.Sections, in.Figures, in.Participants, in.Coverage
 	}
+	if page.Roll, err = h.rollFor(ctx, c, rep); err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	if page.Roll != nil {
+		page.Roll.Error = page.Errors["pick"]
+		if rep.ID == 0 && in == nil && page.CanWrite {
+			// A level report starts from what the level below reported.
+			for _, k := range FigureKeys {
+				figs[k] = strconv.Itoa(page.Roll.Total.Get(k))
+			}
+		}
+	}
 	for _, k := range SectionKeys {
 		page.Sections = append(page.Sections, sectionView{Key: k, Value: secs.Get(k), Error: page.Errors[k], HTML: campaign.RenderMarkdown(secs.Get(k))})
 	}
 	for _, k := range FigureKeys {
-		page.Figures = append(page.Figures, figureView{Key: k, Value: figs[k], Error: page.Errors[k]})
+		v := figureView{Key: k, Value: figs[k], Error: page.Errors[k]}
+		if page.Roll != nil {
+			v.Help = page.T("rollup.gathered", page.Roll.Total.Get(k))
+		}
+		page.Figures = append(page.Figures, v)
 	}
 	if page.Activities, err = h.Service.Activities(ctx, c, rep); err != nil {
 		h.Server.Error(w, r, err)
@@ -272,20 +295,27 @@ func (h *Handlers) save(w http.ResponseWriter, r *http.Request) {
 	version, _ := web.Int(r.PostFormValue("version"), 0, web.MaxVersion)
 	rep, err := h.Service.Save(r.Context(), c, r.PathValue("org"), version, in)
 	if err != nil {
-		if _, _, ok := web.FormErrors(r, err); ok {
-			cur, gerr := h.Service.For(r.Context(), c, r.PathValue("org"))
-			if gerr != nil {
-				h.Server.Error(w, r, gerr)
-				return
-			}
-			h.showReport(w, r, c, cur, web.FormStatus(err), &in, err, nil)
-			return
-		}
-		h.Server.Error(w, r, err)
+		h.refused(w, r, c, &in, err)
 		return
 	}
 	web.SetFlash(w, "report.saved")
 	web.Redirect(w, r, URL(c.Slug, rep.OrgCode))
+}
+
+// refused answers a change of the report at the page's path that was
+// refused: the page again with the errors beside the fields (and the form
+// as sent, when in is set), or the error alone.
+func (h *Handlers) refused(w http.ResponseWriter, r *http.Request, c campaign.Campaign, in *Input, err error) {
+	if _, _, ok := web.FormErrors(r, err); !ok {
+		h.Server.Error(w, r, err)
+		return
+	}
+	cur, gerr := h.Service.For(r.Context(), c, r.PathValue("org"))
+	if gerr != nil {
+		h.Server.Error(w, r, gerr)
+		return
+	}
+	h.showReport(w, r, c, cur, web.FormStatus(err), in, err, nil)
 }
 
 // act runs submit, approve, return and paper.

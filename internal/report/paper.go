@@ -63,6 +63,8 @@ type printPage struct {
 	Stamp     paper.Stamp
 	PrintedAt time.Time
 	Back      string
+	// Roll is the breakdown by the level below of a level report.
+	Roll *rollView
 }
 
 // print is the summary report laid out for printing and stamping, with a
@@ -95,6 +97,10 @@ func (h *Handlers) print(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, k := range FigureKeys {
 		page.Figures = append(page.Figures, printFigure{Key: k, Value: rep.Figures.Get(k)})
+	}
+	if page.Roll, err = h.rollFor(r.Context(), c, rep); err != nil {
+		h.Server.Error(w, r, err)
+		return
 	}
 	if page.Stamp, err = paper.StampFor(r, h.Paper, paper.Printed{Kind: paper.KindReport, ObjectID: rep.ID, CampaignID: c.ID, OrgID: rep.OrgID,
 		Revision: n, Fingerprint: Fingerprint(rep), State: string(rep.State)}); err != nil {

@@ -66,7 +66,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Report, er
 	}
 	f := errs.Fields{}
 	for _, k := range SectionKeys {
-		if r.Sections.Get(k) == "" {
+		if r.Sections.Get(k) == "" && (k != "cases" || !s.hasPicks(ctx, r.ID)) {
 			f.Add(k, "report.error.section_required")
 		}
 	}

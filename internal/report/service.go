@@ -214,24 +214,32 @@ func (in Input) check() (Sections, Figures, map[string]int, []Coverage, error) {
 	return secs, figs, parts, cov, f.Err()
 }
 
-// Save stores the draft. Errors: NotFound, Forbidden, Invalid, Conflict
-// (under review or approved, or changed in another tab).
-func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string, version int, in Input) (Report, error) {
+// editable returns the organisation's report (an empty draft when none
+// is stored) when the rules let the caller change it now. Errors:
+// NotFound, Forbidden, Conflict (under review or approved, not open yet).
+func (s *Service) editable(ctx context.Context, c campaign.Campaign, orgCode string) (Report, account.Organisation, error) {
 	org, err := s.Accounts.Org(ctx, orgCode)
 	if err != nil {
-		return Report{}, errs.NotFoundf("organisation %s", orgCode)
+		return Report{}, org, errs.NotFoundf("organisation %s", orgCode)
 	}
 	cur, err := findReport(ctx, s.DB, "r.campaign_id = ? AND r.org_id = ?", c.ID, org.ID)
 	if errs.Is(err, errs.NotFound) {
-		cur, err = Report{OrgID: org.ID, State: StateDraft}, nil
+		cur, err = Report{CampaignID: c.ID, OrgID: org.ID, OrgCode: org.Code, OrgName: org.Name, OrgPath: org.Path, State: StateDraft}, nil
 	}
 	if err != nil {
-		return Report{}, err
+		return cur, org, err
 	}
 	if _, err := s.engine().Edit(ctx, kind, subject(cur, org, c.OwnerOrgID)); err != nil {
-		return Report{}, err
+		return cur, org, err
 	}
-	if err := s.opened(ctx, c, org.ID); err != nil {
+	return cur, org, s.opened(ctx, c, org.ID)
+}
+
+// Save stores the draft. Errors: NotFound, Forbidden, Invalid, Conflict
+// (under review or approved, or changed in another tab).
+func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string, version int, in Input) (Report, error) {
+	_, org, err := s.editable(ctx, c, orgCode)
+	if err != nil {
 		return Report{}, err
 	}
 	secs, figs, parts, cov, err := in.check()
@@ -247,29 +255,13 @@ func (s *Service) Save(ctx context.Context, c campaign.Campaign, orgCode string,
 	if err := f.Err(); err != nil {
 		return Report{}, err
 	}
-	var id int64
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		r, err := s.ensure(ctx, tx, c, org)
-		if err != nil {
-			return err
-		}
-		id = r.ID
-		if version != 0 && version != r.Version {
-			return review.Changed()
-		}
-		if err := s.engine().Revise(ctx, tx, kind, subject(r, org, c.OwnerOrgID)); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE reports SET implementation = ?, content = ?, results = ?, cases = ?, activities_held = ?, people_on_site = ?,
+	return s.change(ctx, c, org, version, func(tx *db.Tx, r Report) error {
+		_, err := tx.Exec(ctx, `UPDATE reports SET implementation = ?, content = ?, results = ?, cases = ?, activities_held = ?, people_on_site = ?,
 			online_views = ?, media_reports = ?, participants = ?, coverage = ?, version = version + 1, updated_at = ? WHERE id = ?`,
 			secs.Implementation, secs.Content, secs.Results, secs.Cases, figs.ActivitiesHeld, figs.PeopleOnSite, figs.OnlineViews, figs.MediaReports,
 			marshal(parts), marshal(cov), s.now(), r.ID)
 		return err
 	})
-	if err != nil {
-		return Report{}, err
-	}
-	return s.Get(ctx, id)
 }
 
 // checkParticipants accepts participant counts only for the unit's own
@@ -294,6 +286,32 @@ func (s *Service) checkParticipants(ctx context.Context, c campaign.Campaign, or
 		}
 	}
 	return nil
+}
+
+// change runs fn on the organisation's report, stored, in one transaction
+// with its revision at version (0: whatever the stored one is), and
+// returns the report as changed. Errors: Conflict (changed in another tab,
+// or the rules refuse it now).
+func (s *Service) change(ctx context.Context, c campaign.Campaign, org account.Organisation, version int, fn func(tx *db.Tx, r Report) error) (Report, error) {
+	var id int64
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		r, err := s.ensure(ctx, tx, c, org)
+		if err != nil {
+			return err
+		}
+		id = r.ID
+		if version != 0 && version != r.Version {
+			return review.Changed()
+		}
+		if err := s.engine().Revise(ctx, tx, kind, subject(r, org, c.OwnerOrgID)); err != nil {
+			return err
+		}
+		return fn(tx, r)
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return s.Get(ctx, id)
 }
 
 // ensure returns the stored report of the organisation, creating an empty
