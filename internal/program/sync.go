@@ -30,10 +30,20 @@ func (s *Service) FilingChanged(ctx context.Context, campaignID, filingID int64)
 	} else {
 		err = s.syncFiling(ctx, filingID)
 	}
+	if err == nil {
+		err = s.patch(ctx, campaignID, filingID)
+	}
 	if err != nil {
 		s.Log.Error("program sync", "campaign", campaignID, "filing", filingID, "err", err)
+		s.Invalidate()
+		return
 	}
-	s.Invalidate()
+	// The indexes hold the change already: only what was made from them
+	// is dropped here; other servers check theirs against the database.
+	s.forget(false)
+	if s.Peers != nil {
+		s.Peers.ProgramChanged()
+	}
 }
 
 // Rebuild re-reads every filing of every campaign into the program; it runs
