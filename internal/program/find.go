@@ -314,15 +314,22 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter) ([]int
 		}
 		// Scores are small: a counting sort by score, highest first, keeps
 		// program order among equals, as Rank does.
-		var byScore [256][]int32
+		var at [257]int
+		kept := make([]int32, 0, len(found.rows))
 		for i, r := range found.rows {
 			if m.keeps(ix, int(r)) {
-				byScore[found.scores[i]] = append(byScore[found.scores[i]], r)
+				kept = append(kept, int32(i))
+				at[255-int(found.scores[i])+1]++
 			}
 		}
-		var out []int32
-		for sc := 255; sc > 0; sc-- {
-			out = append(out, byScore[sc]...)
+		for k := 1; k < len(at); k++ {
+			at[k] += at[k-1]
+		}
+		out := make([]int32, len(kept))
+		for _, i := range kept {
+			k := 255 - int(found.scores[i])
+			out[at[k]] = found.rows[i]
+			at[k]++
 		}
 		return out, nil
 	}

@@ -19,8 +19,6 @@ type BookableScope interface {
 // heldIndex is the index of a campaign chain's top campaign.
 type heldIndex struct {
 	ix *index
-	// mark is the database's state of the scope when ix was made.
-	mark string
 	// stale asks for mark to be checked, refreshing that the check runs.
 	stale, refreshing bool
 	// patches counts the approvals patched in, so a rebuild that began
@@ -109,17 +107,13 @@ func (s *Service) build(ctx context.Context, root int64, scope []int64) (*heldIn
 		return nil, err
 	}
 	all = union(all, scope)
-	mark, err := s.mark(ctx, all)
-	if err != nil {
-		return nil, err
-	}
 	started := time.Now()
-	ix, err := buildIndex(ctx, s.DB, all)
+	ix, err := buildIndex(ctx, s.DB, all, s.termBytes())
 	if err != nil {
 		return nil, err
 	}
 	s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "took", time.Since(started))
-	h = &heldIndex{ix: ix, mark: mark}
+	h = &heldIndex{ix: ix}
 	s.mu.Lock()
 	if s.indexes == nil {
 		s.indexes = map[int64]*heldIndex{}
@@ -162,10 +156,10 @@ func (s *Service) refresh(root int64, h *heldIndex) {
 		scope = append(scope, id)
 	}
 	mark, err := s.mark(ctx, scope)
-	if err != nil || mark == h.mark {
+	if err != nil || mark == h.ix.mark() {
 		return
 	}
-	ix, err := buildIndex(ctx, s.DB, scope)
+	ix, err := buildIndex(ctx, s.DB, scope, s.termBytes())
 	if err != nil {
 		s.Log.Error("program index", "campaign", root, "err", err)
 		return
@@ -176,14 +170,16 @@ func (s *Service) refresh(root int64, h *heldIndex) {
 		h.stale = true
 		return
 	}
-	s.indexes[root] = &heldIndex{ix: ix, mark: mark}
+	s.indexes[root] = &heldIndex{ix: ix}
 	if s.Cache != nil {
 		s.Cache.Clear()
 	}
 }
 
-// mark sums up the stored program of the campaigns: how many activities,
-// and when the last one changed.
+// mark sums up the stored program of the campaigns: how many activities
+// are listed, and when the last of them changed. A patched index may be
+// off by an unlisted row that was the last changed: then it is rebuilt
+// once more than needed.
 func (s *Service) mark(ctx context.Context, scope []int64) (string, error) {
 	args := make([]any, len(scope))
 	for i, id := range scope {
@@ -191,9 +187,13 @@ func (s *Service) mark(ctx context.Context, scope []int64) (string, error) {
 	}
 	var n int64
 	var last db.Time
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*), MAX(updated_at) FROM program_activities WHERE campaign_id IN (`+
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*), MAX(updated_at) FROM program_activities WHERE listed = TRUE AND campaign_id IN (`+
 		strings.TrimSuffix(strings.Repeat("?, ", len(scope)), ", ")+`)`, args...).Scan(&n, &last)
-	return itoa64(n) + " " + last.UTC().Format(time.RFC3339Nano), err
+	var at int64
+	if n > 0 {
+		at = last.UnixNano()
+	}
+	return markOf(n, at), err
 }
 
 // patch brings every held index holding the campaign in line with the
@@ -232,17 +232,9 @@ func (s *Service) patch(ctx context.Context, campaignID, filingID int64) error {
 		if h == nil {
 			continue
 		}
-		scope := make([]int64, 0, len(h.ix.scope))
-		for id := range h.ix.scope {
-			scope = append(scope, id)
-		}
-		mark, err := s.mark(ctx, scope)
-		if err != nil {
-			return err
-		}
 		ix := h.ix.patched(filingID, rows)
 		s.mu.Lock()
-		s.indexes[root] = &heldIndex{ix: ix, mark: mark, stale: h.stale, patches: h.patches + 1}
+		s.indexes[root] = &heldIndex{ix: ix, stale: h.stale, patches: h.patches + 1}
 		// A rebuild under way sees the count move and is not swapped in.
 		h.patches++
 		s.mu.Unlock()
@@ -333,4 +325,11 @@ func (s *Service) Highlights(ctx context.Context, c campaign.Campaign) ([]Activi
 		ids = append(ids, ix.id[r])
 	}
 	return s.byIDs(ctx, ids)
+}
+
+func (s *Service) termBytes() int {
+	if s.TermCacheBytes == 0 {
+		return termCacheBytes
+	}
+	return max(0, s.TermCacheBytes)
 }

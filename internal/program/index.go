@@ -24,6 +24,10 @@ import (
 type index struct {
 	// scope lists the campaigns whose activities it holds.
 	scope map[int64]bool
+	// updated is when the last of its activities changed (unix
+	// nanoseconds): with their number, what the stored program is checked
+	// against.
+	updated int64
 
 	id       []int64
 	start    []int64 // unix seconds
@@ -77,6 +81,11 @@ const (
 
 func (ix *index) len() int { return len(ix.id) }
 
+// mark sums the index up as Service.mark sums the stored program.
+func (ix *index) mark() string { return markOf(int64(ix.len()), ix.updated) }
+
+func markOf(n, updated int64) string { return itoa64(n) + " " + itoa64(updated) }
+
 // dict interns codes, each with the name first seen for it.
 type dict struct {
 	codes, names []string
@@ -121,6 +130,7 @@ type indexRow struct {
 	province, provinceName      string
 	city, cityName              string
 	category, categoryName      string
+	updated                     int64 // unix nanoseconds
 	audiences                   []string
 	mode                        Mode
 	openDay                     bool
@@ -130,31 +140,31 @@ type indexRow struct {
 
 const indexColumns = `id, filing_id, campaign_id, start_at, days, CASE WHEN table_no = 2 THEN sessions ELSE '' END,
 	unit_code, unit_name, district_code, district_name, province_code, province_name, city_code, city_name,
-	category_code, category_name, audience_codes, mode, table_no, expected, title, host, organizer, address, content`
+	category_code, category_name, audience_codes, mode, table_no, expected, updated_at, title, host, organizer, address, content`
 
-// readRows reads the listed activities the condition selects, in program
-// order.
-func readRows(ctx context.Context, d *db.DB, where string, args ...any) ([]indexRow, error) {
-	rows, err := d.Query(ctx, `SELECT `+indexColumns+` FROM program_activities WHERE listed = TRUE AND `+where, args...)
+// eachRow reads the listed activities the condition selects, in program
+// order (times are stored so that they sort as text on SQLite).
+func eachRow(ctx context.Context, d *db.DB, fn func(*indexRow), where string, args ...any) error {
+	rows, err := d.Query(ctx, `SELECT `+indexColumns+` FROM program_activities WHERE listed = TRUE AND `+where+` ORDER BY start_at, id`, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []indexRow
+	var r indexRow
 	for rows.Next() {
-		var r indexRow
-		var start db.Time
+		r = indexRow{}
+		var start, updated db.Time
 		var days, sessions, audiences, mode string
 		var table int
 		var a Activity
 		var address string
 		if err := rows.Scan(&r.id, &r.filing, &r.campaign, &start, &days, &sessions, &r.unit, &r.unitName, &r.district, &r.districtName,
 			&r.province, &r.provinceName, &r.city, &r.cityName, &r.category, &r.categoryName, &audiences, &mode, &table, &r.expected,
-			&a.Title, &a.Host, &a.Organizer, &address, &a.Content); err != nil {
-			return nil, err
+			&updated, &a.Title, &a.Host, &a.Organizer, &address, &a.Content); err != nil {
+			return err
 		}
 		a.Address, a.UnitName = address, r.unitName
-		r.start = start.Unix()
+		r.start, r.updated = start.Unix(), updated.UnixNano()
 		r.days, r.audiences, r.mode, r.openDay = splitList(days), splitList(audiences), Mode(mode), table == 2
 		if sessions != "" {
 			json.Unmarshal([]byte(sessions), &r.sessions)
@@ -163,13 +173,16 @@ func readRows(ctx context.Context, d *db.DB, where string, args ...any) ([]index
 			}
 		}
 		r.fields = searchFields(&a)
-		out = append(out, r)
+		fn(&r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	sort.Slice(out, func(i, j int) bool { return programOrder(out[i].start, out[i].id, out[j].start, out[j].id) < 0 })
-	return out, nil
+	return rows.Err()
+}
+
+// readRows is eachRow's rows in a slice.
+func readRows(ctx context.Context, d *db.DB, where string, args ...any) ([]indexRow, error) {
+	var out []indexRow
+	err := eachRow(ctx, d, func(r *indexRow) { out = append(out, *r) }, where, args...)
+	return out, err
 }
 
 func programOrder(start1, id1, start2, id2 int64) int {
@@ -180,18 +193,15 @@ func programOrder(start1, id1, start2, id2 int64) int {
 }
 
 // buildIndex reads the listed activities of the campaigns into an index.
-func buildIndex(ctx context.Context, d *db.DB, scope []int64) (*index, error) {
+func buildIndex(ctx context.Context, d *db.DB, scope []int64, termBytes int) (*index, error) {
 	args := make([]any, len(scope))
 	for i, id := range scope {
 		args[i] = id
 	}
-	rows, err := readRows(ctx, d, "campaign_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(scope)), ", ")+")", args...)
+	b := newBuilder(nil, 0, scope, termBytes)
+	err := eachRow(ctx, d, b.add, "campaign_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(scope)), ", ")+")", args...)
 	if err != nil {
 		return nil, err
-	}
-	b := newBuilder(nil, len(rows), scope)
-	for i := range rows {
-		b.add(&rows[i])
 	}
 	return b.done(), nil
 }
@@ -199,7 +209,7 @@ func buildIndex(ctx context.Context, d *db.DB, scope []int64) (*index, error) {
 // patched is a copy of ix in which the activities of the filing are the
 // rows given: what an approval, reopening or return changed.
 func (ix *index) patched(filingID int64, rows []indexRow) *index {
-	b := newBuilder(ix, ix.len()+len(rows), nil)
+	b := newBuilder(ix, ix.len()+len(rows), nil, ix.terms.max)
 	next := 0
 	for r := range ix.len() {
 		if ix.filing[r] == filingID {
@@ -222,8 +232,8 @@ type builder struct{ ix *index }
 
 // newBuilder starts an index; from a previous one it keeps its dictionaries
 // (copied: the previous one may still be read) and scope.
-func newBuilder(from *index, n int, scope []int64) *builder {
-	ix := &index{moreDays: map[int32][]int32{}, views: map[int64]*view{}, terms: newTermCache(termCacheBytes)}
+func newBuilder(from *index, n int, scope []int64, termBytes int) *builder {
+	ix := &index{moreDays: map[int32][]int32{}, views: map[int64]*view{}, terms: newTermCache(termBytes)}
 	if from != nil {
 		ix.scope = from.scope
 		ix.campaigns, ix.days_, ix.units, ix.districts = from.campaigns.clone(), from.days_.clone(), from.units.clone(), from.districts.clone()
@@ -248,6 +258,7 @@ func newBuilder(from *index, n int, scope []int64) *builder {
 
 func (b *builder) add(r *indexRow) {
 	ix := b.ix
+	ix.updated = max(ix.updated, r.updated)
 	row := int32(len(ix.id))
 	ix.id, ix.start, ix.filing = append(ix.id, r.id), append(ix.start, r.start), append(ix.filing, r.filing)
 	ix.campaign = append(ix.campaign, ix.campaigns.intern(itoa64(r.campaign), ""))
@@ -315,6 +326,7 @@ func internSome(d *dict, code, name string) int32 {
 // copyRow appends row r of from, whose dictionaries this index extends.
 func (b *builder) copyRow(from *index, r int) {
 	ix := b.ix
+	ix.updated = max(ix.updated, from.updated)
 	row := int32(len(ix.id))
 	ix.id, ix.start, ix.filing = append(ix.id, from.id[r]), append(ix.start, from.start[r]), append(ix.filing, from.filing[r])
 	ix.campaign, ix.days = append(ix.campaign, from.campaign[r]), append(ix.days, from.days[r])

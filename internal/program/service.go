@@ -49,6 +49,9 @@ type Service struct {
 	Peers Peers
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
+	// TermCacheBytes bounds the search results held per word: 0 is 128
+	// MiB, below 0 holds none (to measure searches that scan).
+	TermCacheBytes int
 
 	mu        sync.Mutex
 	scopes    map[int64][]int64
