@@ -44,6 +44,7 @@ type index struct {
 	audience []uint64
 	flags    []uint8
 	expected []int32
+	changed  []int64 // unix seconds
 	// A row's sessions are sessStart[sessOff[r]:sessOff[r+1]], with the
 	// day of each; only open days with more than one session have any.
 	sessOff   []uint32
@@ -251,7 +252,7 @@ func newBuilder(from *index, n int, scope []int64, termBytes int) *builder {
 	ix.id, ix.start, ix.filing = make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
 	ix.campaign, ix.days, ix.unit, ix.district = make([]int32, 0, n), make([]uint64, 0, n), make([]int32, 0, n), make([]int32, 0, n)
 	ix.province, ix.city, ix.category, ix.audience = make([]int32, 0, n), make([]int32, 0, n), make([]int32, 0, n), make([]uint64, 0, n)
-	ix.flags, ix.expected = make([]uint8, 0, n), make([]int32, 0, n)
+	ix.flags, ix.expected, ix.changed = make([]uint8, 0, n), make([]int32, 0, n), make([]int64, 0, n)
 	ix.sessOff, ix.field = make([]uint32, 1, n+1), make([]uint32, 1, 5*n+1)
 	return &builder{ix}
 }
@@ -305,6 +306,7 @@ func (b *builder) add(r *indexRow) {
 		fl |= flagOpenDay
 	}
 	ix.flags, ix.expected = append(ix.flags, fl), append(ix.expected, int32(r.expected))
+	ix.changed = append(ix.changed, r.updated/1e9)
 	for _, s := range r.sessions {
 		day := s.Start.In(clock.Zone).Format("2006-01-02")
 		ix.sessStart, ix.sessDay = append(ix.sessStart, s.Start.Unix()), append(ix.sessDay, ix.days_.intern(day, day))
@@ -337,6 +339,7 @@ func (b *builder) copyRow(from *index, r int) {
 	ix.province, ix.city = append(ix.province, from.province[r]), append(ix.city, from.city[r])
 	ix.category, ix.audience = append(ix.category, from.category[r]), append(ix.audience, from.audience[r])
 	ix.flags, ix.expected = append(ix.flags, from.flags[r]), append(ix.expected, from.expected[r])
+	ix.changed = append(ix.changed, from.changed[r])
 	ix.sessStart = append(ix.sessStart, from.sessStart[from.sessOff[r]:from.sessOff[r+1]]...)
 	ix.sessDay = append(ix.sessDay, from.sessDay[from.sessOff[r]:from.sessOff[r+1]]...)
 	ix.sessOff = append(ix.sessOff, uint32(len(ix.sessStart)))

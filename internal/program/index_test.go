@@ -13,6 +13,8 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/benchseed"
+	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/platform/db"
 	"github.com/sciweek/sciweek/internal/program"
 )
@@ -173,4 +175,98 @@ func TestIndexMatchesTheDatabase(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestApprovalPatchesTheIndex approves, changes and withdraws an item
+// after the program's index was built: each step reaches lists, searches
+// and counts at once, and they stay what the database says.
+func TestApprovalPatchesTheIndex(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := context.Background()
+		sys := account.AsSystem(ctx)
+		camp, err := e.App.Campaigns.Get(sys, "2026")
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := e.Client(t)
+		total := func(query string) int {
+			var got struct{ Total int }
+			client.Get("/api/v1/campaigns/2026/activities?"+query).JSON(t, &got)
+			return got.Total
+		}
+		check := func(step string) {
+			t.Helper()
+			as := stored(t, e, camp.ID)
+			o, err := e.App.Program.Overview(ctx, camp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Activities != len(as) {
+				t.Errorf("%s: overview %d activities, database %d", step, o.Activities, len(as))
+			}
+			for _, f := range []program.Filter{{}, {Day: "2026-12-21"}, {Day: "2026-12-22"}, {Query: "深海"}, {Query: "华侨大学"}, {Query: "开放课 深海"}} {
+				v := f.Values()
+				v.Set("per_page", "100")
+				if got, want := total(v.Encode()), len(expected(as, f)); got != want {
+					t.Errorf("%s, %s: %d listed, database %d", step, v.Encode(), got, want)
+				}
+			}
+		}
+		check("before")
+		values := filing.Values{filing.KeyTitle: "深海探测器开放课", filing.KeyHost: "华侨大学", filing.KeyCategory: camp.Categories[0].Name, filing.KeyMode: "线下",
+			filing.KeyStart: "2026-12-21 09:00", filing.KeyEnd: "2026-12-21 11:30", filing.KeyPlace: "华侨大学泉州校区",
+			filing.KeyContent: "深海探测器的原理。", filing.KeyAudience: "青少年", filing.KeyExpected: "80", filing.KeyContact: "林老师", filing.KeyPhone: "13805950000"}
+		f, err := e.App.Filings.ImportItems(sys, camp, "hqu", 1, []filing.Values{values})
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitAndApprove(t, e, f.ID)
+		if got := total("q=" + url.QueryEscape("深海探测器开放课")); got != 1 {
+			t.Errorf("the approved item is found %d times", got)
+		}
+		check("approved")
+
+		values[filing.KeyTitle] = "海洋机器人开放课"
+		values[filing.KeyStart], values[filing.KeyEnd] = "2026-12-22 14:00", "2026-12-22 16:00"
+		uid := reopenAndSave(t, e, camp, f.ID, "深海探测器开放课", values)
+		submitAndApprove(t, e, f.ID)
+		if got := total("q=" + url.QueryEscape("深海探测器开放课")); got != 0 {
+			t.Errorf("the old title is still found %d times", got)
+		}
+		if got := total("q=" + url.QueryEscape("海洋机器人开放课") + "&day=2026-12-22"); got != 1 {
+			t.Errorf("the changed item is found %d times on its new day", got)
+		}
+		check("changed")
+
+		if err := e.App.Filings.Reopen(asOrg(t, e, "hqu"), f.ID, mustFiling(t, e, f.ID).Version); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.App.Filings.DeleteItem(asOrg(t, e, "hqu"), f.ID, uid); err != nil {
+			t.Fatal(err)
+		}
+		submitAndApprove(t, e, f.ID)
+		if got := total("q=" + url.QueryEscape("海洋机器人开放课")); got != 0 {
+			t.Errorf("the withdrawn item is still found %d times", got)
+		}
+		check("withdrawn")
+	})
+}
+
+// reopenAndSave reopens hqu's filing and saves over the item whose title
+// holds old; it returns the item's uid.
+func reopenAndSave(t *testing.T, e *apptest.Env, camp campaign.Campaign, filingID int64, old string, values filing.Values) string {
+	t.Helper()
+	if err := e.App.Filings.Reopen(asOrg(t, e, "hqu"), filingID, mustFiling(t, e, filingID).Version); err != nil {
+		t.Fatal(err)
+	}
+	var uid string
+	for _, it := range mustFiling(t, e, filingID).Items {
+		if strings.Contains(it.Values[filing.KeyTitle], old) {
+			uid = it.UID
+		}
+	}
+	if _, _, _, err := e.App.Filings.SaveItem(asOrg(t, e, "hqu"), camp, "hqu", 1, uid, values); err != nil {
+		t.Fatal(err)
+	}
+	return uid
 }

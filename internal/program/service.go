@@ -278,6 +278,60 @@ func (s *Service) ListPage(ctx context.Context, c campaign.Campaign, f Filter, p
 	return out, len(rows), nil
 }
 
+// Each calls fn with each activity that passes the filter, in List's
+// order, reading them from the database a batch at a time so that the
+// whole program is never in memory at once.
+func (s *Service) Each(ctx context.Context, c campaign.Campaign, f Filter, fn func(Activity) error) error {
+	ix, v, err := s.indexFor(ctx, c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.rows(ctx, ix, v, f)
+	if err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(rows, 500) {
+		ids := make([]int64, len(chunk))
+		for i, r := range chunk {
+			ids[i] = ix.id[r]
+		}
+		as, err := s.byIDs(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Entry is an activity as a sitemap names it.
+type Entry struct {
+	ID       int64
+	UnitCode string
+	Changed  time.Time
+}
+
+// Entries lists the activities the campaign itself publishes (not those of
+// the campaigns below it, which list their own), from the index.
+func (s *Service) Entries(ctx context.Context, c campaign.Campaign) ([]Entry, error) {
+	ix, _, err := s.indexFor(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	own := ix.campaigns.find(itoa64(c.ID))
+	var out []Entry
+	for r := range ix.len() {
+		if ix.campaign[r] == own {
+			out = append(out, Entry{ID: ix.id[r], UnitCode: ix.units.codes[ix.unit[r]], Changed: time.Unix(ix.changed[r], 0).In(clock.Zone)})
+		}
+	}
+	return out, nil
+}
+
 // byIDs reads activities in full, in the order of ids, with whether each
 // is bookable.
 func (s *Service) byIDs(ctx context.Context, ids []int64) ([]Activity, error) {
