@@ -15,6 +15,11 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
+// maxCandidates is the most activities the database's text index is
+// asked to name for a term; a term found more often is scanned for, which
+// costs the same whatever it matches.
+const maxCandidates = 4096
+
 // termCacheBytes bounds the per-term search results an index holds.
 const termCacheBytes = 128 << 20
 
@@ -34,6 +39,15 @@ type termCache struct {
 	max, used int
 	order     *list.List
 	at        map[string]*list.Element
+	// finding holds the terms being looked for, so a rush of one new
+	// word looks for it once and the others wait for that answer.
+	finding map[string]*finding
+}
+
+type finding struct {
+	done chan struct{}
+	hits *termHits
+	err  error
 }
 
 type termEntry struct {
@@ -42,7 +56,7 @@ type termEntry struct {
 }
 
 func newTermCache(max int) *termCache {
-	return &termCache{max: max, order: list.New(), at: map[string]*list.Element{}}
+	return &termCache{max: max, order: list.New(), at: map[string]*list.Element{}, finding: map[string]*finding{}}
 }
 
 func (c *termCache) get(t string) *termHits {
@@ -81,21 +95,43 @@ func (s *Service) hits(ctx context.Context, ix *index, t string) (*termHits, err
 	if h := ix.terms.get(t); h != nil {
 		return h, nil
 	}
-	var h *termHits
+	c := ix.terms
+	c.mu.Lock()
+	if f, ok := c.finding[t]; ok {
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+			return f.hits, f.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	f := &finding{done: make(chan struct{})}
+	c.finding[t] = f
+	c.mu.Unlock()
+	// The search goes on if the asker leaves: the others wait for it.
+	f.hits, f.err = s.find(context.WithoutCancel(ctx), ix, t)
+	if f.err == nil {
+		c.put(t, f.hits)
+	}
+	c.mu.Lock()
+	delete(c.finding, t)
+	c.mu.Unlock()
+	close(f.done)
+	return f.hits, f.err
+}
+
+func (s *Service) find(ctx context.Context, ix *index, t string) (*termHits, error) {
 	if utf8.RuneCountInString(t) >= trigramRunes {
-		ids, err := s.textCandidates(ctx, ix, t, ix.len()/16+1)
+		ids, err := s.textCandidates(ctx, ix, t, min(ix.len()/16, maxCandidates)+1)
 		if err != nil {
 			return nil, err
 		}
 		if ids != nil {
-			h = ix.scoreRows(ids, []byte(t))
+			return ix.scoreRows(ids, []byte(t)), nil
 		}
 	}
-	if h == nil {
-		h = ix.scan([]byte(t))
-	}
-	ix.terms.put(t, h)
-	return h, nil
+	return ix.scan([]byte(t)), nil
 }
 
 // textCandidates asks the database's text index for the activities that
@@ -281,66 +317,100 @@ func (m *rowMatch) keeps(ix *index, r int) bool {
 }
 
 // rows are the rows of the campaign's program that pass the filter, in
-// the order the program shows them: ranked by score, then program order,
-// when there is a query; by their start that day on a day; in program
-// order otherwise.
-func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter) ([]int32, error) {
+// the order the program shows them, from the from-th to before the to-th,
+// with how many pass in all: ranked by score, then program order, when
+// there is a query; by their start that day on a day; in program order
+// otherwise. Only the window is kept, so a page of a program of any size
+// costs a pass over the columns and no more memory than the page.
+func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, to int) ([]int32, int, error) {
 	m := ix.match(v, f)
 	if m.none {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if f.Bookable {
 		var err error
 		if m.bookable, err = s.bookableRows(ctx, ix); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
+	var win window
+	win.from, win.to = from, to
 	terms := f.Terms()
-	if len(terms) > 0 {
-		var found *termHits
-		for _, t := range terms {
-			h, err := s.hits(ctx, ix, t)
-			if err != nil {
-				return nil, err
+	if len(terms) == 0 {
+		// On a day, an open day with several sessions that day is placed
+		// by its first of them; every other row's place is its start, in
+		// program order already.
+		var moved bool
+		var all []int32
+		for r := range ix.len() {
+			if !m.keeps(ix, r) {
+				continue
 			}
-			if found == nil {
-				found = h
-			} else {
-				found = intersect(found, h)
+			if m.day >= 0 {
+				moved = moved || ix.startOn(r, m.day) != ix.start[r]
+				all = append(all, int32(r))
 			}
-			if len(found.rows) == 0 {
-				return nil, nil
-			}
+			win.add(int32(r))
 		}
-		// Scores are small: a counting sort by score, highest first, keeps
-		// program order among equals, as Rank does.
-		var at [257]int
-		kept := make([]int32, 0, len(found.rows))
-		for i, r := range found.rows {
-			if m.keeps(ix, int(r)) {
-				kept = append(kept, int32(i))
-				at[255-int(found.scores[i])+1]++
-			}
+		if moved {
+			slices.SortStableFunc(all, func(x, y int32) int { return cmp.Compare(ix.startOn(int(x), m.day), ix.startOn(int(y), m.day)) })
+			return all[min(from, len(all)):min(to, len(all))], len(all), nil
 		}
-		for k := 1; k < len(at); k++ {
-			at[k] += at[k-1]
-		}
-		out := make([]int32, len(kept))
-		for _, i := range kept {
-			k := 255 - int(found.scores[i])
-			out[at[k]] = found.rows[i]
-			at[k]++
-		}
-		return out, nil
+		return win.rows, win.n, nil
 	}
-	var out []int32
-	for r := range ix.len() {
-		if m.keeps(ix, r) {
-			out = append(out, int32(r))
+	var found *termHits
+	for _, t := range terms {
+		h, err := s.hits(ctx, ix, t)
+		if err != nil {
+			return nil, 0, err
+		}
+		if found == nil {
+			found = h
+		} else {
+			found = intersect(found, h)
+		}
+		if len(found.rows) == 0 {
+			return nil, 0, nil
 		}
 	}
-	if m.day >= 0 {
-		slices.SortStableFunc(out, func(x, y int32) int { return cmp.Compare(ix.startOn(int(x), m.day), ix.startOn(int(y), m.day)) })
+	// Scores are small: count the rows kept at each, then walk the scores
+	// from the highest, in program order within each, as Rank orders them,
+	// reading only the scores the window reaches.
+	var count [256]int
+	for i, r := range found.rows {
+		if m.keeps(ix, int(r)) {
+			count[found.scores[i]]++
+		}
 	}
-	return out, nil
+	total := 0
+	for sc := 255; sc > 0; sc-- {
+		if count[sc] == 0 {
+			continue
+		}
+		if total < to && total+count[sc] > from {
+			for i, r := range found.rows {
+				if found.scores[i] == uint8(sc) && m.keeps(ix, int(r)) {
+					win.add(r)
+				}
+			}
+		} else {
+			win.n += count[sc]
+		}
+		total += count[sc]
+	}
+	return win.rows, total, nil
+}
+
+// window keeps the rows from the from-th to before the to-th of those
+// added, and counts them all.
+type window struct {
+	from, to, n int
+	rows        []int32
+}
+
+func (w *window) add(r int32) {
+	if w.n >= w.from && w.n < w.to {
+		w.rows = append(w.rows, r)
+	}
+	w.n++
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -259,23 +260,23 @@ func (s *Service) ListPage(ctx context.Context, c campaign.Campaign, f Filter, p
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.rows(ctx, ix, v, f)
+	from, to := 0, math.MaxInt
+	if perPage > 0 {
+		from, to = max(0, (page-1)*perPage), max(0, page*perPage)
+	}
+	rows, total, err := s.rows(ctx, ix, v, f, from, to)
 	if err != nil {
 		return nil, 0, err
 	}
-	from, to := 0, len(rows)
-	if perPage > 0 {
-		from, to = min(len(rows), max(0, (page-1)*perPage)), min(len(rows), max(0, page*perPage))
-	}
-	ids := make([]int64, to-from)
-	for i, r := range rows[from:to] {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
 		ids[i] = ix.id[r]
 	}
 	out, err := s.byIDs(ctx, ids)
 	if err != nil {
 		return nil, 0, err
 	}
-	return out, len(rows), nil
+	return out, total, nil
 }
 
 // Each calls fn with each activity that passes the filter, in List's
@@ -286,7 +287,7 @@ func (s *Service) Each(ctx context.Context, c campaign.Campaign, f Filter, fn fu
 	if err != nil {
 		return err
 	}
-	rows, err := s.rows(ctx, ix, v, f)
+	rows, _, err := s.rows(ctx, ix, v, f, 0, math.MaxInt)
 	if err != nil {
 		return err
 	}
