@@ -143,10 +143,10 @@ const indexColumns = `id, filing_id, campaign_id, start_at, days, CASE WHEN tabl
 	unit_code, unit_name, district_code, district_name, province_code, province_name, city_code, city_name,
 	category_code, category_name, audience_codes, mode, table_no, expected, updated_at, title, host, organizer, address, content`
 
-// eachRow reads the listed activities the condition selects, in program
-// order (times are stored so that they sort as text on SQLite).
+// eachRow reads the listed activities the condition selects, in the order
+// the database finds them.
 func eachRow(ctx context.Context, d *db.DB, fn func(*indexRow), where string, args ...any) error {
-	rows, err := d.Query(ctx, `SELECT `+indexColumns+` FROM program_activities WHERE listed = TRUE AND `+where+` ORDER BY start_at, id`, args...)
+	rows, err := d.Query(ctx, `SELECT `+indexColumns+` FROM program_activities WHERE listed = TRUE AND `+where, args...)
 	if err != nil {
 		return err
 	}
@@ -179,10 +179,11 @@ func eachRow(ctx context.Context, d *db.DB, fn func(*indexRow), where string, ar
 	return rows.Err()
 }
 
-// readRows is eachRow's rows in a slice.
+// readRows is eachRow's rows in a slice, in program order.
 func readRows(ctx context.Context, d *db.DB, where string, args ...any) ([]indexRow, error) {
 	var out []indexRow
 	err := eachRow(ctx, d, func(r *indexRow) { out = append(out, *r) }, where, args...)
+	slices.SortFunc(out, func(x, y indexRow) int { return programOrder(x.start, x.id, y.start, y.id) })
 	return out, err
 }
 
@@ -199,12 +200,24 @@ func buildIndex(ctx context.Context, d *db.DB, scope []int64, termBytes int) (*i
 	for i, id := range scope {
 		args[i] = id
 	}
+	// Read in the table's order, which is the fastest, then put in
+	// program order by copying the columns row by row.
 	b := newBuilder(nil, 0, scope, termBytes)
 	err := eachRow(ctx, d, b.add, "campaign_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(scope)), ", ")+")", args...)
 	if err != nil {
 		return nil, err
 	}
-	return b.done(), nil
+	read := b.done()
+	order := make([]int32, read.len())
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int { return programOrder(read.start[x], read.id[x], read.start[y], read.id[y]) })
+	sorted := newBuilder(read, read.len(), nil, termBytes)
+	for _, r := range order {
+		sorted.copyRow(read, int(r))
+	}
+	return sorted.done(), nil
 }
 
 // patched is a copy of ix in which the activities of the filing are the
