@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -148,6 +149,27 @@ func BenchmarkSearch(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// BenchmarkListPageHTTP is BenchmarkListNewFilter through the whole
+// handler: the page rendered, compressed and its ETag made.
+func BenchmarkListPageHTTP(b *testing.B) {
+	a, c := benchApp(b)
+	h := a.Handler()
+	days := c.Days()
+	i := 0
+	for b.Loop() {
+		i++
+		u := fmt.Sprintf("/campaigns/%s/activities?day=%s&category=%s&mode=%s&page=%d", c.Slug, days[i%len(days)].Format("2006-01-02"),
+			c.Categories[i%len(c.Categories)].Code, program.Modes[i%len(program.Modes)], 1+i%7)
+		req := httptest.NewRequest("GET", u, nil)
+		req.RemoteAddr = fmt.Sprintf("10.0.%d.%d:1234", i/250%250, i%250)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("%s: %d", u, rec.Code)
 		}
 	}
 }

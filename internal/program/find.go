@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"container/list"
 	"context"
+	"iter"
 	"runtime"
 	"slices"
 	"sort"
@@ -342,7 +343,7 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 		// program order already.
 		var moved bool
 		var all []int32
-		for r := range ix.len() {
+		for r := range m.candidates(ix) {
 			if !m.keeps(ix, r) {
 				continue
 			}
@@ -399,6 +400,36 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 		total += count[sc]
 	}
 	return win.rows, total, nil
+}
+
+// candidates are the rows a filter needs to look at: those of the rarest
+// value it names, or every row.
+func (m *rowMatch) candidates(ix *index) iter.Seq[int] {
+	var rows []int32
+	all := true
+	for _, c := range []struct {
+		d *dict
+		k int32
+	}{{ix.days_, m.day}, {ix.units, m.unit}, {ix.districts, m.district}, {ix.provinces, m.province}, {ix.cities, m.city}, {ix.categories, m.category}} {
+		if c.k >= 0 && (all || len(ix.posts[c.d][c.k]) < len(rows)) {
+			rows, all = ix.posts[c.d][c.k], false
+		}
+	}
+	return func(yield func(int) bool) {
+		if all {
+			for r := range ix.len() {
+				if !yield(r) {
+					return
+				}
+			}
+			return
+		}
+		for _, r := range rows {
+			if !yield(int(r)) {
+				return
+			}
+		}
+	}
 }
 
 // window keeps the rows from the from-th to before the to-th of those

@@ -2,6 +2,7 @@ package program
 
 import (
 	"context"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -112,6 +113,10 @@ func (s *Service) build(ctx context.Context, root int64, scope []int64) (*heldIn
 	if err != nil {
 		return nil, err
 	}
+	// A build reads the program once more than it keeps (the table's
+	// order, then program order): the rest goes back to the system now
+	// rather than whenever the collector gets to it.
+	debug.FreeOSMemory()
 	s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "took", time.Since(started))
 	h = &heldIndex{ix: ix}
 	s.mu.Lock()
@@ -164,6 +169,7 @@ func (s *Service) refresh(root int64, h *heldIndex) {
 		s.Log.Error("program index", "campaign", root, "err", err)
 		return
 	}
+	defer debug.FreeOSMemory()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if h.patches != patches || s.indexes[root] != h {

@@ -56,6 +56,9 @@ type index struct {
 	byID  []idRow
 
 	campaigns, days_, units, districts, provinces, cities, categories, audiences *dict
+	// posts lists, for each value of a dictionary, the rows holding it in
+	// program order, so a filter reads only the rows of its rarest value.
+	posts map[*dict][][]int32
 	// unitDistrict is each unit's district as first seen.
 	unitDistrict []int32
 
@@ -365,6 +368,30 @@ func (b *builder) copyRow(from *index, r int) {
 
 func (b *builder) done() *index {
 	ix := b.ix
+	ix.posts = map[*dict][][]int32{}
+	for _, c := range []struct {
+		d   *dict
+		col []int32
+	}{{ix.units, ix.unit}, {ix.districts, ix.district}, {ix.provinces, ix.province}, {ix.cities, ix.city}, {ix.categories, ix.category}} {
+		lists := make([][]int32, len(c.d.codes))
+		for r, k := range c.col {
+			if k >= 0 {
+				lists[k] = append(lists[k], int32(r))
+			}
+		}
+		ix.posts[c.d] = lists
+	}
+	days := make([][]int32, len(ix.days_.codes))
+	for r, m := range ix.days {
+		for ; m != 0; m &= m - 1 {
+			k := bits.TrailingZeros64(m)
+			days[k] = append(days[k], int32(r))
+		}
+		for _, k := range ix.moreDays[int32(r)] {
+			days[k] = append(days[k], int32(r))
+		}
+	}
+	ix.posts[ix.days_] = days
 	ix.byID = make([]idRow, len(ix.id))
 	for r, id := range ix.id {
 		ix.byID[r] = idRow{id, int32(r)}

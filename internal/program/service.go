@@ -196,8 +196,6 @@ func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activi
 			a.Sessions[i].Start, a.Sessions[i].End = a.Sessions[i].Start.In(clock.Zone), a.Sessions[i].End.In(clock.Zone)
 		}
 		json.Unmarshal([]byte(fields), &a.Fields)
-		f := searchFields(&a)
-		a.folded = &f
 		out = append(out, a)
 	}
 	return out, rows.Err()
