@@ -3,6 +3,7 @@ package program
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -136,16 +137,33 @@ func campaignJSON(c campaign.Campaign) CampaignJSON {
 }
 
 func (h *Handlers) openJSON(w http.ResponseWriter, r *http.Request) {
-	c, as, ok := h.listed(w, r, false)
+	c, ok := h.campaign(w, r)
 	if !ok {
 		return
 	}
-	items := make([]ActivityJSON, len(as))
-	for i, a := range as {
-		items[i] = a.JSON()
+	// Written an activity at a time: the whole program is never held.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	b.WriteString(`{"campaign":`)
+	enc.Encode(campaignJSON(c))
+	b.WriteString(`,"items":[`)
+	n := 0
+	err := h.Service.Each(r.Context(), c, Filter{}, func(a Activity) error {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		n++
+		return enc.Encode(a.JSON())
+	})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
 	}
+	b.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="sciweek-`+c.Slug+`-activities.json"`)
-	web.JSON(w, r, http.StatusOK, map[string]any{"campaign": campaignJSON(c), "items": items})
+	w.Write(b.Bytes())
 }
 
 // csvHeader names the open-data columns.
@@ -154,7 +172,7 @@ var csvHeader = []string{"id", "title", "kind", "unit_code", "unit", "district_c
 	"campaign", "province_code", "city_code"}
 
 func (h *Handlers) openCSV(w http.ResponseWriter, r *http.Request) {
-	c, as, ok := h.listed(w, r, false)
+	c, ok := h.campaign(w, r)
 	if !ok {
 		return
 	}
@@ -163,7 +181,7 @@ func (h *Handlers) openCSV(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(&b)
 	cw.Write(csvHeader)
 	base := h.baseURL(r)
-	for _, a := range as {
+	err := h.Service.Each(r.Context(), c, Filter{}, func(a Activity) error {
 		var sessions []string
 		for _, s := range a.Sessions {
 			sessions = append(sessions, s.Start.Format("2006-01-02 15:04")+"-"+s.End.Format("15:04"))
@@ -172,6 +190,11 @@ func (h *Handlers) openCSV(w http.ResponseWriter, r *http.Request) {
 			a.CategoryCode, a.CategoryName, strings.Join(a.AudienceNames, ";"), string(a.Mode), a.Start.Format(time.RFC3339), a.End.Format(time.RFC3339),
 			strings.Join(sessions, ";"), csvSafe(a.Address), csvSafe(a.OnlineURL), csvSafe(a.Content), strconv.Itoa(a.Capacity), strconv.Itoa(a.Expected),
 			strconv.FormatBool(a.Bookable), base + "/activities/" + strconv.FormatInt(a.ID, 10), a.CampaignSlug, a.ProvinceCode, a.CityCode})
+		return nil
+	})
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

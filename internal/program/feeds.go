@@ -100,14 +100,17 @@ func (h *Handlers) sitemap(w http.ResponseWriter, r *http.Request) {
 		for _, d := range c.Days() {
 			set.URLs = append(set.URLs, siteURL{Loc: base + "/campaigns/" + c.Slug + "/days/" + d.Format("2006-01-02")})
 		}
-		as, err := h.Service.List(r.Context(), c, Filter{})
+		if c.State == campaign.StateDraft {
+			continue
+		}
+		es, err := h.Service.Entries(r.Context(), c)
 		if err != nil {
 			h.Server.Error(w, r, err)
 			return
 		}
 		units := map[string]bool{}
-		for _, a := range as {
-			set.URLs = append(set.URLs, siteURL{Loc: base + "/activities/" + itoa64(a.ID), LastMod: a.UpdatedAt.Format("2006-01-02")})
+		for _, a := range es {
+			set.URLs = append(set.URLs, siteURL{Loc: base + "/activities/" + itoa64(a.ID), LastMod: a.Changed.Format("2006-01-02")})
 			if !units[a.UnitCode] {
 				units[a.UnitCode] = true
 				set.URLs = append(set.URLs, siteURL{Loc: base + "/campaigns/" + c.Slug + "/units/" + a.UnitCode})

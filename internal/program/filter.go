@@ -30,7 +30,18 @@ func (f Filter) Terms() []string { return Terms(f.Query) }
 // nothing in the campaign is left out and its parameter named in ignored,
 // so the page can say the filter was not applied.
 func (s *Service) ParseFilter(ctx context.Context, c campaign.Campaign, q url.Values) (f Filter, ignored []string) {
-	as, _ := s.all(ctx, c.ID)
+	var v *view
+	var ix *index
+	if held, scope, err := s.indexFor(ctx, c); err == nil {
+		ix, v = held, scope
+	}
+	has := func(d func(*index) (*dict, []int32), code string) bool {
+		if v == nil {
+			return false
+		}
+		dict, counts := d(ix)
+		return v.has(dict, counts, code)
+	}
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	ignore := func(k string) { ignored = append(ignored, k) }
 	if v := get("day"); v != "" {
@@ -44,34 +55,20 @@ func (s *Service) ParseFilter(ctx context.Context, c campaign.Campaign, q url.Va
 			ignore("day")
 		}
 	}
-	if v := get("district"); v != "" {
-		ok := false
-		for _, a := range as {
-			ok = ok || a.DistrictCode == v
-		}
-		if ok {
-			f.District = v
-		} else {
-			ignore("district")
-		}
-	}
 	for _, org := range []struct {
-		key  string
-		code func(*Activity) string
-		dst  *string
+		key   string
+		codes func(*index) (*dict, []int32)
+		dst   *string
 	}{
-		{"unit", func(a *Activity) string { return a.UnitCode }, &f.Unit},
-		{"province", func(a *Activity) string { return a.ProvinceCode }, &f.Province},
-		{"city", func(a *Activity) string { return a.CityCode }, &f.City},
+		{"district", func(ix *index) (*dict, []int32) { return ix.districts, v.districts }, &f.District},
+		{"unit", func(ix *index) (*dict, []int32) { return ix.units, v.units }, &f.Unit},
+		{"province", func(ix *index) (*dict, []int32) { return ix.provinces, v.provinces }, &f.Province},
+		{"city", func(ix *index) (*dict, []int32) { return ix.cities, v.cities }, &f.City},
 	} {
-		if v := get(org.key); v != "" {
-			for i := range as {
-				if org.code(&as[i]) == v {
-					*org.dst = v
-					break
-				}
-			}
-			if *org.dst == "" {
+		if code := get(org.key); code != "" {
+			if has(org.codes, code) {
+				*org.dst = code
+			} else {
 				ignore(org.key)
 			}
 		}
@@ -147,29 +144,3 @@ func (f Filter) Values() url.Values {
 
 // Empty reports whether the filter lets everything through.
 func (f Filter) Empty() bool { return len(f.Values()) == 0 }
-
-func (f Filter) keeps(a *Activity) bool {
-	switch {
-	case f.Day != "" && !a.OnDay(f.Day),
-		f.District != "" && a.DistrictCode != f.District,
-		f.Unit != "" && a.UnitCode != f.Unit,
-		f.Province != "" && a.ProvinceCode != f.Province,
-		f.City != "" && a.CityCode != f.City,
-		f.Category != "" && a.CategoryCode != f.Category,
-		f.OpenDay && a.Kind != KindOpenDay,
-		f.Mode == ModeOnsite && !a.Onsite(),
-		f.Mode == ModeOnline && !a.Online(),
-		f.Mode == ModeBoth && a.Mode != ModeBoth:
-		return false
-	}
-	if f.Audience != "" {
-		found := false
-		for _, c := range a.AudienceCodes {
-			found = found || c == f.Audience
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -225,36 +224,15 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, err)
 		return
 	}
-	as, err := h.Service.List(r.Context(), c, Filter{})
+	hl, err := h.Service.Highlights(r.Context(), c)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
 	p := homePage{base: h.base(r, c, "program.title.home", c.Title), Overview: o}
 	p.Days = h.dayTabs(p.base, o, "")
-	// Highlights: the open days, then the activities expecting the most people.
-	var hl []Activity
-	for _, a := range as {
-		if a.Kind == KindOpenDay && len(hl) < 2 {
-			hl = append(hl, a)
-		}
-	}
-	best := append([]Activity(nil), as...)
-	sortByExpected(best)
-	for _, a := range best {
-		if len(hl) >= 6 {
-			break
-		}
-		if a.Kind == KindProject {
-			hl = append(hl, a)
-		}
-	}
 	p.Highlights = h.cards(p.base, hl, nil)
 	h.render(w, r, "home.html", p)
-}
-
-func sortByExpected(as []Activity) {
-	sort.SliceStable(as, func(i, j int) bool { return as[i].Expected > as[j].Expected })
 }
 
 // Option is one choice of a filter.
@@ -337,22 +315,9 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	} else if page > 1 {
 		p.PastEnd = true
 	}
-	link := func(n int) string {
-		v := f.Values()
-		if n > 1 {
-			v.Set("page", strconv.Itoa(n))
-		}
-		if len(v) == 0 {
-			return r.URL.Path
-		}
-		return r.URL.Path + "?" + v.Encode()
-	}
-	p.FirstURL = link(1)
-	if page > 1 && !p.PastEnd {
-		p.PrevURL = link(page - 1)
-	}
-	if page < p.Pages {
-		p.NextURL = link(page + 1)
+	p.FirstURL, p.PrevURL, p.NextURL = pageLinks(r.URL.Path, f.Values(), page, p.Pages)
+	if p.PastEnd {
+		p.PrevURL = ""
 	}
 	p.ICSURL = "/feeds/" + c.Slug + "/program.ics"
 	if v := f.Values(); len(v) > 0 {
@@ -367,6 +332,46 @@ type dayPage struct {
 	Label string // the day in the page's language, with its weekday
 	Days  []DayTab
 	Items []DayItem
+	Pager
+}
+
+// Pager is where a paged list's neighbouring pages are.
+type Pager struct {
+	PageNo, Pages    int
+	PrevURL, NextURL string
+}
+
+// pageLinks are the links to the first, previous and next pages of a
+// list at path with the query v; page 1 has no page parameter.
+func pageLinks(path string, v url.Values, page, pages int) (first, prev, next string) {
+	link := func(n int) string {
+		q := url.Values{}
+		for k, x := range v {
+			q[k] = x
+		}
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if len(q) == 0 {
+			return path
+		}
+		return path + "?" + q.Encode()
+	}
+	first = link(1)
+	if page > 1 && page <= pages {
+		prev = link(page - 1)
+	}
+	if page < pages {
+		next = link(page + 1)
+	}
+	return first, prev, next
+}
+
+// pagerFor pages a list of total activities, PerPage a page.
+func pagerFor(r *http.Request, page, total int) Pager {
+	p := Pager{PageNo: page, Pages: (total + PerPage - 1) / PerPage}
+	_, p.PrevURL, p.NextURL = pageLinks(r.URL.Path, nil, page, p.Pages)
+	return p
 }
 
 // DayItem is an activity on a day, with its times that day.
@@ -386,7 +391,8 @@ func (h *Handlers) day(w http.ResponseWriter, r *http.Request) {
 		h.Server.Error(w, r, errs.NotFoundf("day %s", day))
 		return
 	}
-	as, err := h.Service.List(r.Context(), c, Filter{Day: day})
+	page, _ := web.PageNumber(r)
+	as, total, err := h.Service.ListPage(r.Context(), c, Filter{Day: day}, page, PerPage)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -399,6 +405,7 @@ func (h *Handlers) day(w http.ResponseWriter, r *http.Request) {
 	p := dayPage{base: h.base(r, c, "program.title.day", c.Title, web.L(r.Context()).Date(d)), Day: day}
 	p.Label = p.Date(d) + " " + p.Weekday(d)
 	p.Days = h.dayTabs(p.base, o, day)
+	p.Pager = pagerFor(r, page, total)
 	for _, card := range h.cards(p.base, as, nil) {
 		var times []string
 		for _, s := range card.SessionsOn(day) {
@@ -414,36 +421,44 @@ type unitPage struct {
 	base
 	Unit  Unit
 	Items []Card
+	Pager
 }
 
-// unitActivities reads the unit named in the path and its activities; a
-// unit with none is not found.
-func (h *Handlers) unitActivities(w http.ResponseWriter, r *http.Request) (campaign.Campaign, []Activity, bool) {
+// unitActivities reads the unit named in the path and a page of its
+// activities, with how many it has; a unit with none is not found.
+func (h *Handlers) unitActivities(w http.ResponseWriter, r *http.Request, page int) (campaign.Campaign, []Activity, int, bool) {
 	c, ok := h.campaign(w, r)
 	if !ok {
-		return c, nil, false
+		return c, nil, 0, false
 	}
 	code := r.PathValue("code")
-	as, err := h.Service.List(r.Context(), c, Filter{Unit: code})
-	if err == nil && len(as) == 0 {
+	as, total, err := h.Service.ListPage(r.Context(), c, Filter{Unit: code}, page, PerPage)
+	if err == nil && total == 0 {
 		err = errs.NotFoundf("unit %s has no activities", code)
 	}
 	if err != nil {
 		h.Server.Error(w, r, err)
-		return c, nil, false
+		return c, nil, 0, false
 	}
-	return c, as, true
+	return c, as, total, true
 }
 
 func (h *Handlers) unit(w http.ResponseWriter, r *http.Request) {
-	c, as, ok := h.unitActivities(w, r)
+	page, _ := web.PageNumber(r)
+	c, as, total, ok := h.unitActivities(w, r, page)
 	if !ok {
 		return
 	}
+	if len(as) == 0 { // a page past the end: the first one
+		if c, as, total, ok = h.unitActivities(w, r, 1); !ok {
+			return
+		}
+		page = 1
+	}
 	code := r.PathValue("code")
-	u := Unit{Code: code, Name: as[0].UnitName, DistrictCode: as[0].DistrictCode, DistrictName: as[0].DistrictName, Activities: len(as)}
-	p := unitPage{base: h.base(r, c, "program.title.unit", u.Name), Unit: u}
-	p.Share = p.shareFor(r, "website", u.Name, p.T("share.unit_description", u.Name, len(as), c.Title), unitCardPath(c, as))
+	u := Unit{Code: code, Name: as[0].UnitName, DistrictCode: as[0].DistrictCode, DistrictName: as[0].DistrictName, Activities: total}
+	p := unitPage{base: h.base(r, c, "program.title.unit", u.Name), Unit: u, Pager: pagerFor(r, page, total)}
+	p.Share = p.shareFor(r, "website", u.Name, p.T("share.unit_description", u.Name, total, c.Title), unitCardPath(c, u))
 	p.Items = h.cards(p.base, as, nil)
 	h.render(w, r, "unit.html", p)
 }

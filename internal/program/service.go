@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,20 +50,29 @@ type Service struct {
 	Peers Peers
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
+	// TermCacheBytes bounds the search results held per word: 0 is 128
+	// MiB, below 0 holds none (to measure searches that scan).
+	TermCacheBytes int
 
 	mu        sync.Mutex
 	scopes    map[int64][]int64
-	snapshots map[int64][]Activity
-	overviews map[int64]Overview
+	roots     map[int64]int64
+	indexes   map[int64]*heldIndex
 	campaigns map[string]heldCampaign
 	switches  map[int64]Switch
 	loaded    bool
 	// takes holds Takes's answers by activity.
 	takes map[int64]heldTake
+	// building is held while an index is built or patched, so two never
+	// race to swap theirs in.
+	building sync.Mutex
 }
 
-// Invalidate forgets every activity list and rendered answer held in
-// memory, after a filing, a campaign's switch or a booking state changed.
+// Invalidate forgets what is held in memory after a campaign's switch, a
+// booking rule or the stored program changed: rendered answers, bookable
+// sets and campaigns at once; the program's indexes are checked against
+// the database in the background and rebuilt only if it changed, being
+// read meanwhile.
 func (s *Service) Invalidate() {
 	s.InvalidateLocal()
 	if s.Peers != nil {
@@ -73,10 +82,18 @@ func (s *Service) Invalidate() {
 
 // InvalidateLocal is Invalidate for this process only: what another
 // server's Broadcast calls.
-func (s *Service) InvalidateLocal() {
+func (s *Service) InvalidateLocal() { s.forget(true) }
+
+// forget drops what is held; with recheck, the indexes are marked to be
+// checked against the database.
+func (s *Service) forget(recheck bool) {
 	s.mu.Lock()
-	s.snapshots, s.overviews, s.campaigns, s.scopes, s.takes = nil, nil, nil, nil, nil
+	s.campaigns, s.scopes, s.roots, s.takes = nil, nil, nil, nil
 	s.switches, s.loaded = nil, false
+	for _, h := range s.indexes {
+		h.stale = h.stale || recheck
+		h.ix.dropBookable()
+	}
 	s.mu.Unlock()
 	if s.Cache != nil {
 		s.Cache.Clear()
@@ -122,56 +139,27 @@ func (s *Service) holdFor() time.Duration {
 	return 0
 }
 
-// scope is the campaign and every public campaign below it, whose
-// activities its program lists, as placeholders and their arguments.
-func (s *Service) scope(ctx context.Context, campaignID int64) (string, []any, error) {
+// scopeIDs are the campaign and every public campaign below it, whose
+// activities its program lists.
+func (s *Service) scopeIDs(ctx context.Context, campaignID int64) ([]int64, error) {
 	s.mu.Lock()
 	ids, ok := s.scopes[campaignID]
 	s.mu.Unlock()
-	if !ok {
-		below, err := s.Campaigns.DescendantIDs(ctx, campaignID)
-		if err != nil {
-			return "", nil, err
-		}
-		ids = append([]int64{campaignID}, below...)
-		s.mu.Lock()
-		if s.scopes == nil {
-			s.scopes = map[int64][]int64{}
-		}
-		s.scopes[campaignID] = ids
-		s.mu.Unlock()
+	if ok {
+		return ids, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args, nil
-}
-
-// all returns the listed activities of a campaign in program order (start,
-// then id), from memory when it can.
-func (s *Service) all(ctx context.Context, campaignID int64) ([]Activity, error) {
-	s.mu.Lock()
-	if as, ok := s.snapshots[campaignID]; ok {
-		s.mu.Unlock()
-		return as, nil
-	}
-	s.mu.Unlock()
-	in, args, err := s.scope(ctx, campaignID)
+	below, err := s.Campaigns.DescendantIDs(ctx, campaignID)
 	if err != nil {
 		return nil, err
 	}
-	as, err := s.load(ctx, "a.campaign_id IN ("+in+") AND a.listed = TRUE", args...)
-	if err != nil {
-		return nil, err
-	}
+	ids = append([]int64{campaignID}, below...)
 	s.mu.Lock()
-	if s.snapshots == nil {
-		s.snapshots = map[int64][]Activity{}
+	if s.scopes == nil {
+		s.scopes = map[int64][]int64{}
 	}
-	s.snapshots[campaignID] = as
+	s.scopes[campaignID] = ids
 	s.mu.Unlock()
-	return as, nil
+	return ids, nil
 }
 
 const activityColumns = `a.id, a.campaign_id, c.slug, a.filing_id, a.item_uid, a.table_no, a.position, a.title, a.unit_code, a.unit_name,
@@ -208,8 +196,6 @@ func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activi
 			a.Sessions[i].Start, a.Sessions[i].End = a.Sessions[i].Start.In(clock.Zone), a.Sessions[i].End.In(clock.Zone)
 		}
 		json.Unmarshal([]byte(fields), &a.Fields)
-		f := searchFields(&a)
-		a.folded = &f
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -240,16 +226,18 @@ func (s *Service) markBookable(ctx context.Context, as []*Activity) error {
 	if s.Bookings == nil || len(as) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(as))
-	for i, a := range as {
-		ids[i] = a.ID
-	}
-	ok, err := s.Bookings.Bookable(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, a := range as {
-		a.Bookable = ok[a.ID]
+	for chunk := range slices.Chunk(as, 5000) {
+		ids := make([]int64, len(chunk))
+		for i, a := range chunk {
+			ids[i] = a.ID
+		}
+		ok, err := s.Bookings.Bookable(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, a := range chunk {
+			a.Bookable = ok[a.ID]
+		}
 	}
 	return nil
 }
@@ -263,127 +251,118 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign, f Filter) ([]Ac
 }
 
 // ListPage is one page of List, perPage 0 meaning all, with the number of
-// activities on every page together.
+// activities on every page together. The index picks and orders; only the
+// page's activities are read in full.
 func (s *Service) ListPage(ctx context.Context, c campaign.Campaign, f Filter, page, perPage int) ([]Activity, int, error) {
-	picked, bookable, err := s.pick(ctx, c, f)
+	ix, v, err := s.indexFor(ctx, c)
 	if err != nil {
 		return nil, 0, err
 	}
-	from, to := 0, len(picked)
+	from, to := 0, math.MaxInt
 	if perPage > 0 {
-		from, to = min(len(picked), (page-1)*perPage), min(len(picked), page*perPage)
+		from, to = max(0, (page-1)*perPage), max(0, page*perPage)
 	}
-	// The snapshot is shared: the answer is a copy.
-	out := make([]Activity, to-from)
-	for i, a := range picked[from:to] {
-		out[i] = *a
-		out[i].Bookable = bookable[a.ID]
-	}
-	return out, len(picked), nil
-}
-
-// pick filters and orders the snapshot, and says which activities are
-// bookable.
-func (s *Service) pick(ctx context.Context, c campaign.Campaign, f Filter) ([]*Activity, map[int64]bool, error) {
-	as, err := s.all(ctx, c.ID)
+	rows, total, err := s.rows(ctx, ix, v, f, from, to)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
-	terms := f.Terms()
-	var found map[int64]bool
-	if len(terms) > 0 {
-		if found, err = s.candidates(ctx, c.ID, terms); err != nil {
-			return nil, nil, err
-		}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = ix.id[r]
 	}
-	picked := make([]*Activity, 0, len(as))
-	for i := range as {
-		a := &as[i]
-		if (found == nil || found[a.ID]) && f.keeps(a) {
-			picked = append(picked, a)
-		}
+	out, err := s.byIDs(ctx, ids)
+	if err != nil {
+		return nil, 0, err
 	}
-	if f.Day != "" {
-		slices.SortStableFunc(picked, func(x, y *Activity) int { return x.StartOn(f.Day).Compare(y.StartOn(f.Day)) })
-	}
-	picked = Rank(picked, terms)
-	bookable := map[int64]bool{}
-	if s.Bookings != nil && len(picked) > 0 {
-		ids := make([]int64, len(picked))
-		for i, a := range picked {
-			ids[i] = a.ID
-		}
-		if bookable, err = s.Bookings.Bookable(ctx, ids); err != nil {
-			return nil, nil, err
-		}
-	}
-	if f.Bookable {
-		kept := picked[:0]
-		for _, a := range picked {
-			if bookable[a.ID] {
-				kept = append(kept, a)
-			}
-		}
-		picked = kept
-	}
-	return picked, bookable, nil
+	return out, total, nil
 }
 
-// candidates asks the database's text index for the activities that may
-// hold every term: on SQLite the trigram index for terms of three
-// characters or more and the table of one- and two-character pieces for
-// shorter ones; on PostgreSQL LIKE, served by pg_trgm. Rank then decides,
-// the same way on both.
-func (s *Service) candidates(ctx context.Context, campaignID int64, terms []string) (map[int64]bool, error) {
-	if s.DB.Dialect == db.Postgres {
-		in, args, err := s.scope(ctx, campaignID)
+// Each calls fn with each activity that passes the filter, in List's
+// order, reading them from the database a batch at a time so that the
+// whole program is never in memory at once.
+func (s *Service) Each(ctx context.Context, c campaign.Campaign, f Filter, fn func(Activity) error) error {
+	ix, v, err := s.indexFor(ctx, c)
+	if err != nil {
+		return err
+	}
+	rows, _, err := s.rows(ctx, ix, v, f, 0, math.MaxInt)
+	if err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(rows, 500) {
+		ids := make([]int64, len(chunk))
+		for i, r := range chunk {
+			ids[i] = ix.id[r]
+		}
+		as, err := s.byIDs(ctx, ids)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		where := []string{"campaign_id IN (" + in + ")", "listed = TRUE"}
-		for _, t := range terms {
-			where = append(where, `search_text LIKE ? ESCAPE '\'`)
-			args = append(args, likePattern(t))
-		}
-		return s.ids(ctx, nil, `SELECT id FROM program_activities WHERE `+strings.Join(where, " AND "), args...)
-	}
-	// SQLite: each index answers on its own and the answers are
-	// intersected; the campaign and the listing are the snapshot's.
-	var found map[int64]bool
-	var err error
-	if q := ftsQuery(terms); q != "" {
-		if found, err = s.ids(ctx, found, `SELECT rowid FROM program_search WHERE program_search MATCH ?`, q); err != nil {
-			return nil, err
-		}
-	}
-	for _, t := range terms {
-		if len([]rune(t)) < trigramRunes {
-			if found, err = s.ids(ctx, found, `SELECT activity_id FROM program_grams WHERE gram = ?`, t); err != nil {
-				return nil, err
+		for _, a := range as {
+			if err := fn(a); err != nil {
+				return err
 			}
 		}
 	}
-	return found, nil
+	return nil
 }
 
-// ids runs a query of ids; with within set, it keeps only those in it.
-func (s *Service) ids(ctx context.Context, within map[int64]bool, query string, args ...any) (map[int64]bool, error) {
-	rows, err := s.DB.Query(ctx, query, args...)
+// Entry is an activity as a sitemap names it.
+type Entry struct {
+	ID       int64
+	UnitCode string
+	Changed  time.Time
+}
+
+// Entries lists the activities the campaign itself publishes (not those of
+// the campaigns below it, which list their own), from the index.
+func (s *Service) Entries(ctx context.Context, c campaign.Campaign) ([]Entry, error) {
+	ix, _, err := s.indexFor(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		if within == nil || within[id] {
-			out[id] = true
+	own := ix.campaigns.find(itoa64(c.ID))
+	var out []Entry
+	for r := range ix.len() {
+		if ix.campaign[r] == own {
+			out = append(out, Entry{ID: ix.id[r], UnitCode: ix.units.codes[ix.unit[r]], Changed: time.Unix(ix.changed[r], 0).In(clock.Zone)})
 		}
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// byIDs reads activities in full, in the order of ids, with whether each
+// is bookable.
+func (s *Service) byIDs(ctx context.Context, ids []int64) ([]Activity, error) {
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	out := make([]Activity, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		as, err := s.load(ctx, "a.id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+")", args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			out[at[a.ID]] = a
+		}
+	}
+	kept := out[:0]
+	for _, a := range out {
+		if a.ID != 0 { // gone from the database since the index was built
+			kept = append(kept, a)
+		}
+	}
+	ptrs := make([]*Activity, len(kept))
+	for i := range kept {
+		ptrs[i] = &kept[i]
+	}
+	return kept, s.markBookable(ctx, ptrs)
 }
 
 // Unit is an organisation with activities in the program.
@@ -413,63 +392,11 @@ type Overview struct {
 
 // Overview counts the campaign's activities by day, unit and district.
 func (s *Service) Overview(ctx context.Context, c campaign.Campaign) (Overview, error) {
-	s.mu.Lock()
-	o, ok := s.overviews[c.ID]
-	s.mu.Unlock()
-	if ok {
-		return o, nil
-	}
-	as, err := s.all(ctx, c.ID)
+	_, v, err := s.indexFor(ctx, c)
 	if err != nil {
 		return Overview{}, err
 	}
-	o = count(as)
-	s.mu.Lock()
-	if s.overviews == nil {
-		s.overviews = map[int64]Overview{}
-	}
-	s.overviews[c.ID] = o
-	s.mu.Unlock()
-	return o, nil
-}
-
-func count(as []Activity) Overview {
-	o := Overview{Activities: len(as), PerDay: map[string]int{}}
-	units, districts := map[string]*Unit{}, map[string]*District{}
-	var unitOrder, districtOrder []string
-	for _, a := range as {
-		if a.Kind == KindOpenDay {
-			o.OpenDays++
-		}
-		if a.Online() {
-			o.Online++
-		}
-		for _, d := range a.Days {
-			o.PerDay[d]++
-		}
-		if units[a.UnitCode] == nil {
-			units[a.UnitCode] = &Unit{Code: a.UnitCode, Name: a.UnitName, DistrictCode: a.DistrictCode, DistrictName: a.DistrictName}
-			unitOrder = append(unitOrder, a.UnitCode)
-		}
-		units[a.UnitCode].Activities++
-		if a.DistrictCode != "" {
-			if districts[a.DistrictCode] == nil {
-				districts[a.DistrictCode] = &District{Code: a.DistrictCode, Name: a.DistrictName}
-				districtOrder = append(districtOrder, a.DistrictCode)
-			}
-			districts[a.DistrictCode].Activities++
-		}
-	}
-	for _, k := range unitOrder {
-		o.Units = append(o.Units, *units[k])
-	}
-	for _, k := range districtOrder {
-		o.Districts = append(o.Districts, *districts[k])
-	}
-	sort.SliceStable(o.Units, func(i, j int) bool { return o.Units[i].Code < o.Units[j].Code })
-	sort.SliceStable(o.Districts, func(i, j int) bool { return o.Districts[i].Code < o.Districts[j].Code })
-	countLevels(as, &o)
-	return o
+	return v.overview, nil
 }
 
 func nullID(id int64) any {

@@ -33,14 +33,16 @@ func activityCardPath(c campaign.Campaign, a Activity) string {
 	return "/activities/" + strconv.FormatInt(a.ID, 10) + "/card.png?v=" + activityCard(c, a).Version("activity")
 }
 
-func unitCard(c campaign.Campaign, as []Activity) sharecard.Card {
-	return sharecard.Card{Kicker: c.Title, Title: as[0].UnitName,
-		Lines:  []string{zh.T("share.card.unit_activities", len(as)), zh.DateRange(c.Start, c.End)},
+// unitCard is the share picture of a unit's page: its name and how many
+// activities it holds.
+func unitCard(c campaign.Campaign, name string, n int) sharecard.Card {
+	return sharecard.Card{Kicker: c.Title, Title: name,
+		Lines:  []string{zh.T("share.card.unit_activities", n), zh.DateRange(c.Start, c.End)},
 		Footer: zh.T("share.card.footer")}
 }
 
-func unitCardPath(c campaign.Campaign, as []Activity) string {
-	return "/campaigns/" + c.Slug + "/units/" + as[0].UnitCode + "/card.png?v=" + unitCard(c, as).Version("unit")
+func unitCardPath(c campaign.Campaign, u Unit) string {
+	return "/campaigns/" + c.Slug + "/units/" + u.Code + "/card.png?v=" + unitCard(c, u.Name, u.Activities).Version("unit")
 }
 
 // shareFor is a program page's share card, with the picture at imagePath.
@@ -61,8 +63,8 @@ func (h *Handlers) activityCard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) unitCard(w http.ResponseWriter, r *http.Request) {
-	if c, as, ok := h.unitActivities(w, r); ok {
-		h.serveCard(w, r, "unit", unitCard(c, as))
+	if c, as, total, ok := h.unitActivities(w, r, 1); ok {
+		h.serveCard(w, r, "unit", unitCard(c, as[0].UnitName, total))
 	}
 }
 

@@ -1,0 +1,45 @@
+package booking
+
+import (
+	"context"
+	"strings"
+
+	"github.com/sciweek/sciweek/internal/platform/db"
+)
+
+// BookableIn is Bookable for every activity of the campaigns at once: the
+// program asks it once for a whole chain's bookable filter, instead of
+// naming each of its activities.
+func (s *Service) BookableIn(ctx context.Context, campaignIDs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(campaignIDs) == 0 {
+		return out, nil
+	}
+	switched := s.Program.Switches(ctx)
+	now := db.At(s.now())
+	args := []any{now, now, now}
+	for _, id := range campaignIDs {
+		if _, online := switched[id]; !online {
+			args = append(args, id)
+		}
+	}
+	if len(args) == 3 {
+		return out, nil
+	}
+	rows, err := s.DB.Query(ctx, `SELECT r.activity_id FROM booking_rules r
+		WHERE r.online_at IS NULL AND r.opens_at <= ? AND r.closes_at > ?
+		AND EXISTS (SELECT 1 FROM booking_slots s WHERE s.activity_id = r.activity_id AND s.start_at > ?)
+		AND r.campaign_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)-3), ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
