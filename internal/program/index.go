@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/bits"
 	"slices"
 	"sort"
@@ -63,7 +64,7 @@ type index struct {
 	unitDistrict []int32
 
 	mu    sync.Mutex
-	views map[int64]*view
+	views map[string]*view
 	terms *termCache
 	// bookable is, by row, what booking said takes bookings, at bookableAt.
 	bookable   []bool
@@ -250,7 +251,7 @@ type builder struct{ ix *index }
 // newBuilder starts an index; from a previous one it keeps its dictionaries
 // (copied: the previous one may still be read) and scope.
 func newBuilder(from *index, n int, scope []int64, termBytes int) *builder {
-	ix := &index{moreDays: map[int32][]int32{}, views: map[int64]*view{}, terms: newTermCache(termBytes)}
+	ix := &index{moreDays: map[int32][]int32{}, views: map[string]*view{}, terms: newTermCache(termBytes)}
 	if from != nil {
 		ix.scope = from.scope
 		ix.campaigns, ix.days_, ix.units, ix.districts = from.campaigns.clone(), from.days_.clone(), from.units.clone(), from.districts.clone()
@@ -441,8 +442,12 @@ func (v *view) holds(ix *index, r int) bool { return v.in == nil || v.in[ix.camp
 // viewOf counts the scope of campaign ids (the campaign and those below
 // it) once, and holds the answer as long as the index.
 func (ix *index) viewOf(campaignID int64, scope []int64) *view {
+	// A view is held for the scope it was counted over: a campaign below
+	// published, archived or back to draft changes the scope, not the
+	// index, and must change the counts.
+	key := fmt.Sprint(campaignID, scope)
 	ix.mu.Lock()
-	v, ok := ix.views[campaignID]
+	v, ok := ix.views[key]
 	ix.mu.Unlock()
 	if ok {
 		return v
@@ -513,7 +518,7 @@ func (ix *index) viewOf(campaignID int64, scope []int64) *view {
 		o.Cities = nil
 	}
 	ix.mu.Lock()
-	ix.views[campaignID] = v
+	ix.views[key] = v
 	ix.mu.Unlock()
 	return v
 }
