@@ -356,9 +356,15 @@ func (s *Service) saveItem(ctx context.Context, c campaign.Campaign, org account
 			// Nothing is stored: the clerk shortens the text and saves again.
 			return review.Subject{}, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: overlong}
 		}
+		if err := s.mayFile(ctx, c, org); err != nil {
+			return review.Subject{}, err
+		}
 		var err error
 		f, err = s.ensure(ctx, tx, c, org, table)
 		return subject(f, org, c.OwnerOrgID), err
+	}
+	if err := s.fromAbove(ctx, c); err != nil {
+		return sv, err
 	}
 	sub := subject(sv.Filing, org, c.OwnerOrgID)
 	sub.Private = private
