@@ -6,6 +6,31 @@ import (
 	"github.com/sciweek/sciweek/internal/apptest"
 )
 
+// submitUpward submits the level's tables from its board, confirming the
+// warnings; page names the screenshots.
+func (b *browser) submitUpward(slug, page string) {
+	b.t.Helper()
+	b.open("/campaigns/"+slug+"/board", "#upward-link")
+	b.click("#upward-link", "#upward-submit-button")
+	b.capture(page)
+	b.click("#upward-submit-button", "#upward-warnings")
+	b.capture(page + "-confirm")
+	b.click("#upward-confirm", ".flash")
+}
+
+// approveLevel finds the level below on the board of slug, opens its
+// submission from there and approves it, checking that it holds want.
+func (b *browser) approveLevel(slug, org, below, page string, want ...string) {
+	b.t.Helper()
+	b.open("/campaigns/"+slug+"/board", "#board-"+org)
+	b.capture(page + "-board")
+	b.click(`#board-`+org+` a[href="/campaigns/`+below+`/upward"]`, "#decision-form")
+	b.shows("main", want...)
+	b.capture(page + "-review")
+	b.click("#approve", ".flash")
+	b.shows("main", "已审核通过")
+}
+
 // TestBrowserCascadeUpward walks a unit's open day up the chain of the
 // upcoming week: 华侨大学 files it with Quanzhou's campaign, 丰泽区 and the
 // city approve it, the city submits its tables to Fujian (confirming in
@@ -17,18 +42,7 @@ func TestBrowserCascadeUpward(t *testing.T) {
 	b := newBrowser(t, env.URL)
 	b.acceptDialogs()
 
-	b.login("hqu")
-	b.open("/campaigns/2026/filings/hqu/2/items/new", "#f_unit_name")
-	b.fill("#f_unit_name", "华侨大学")
-	b.fill("#f_open_content", "材料科学重点实验室向公众开放")
-	b.fill("#f_address", "泉州市丰泽区城华北路269号")
-	b.fill("#f_contact", "林老师")
-	b.fill("#f_phone", "13812345678")
-	b.fill("#f_slots", "2026-12-20 09:00-11:00\n2026-12-20 14:00-16:00")
-	b.fill("#f_capacity", "25")
-	b.click(`main form button[type=submit]`, ".item")
-	b.click(`form[action$="/submit"] button`, ".flash")
-	b.logout()
+	b.fileOpenDay("2026-12-20 09:00-11:00\n2026-12-20 14:00-16:00")
 	for _, reviewer := range []string{"fengze", "admin"} {
 		b.login(reviewer)
 		b.open("/campaigns/2026/filings/hqu/2", "#approve")
@@ -39,39 +53,17 @@ func TestBrowserCascadeUpward(t *testing.T) {
 	// The city submits upward from its board, warned that its own units'
 	// deadline is still to come.
 	b.login("admin")
-	b.open("/campaigns/2026/board", "#upward-link")
-	b.click("#upward-link", "#upward-submit-button")
-	b.shows("#rows-h", "1")
-	b.capture("upward-city")
-	b.click("#upward-submit-button", "#upward-warnings")
-	b.shows("#upward-warnings", "2026年12月12日")
-	b.capture("upward-city-confirm")
-	b.click("#upward-confirm", ".flash")
+	b.submitUpward("2026", "upward-city")
 	b.logout()
 
 	// Fujian finds Quanzhou on its board, reviews and approves, then
-	// submits its own level's tables to the nation.
+	// submits its own level's tables to the nation, which approves them.
 	b.login("fjkjt")
-	b.open("/campaigns/fj-2026/board", "#board-quanzhou")
-	b.capture("upward-province-board")
-	b.click(`#board-quanzhou a[href="/campaigns/2026/upward"]`, "#decision-form")
-	b.shows("main", "华侨大学")
-	b.capture("upward-province-review")
-	b.click("#approve", ".flash")
-	b.open("/campaigns/fj-2026/board", "#upward-link")
-	b.click("#upward-link", "#upward-submit-button")
-	b.click("#upward-submit-button", "#upward-confirm")
-	b.click("#upward-confirm", ".flash")
+	b.approveLevel("fj-2026", "quanzhou", "2026", "upward-province", "华侨大学")
+	b.submitUpward("fj-2026", "upward-fujian")
 	b.logout()
-
 	b.login("most")
-	b.open("/campaigns/cn-2026/board", "#board-fujian")
-	b.capture("upward-national-board")
-	b.click(`#board-fujian a[href="/campaigns/fj-2026/upward"]`, "#decision-form")
-	b.shows("main", "泉州市科学技术局", "华侨大学")
-	b.click("#approve", ".flash")
-	b.shows("main", "已审核通过")
-	b.capture("upward-national-approved")
+	b.approveLevel("cn-2026", "fujian", "fj-2026", "upward-national", "泉州市科学技术局", "华侨大学")
 	b.logout()
 
 	b.open("/campaigns/cn-2026/activities", "main h1")
