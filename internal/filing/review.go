@@ -106,6 +106,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	}
 	if to == StateApproved {
 		s.published(ctx, f.CampaignID, f.ID)
+		s.rowsUpward(ctx, c)
 	}
 	return s.Get(ctx, f.ID)
 }
@@ -135,6 +136,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 		review.Step{Set: "approved_revision = revision"})
 	if err == nil && final {
 		s.published(ctx, c.ID, f.ID)
+		s.rowsUpward(ctx, c)
 	}
 	return err
 }

@@ -309,7 +309,10 @@ func (s *Service) DecideUpward(ctx context.Context, c campaign.Campaign, d revie
 	}
 	sub, e := sb.subject(org, parent), s.engine()
 	if d.Action == review.Approve {
-		_, err := e.Approve(ctx, submissionKind, sub, d.Version, d.Comment, sb.StageOrgName, review.Step{Set: "approved_revision = revision"})
+		final, err := e.Approve(ctx, submissionKind, sub, d.Version, d.Comment, sb.StageOrgName, review.Step{Set: "approved_revision = revision"})
+		if err == nil && final {
+			s.rowsUpward(ctx, parent)
+		}
 		return err
 	}
 	rows, err := s.SubmittedRows(ctx, sb)
@@ -470,4 +473,32 @@ func below(levels []account.Organisation, o account.Organisation) bool {
 		}
 	}
 	return false
+}
+
+// rowsUpward sends c's rows up again, as a new revision of its submission,
+// when the campaign above receives them row by row: it is called after a
+// row of c is approved at c's last level. A submission waiting above or
+// approved is taken back first; its approved revision stays in the
+// parent's tables until the new one is approved. What cannot go up (the
+// parent's deadline has passed) waits for the level to submit itself,
+// and the audit log says why.
+func (s *Service) rowsUpward(ctx context.Context, c campaign.Campaign) {
+	if c.ParentID == 0 {
+		return
+	}
+	sys := account.AsSystem(ctx)
+	sb, parent, org, err := s.Upward(sys, c)
+	if err != nil || !parent.UpwardRows || parent.State != campaign.StatePublished {
+		return
+	}
+	if sb.State == StateSubmitted || sb.State == StateApproved {
+		err = s.engine().Reopen(sys, submissionKind, sb.subject(org, parent), sb.Version, review.Step{})
+		sb.Version++
+	}
+	if err == nil {
+		_, err = s.SubmitUpward(sys, c, sb.Version, true)
+	}
+	if err != nil {
+		s.Audit.Record(sys, s.DB, "submission.rows_refused", "campaign", c.Slug, map[string]any{"parent": parent.Slug, "code": errs.CodeOf(err)})
+	}
 }

@@ -182,3 +182,50 @@ func TestUpwardRefusals(t *testing.T) {
 		}
 	})
 }
+
+// A province that receives its cities row by row gets each of Quanzhou's
+// rows as soon as the city approves it, without the city submitting.
+func TestUpwardRowByRow(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		ctx := account.AsSystem(t.Context())
+		fj, err := e.App.Campaigns.Get(ctx, "fj-2026")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := campaign.InputOf(fj)
+		in.UpwardRows = true
+		if _, err := e.App.Campaigns.Update(ctx, "fj-2026", in); err != nil {
+			t.Fatal(err)
+		}
+		if res := e.Client(t).Get("/api/v1/campaigns/fj-2026"); !strings.Contains(res.Body, `"upward":"rows"`) {
+			t.Fatalf("the API does not say how the province receives:\n%s", res.Body)
+		}
+		qz, _ := e.App.Campaigns.Get(ctx, "2026")
+		approve := func(as, org string) {
+			t.Helper()
+			f, err := e.App.Filings.For(ctx, qz, org, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := e.As(t, as).PostForm("/filings/"+strconv.FormatInt(f.ID, 10)+"/decide", url.Values{"version": {strconv.Itoa(f.Version)}, "decision": {"approve"}})
+			if res.Status != 303 {
+				t.Fatalf("%s approving %s: %d\n%s", as, org, res.Status, res.Body)
+			}
+		}
+		approve("fengze", "qztc")
+		if st := upwardState(t, e, "2026"); st != filing.StateDraft {
+			t.Fatalf("a row went up before the city approved it: %s", st)
+		}
+		approve("admin", "qztc")
+		if st := upwardState(t, e, "2026"); st != filing.StateSubmitted {
+			t.Fatalf("the row approved by the city did not go up: %s", st)
+		}
+		first := e.As(t, "fjkjt").Get("/campaigns/2026/upward").Body
+		approve("fengze", "qzstm")
+		approve("admin", "qzstm")
+		page := e.As(t, "fjkjt").Get("/campaigns/2026/upward").Body
+		if !strings.Contains(page, "第 2 版") || len(rowRe.FindAllString(page, -1)) <= len(rowRe.FindAllString(first, -1)) {
+			t.Fatalf("the second row approved did not follow the first:\n%s", page)
+		}
+	})
+}

@@ -41,3 +41,7 @@ CREATE TABLE submission_events (
     at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX submission_events_submission ON submission_events(submission_id);
+
+-- A campaign receives the levels below it whole, in one action each, or
+-- row by row: each row goes up as soon as the level below approves it.
+ALTER TABLE campaigns ADD COLUMN upward_rows INTEGER NOT NULL DEFAULT 0;
