@@ -34,6 +34,9 @@ type Service struct {
 	// Notices, when set, is told of each review decision, extension and
 	// reminder.
 	Notices ChangeNotifier
+	// LevelNotices, when set, is told of each decision on a level's
+	// submission upward, so its organiser learns of it.
+	LevelNotices review.Notifier
 }
 
 // Publisher is told after a filing's approved items or a campaign's form

@@ -308,8 +308,9 @@ func (s *Service) DecideUpward(ctx context.Context, c campaign.Campaign, d revie
 		return err
 	}
 	sub, e := sb.subject(org, parent), s.engine()
+	k := submissionKind.Telling(s.LevelNotices, parent, c.Title, "/campaigns/"+c.Slug+"/upward")
 	if d.Action == review.Approve {
-		final, err := e.Approve(ctx, submissionKind, sub, d.Version, d.Comment, sb.StageOrgName, review.Step{Set: "approved_revision = revision"})
+		final, err := e.Approve(ctx, k, sub, d.Version, d.Comment, sb.StageOrgName, review.Step{Set: "approved_revision = revision"})
 		if err == nil && final {
 			s.rowsUpward(ctx, parent)
 		}
@@ -328,7 +329,7 @@ func (s *Service) DecideUpward(ctx context.Context, c campaign.Campaign, d revie
 			return errs.NotFoundf("row %s", uid)
 		}
 	}
-	return e.Return(ctx, submissionKind, sub, d.Version, d.Comment, rowComments, sb.StageOrgName, review.Step{})
+	return e.Return(ctx, k, sub, d.Version, d.Comment, rowComments, sb.StageOrgName, review.Step{})
 }
 
 // UpwardEvents lists a submission's history, oldest first.

@@ -104,6 +104,9 @@ func TestUpwardSubmission(t *testing.T) {
 		if !strings.Contains(back, `id="upward-returned"`) || !strings.Contains(back, "请核实后重报") || !strings.Contains(back, "活动地点不详") {
 			t.Fatalf("the city does not see the return and the row's comment:\n%s", back)
 		}
+		if res := city.Get("/notifications"); !strings.Contains(res.Body, "报送的备案表被上级退回") || !strings.Contains(res.Body, "请核实后重报") {
+			t.Fatalf("the city is not told of the return:\n%s", res.Body)
+		}
 		if res := city.PostForm("/campaigns/2026/upward/decide", url.Values{"version": {upwardVersion(t, e, "2026")}, "decision": {"approve"}}); res.Status != 403 {
 			t.Fatalf("the city approving its own submission: %d", res.Status)
 		}
