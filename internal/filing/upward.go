@@ -238,6 +238,9 @@ func (s *Service) SubmitUpward(ctx context.Context, c campaign.Campaign, version
 	if _, err := e.CheckAt(ctx, submissionKind, sb.subject(org, parent), version, review.Submit); err != nil {
 		return UpwardCheck{}, err
 	}
+	if !consolidates(ctx) {
+		return UpwardCheck{}, errs.ForbiddenErr()
+	}
 	if parent.State == campaign.StateArchived {
 		return UpwardCheck{}, errs.New(errs.Conflict, "upward.error.parent_archived", parent.Title)
 	}
@@ -502,4 +505,12 @@ func (s *Service) rowsUpward(ctx context.Context, c campaign.Campaign) {
 	if err != nil {
 		s.Audit.Record(sys, s.DB, "submission.rows_refused", "campaign", c.Slug, map[string]any{"parent": parent.Slug, "code": errs.CodeOf(err)})
 	}
+}
+
+// consolidates reports whether the caller may send a level's tables up:
+// its coordinators and administrators, not its filers, who file the
+// bureau's own tables.
+func consolidates(ctx context.Context) bool {
+	p := account.FromContext(ctx)
+	return account.IsSystem(ctx) || p != nil && (p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator))
 }

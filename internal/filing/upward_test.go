@@ -10,6 +10,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/filing"
 )
 
@@ -168,6 +169,14 @@ func TestUpwardRefusals(t *testing.T) {
 		res = hqu.PostForm("/campaigns/fj-2026/filings/hqu/1/items", itemForm(map[string]string{"title": "越级填报"}))
 		if res.Status != 403 || !strings.Contains(res.Body, "2026年泉州市科技活动周") || !strings.Contains(res.Body, "/campaigns/2026/filings") {
 			t.Fatalf("a unit filing with the province's campaign: %d\n%s", res.Status, res.Body)
+		}
+
+		if _, err := e.App.Accounts.CreateAccount(ctx, account.AccountInput{OrgCode: "quanzhou", Username: "qz-filer", PasswordHash: account.HashPassword(demo.Password),
+			Roles: []account.Role{account.RoleFiler}}); err != nil {
+			t.Fatal(err)
+		}
+		if res := e.As(t, "qz-filer").PostForm("/campaigns/2026/upward/submit", url.Values{"version": {"0"}, "confirm": {"1"}}); res.Status != 403 {
+			t.Fatalf("a filer of the city submitting its consolidated tables: %d", res.Status)
 		}
 
 		if err := e.App.Campaigns.SetState(ctx, "fj-2026", campaign.StateArchived); err != nil {
