@@ -5,16 +5,19 @@ import (
 	"testing"
 
 	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
 // Run with: go test -run XXX -bench Upward -benchtime 20x ./internal/filing/
 //
 // The demo chain of the upcoming week with Quanzhou's approved tables
 // submitted to Fujian and Fujian's to the nation, each approved: the
-// national organiser's board and export over the whole tree, through HTTP
-// on SQLite.
+// national organiser's board and export over the whole tree, through HTTP,
+// on SQLite, or on PostgreSQL when SCIWEEK_TEST_POSTGRES_URL is set.
 func upwardBenchEnv(b *testing.B) (*apptest.Env, *apptest.Client) {
-	e := apptest.New(b)
+	var o apptest.Options
+	o.DatabaseURL, _ = dbtest.PostgresURL(b)
+	e := apptest.Start(b, o)
 	steps := []struct{ as, path, decide, decider string }{
 		{"admin", "/campaigns/2026/upward/submit", "/campaigns/2026/upward/decide", "fjkjt"},
 		{"fjkjt", "/campaigns/fj-2026/upward/submit", "/campaigns/fj-2026/upward/decide", "most"},
