@@ -106,6 +106,9 @@ func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status in
 	page.Table, _ = web.Int(r.URL.Query().Get("table"), 1, 2)
 	for _, row := range rows {
 		for t := 1; t <= 2; t++ {
+			if row.Upward != "" && t == 2 {
+				break // a level's one submission holds both tables
+			}
 			page.Counts[row.Cells[t].Status]++
 			if row.Cells[t].Late {
 				page.Late++

@@ -95,7 +95,7 @@ func (h *Handlers) showUpward(w http.ResponseWriter, r *http.Request, c campaign
 		if err == nil {
 			page.Check, err = h.Service.CheckUpward(ctx, c)
 		}
-		page.Reminders, _ = h.Service.Reminders(ctx, parent)
+		page.Reminders, _ = h.Service.Reminders(ctx, parent) // CanSubmit: not sent up since
 	} else {
 		rows, err = h.Service.SubmittedRows(ctx, sb)
 	}

@@ -58,8 +58,15 @@ func TestUpwardSubmission(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		city, province, nation := e.As(t, "admin"), e.As(t, "fjkjt"), e.As(t, "most")
 
+		if res := province.PostForm("/campaigns/fj-2026/board/remind", url.Values{"org": {"quanzhou"}, "table": {"1"}}); res.Status != 303 {
+			t.Fatalf("the province reminding the city: %d\n%s", res.Status, res.Body)
+		}
+		if res := province.PostForm("/campaigns/fj-2026/board/extend", url.Values{"org": {"quanzhou"}, "until": {"2026-12-18"}}); res.Status != 303 {
+			t.Fatalf("the province extending the city's deadline: %d\n%s", res.Status, res.Body)
+		}
 		res := city.Get("/campaigns/2026/upward")
-		if res.Status != 200 || !strings.Contains(res.Body, `id="upward-submit-button"`) {
+		if res.Status != 200 || !strings.Contains(res.Body, `id="upward-submit-button"`) || !strings.Contains(res.Body, "福建省科学技术厅于") ||
+			!strings.Contains(res.Body, "上级截止日期：2026年12月18日") {
 			t.Fatalf("the city's submission page: %d\n%s", res.Status, res.Body)
 		}
 		res = city.PostForm("/campaigns/2026/upward/submit", url.Values{"version": {"0"}})
