@@ -154,6 +154,7 @@ var rules = map[string]rule{
 	// A level's submission upward: its organiser submits, the level above
 	// (no role of the matrix) decides.
 	"GET /campaigns/{slug}/upward": organiser, "POST /campaigns/{slug}/upward/submit": organiser, "POST /campaigns/{slug}/upward/decide": nobody,
+	"POST /campaigns/{slug}/upward/pass": organiser,
 
 	"GET /campaigns/{slug}/coverage": filer, "POST /campaigns/{slug}/coverage": filer, "GET /coverage/{id}/clipping": ownOrAbove,
 }

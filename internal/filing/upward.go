@@ -514,3 +514,57 @@ func consolidates(ctx context.Context) bool {
 	p := account.FromContext(ctx)
 	return account.IsSystem(ctx) || p != nil && (p.Has(account.RoleAdmin) || p.Has(account.RoleCoordinator))
 }
+
+// PassOn takes the comment the level above made on row uid of c's
+// returned submission to the unit that filed it: the comment joins the
+// history of the unit's table beside the item, and the unit is told, so
+// that it changes its approved table as a new revision, which comes up
+// again once approved. Only rows of c's own units are passed on; a level
+// below resubmits its own. Errors: NotFound (no such row, or no comment
+// on it), Forbidden, Conflict (the submission is not returned).
+func (s *Service) PassOn(ctx context.Context, c campaign.Campaign, uid string) error {
+	sb, _, org, err := s.Upward(ctx, c)
+	if err != nil {
+		return err
+	}
+	if p := account.FromContext(ctx); p == nil || p.OrgID != org.ID || !consolidates(ctx) {
+		return errs.ForbiddenErr()
+	}
+	if sb.State != StateReturned {
+		return errs.New(errs.Conflict, "upward.error.not_returned")
+	}
+	rows, err := s.SubmittedRows(ctx, sb)
+	if err != nil {
+		return err
+	}
+	events, err := s.UpwardEvents(ctx, sb)
+	if err != nil {
+		return err
+	}
+	var comment *Event
+	for i, e := range events {
+		if e.ItemUID == uid && e.Revision == sb.Revision {
+			comment = &events[i]
+		}
+	}
+	for _, r := range rows {
+		if r.UID != uid || r.Campaign != c.Slug || comment == nil {
+			continue
+		}
+		f, err := s.For(ctx, c, r.OrgCode, r.Table)
+		if err != nil || f.ID == 0 {
+			return errors.Join(err, errs.NotFoundf("filing of %s", r.OrgCode))
+		}
+		return s.DB.InTx(ctx, func(tx *db.Tx) error {
+			if err := s.engine().Event(ctx, tx, s.kind(c, f.Table, f.ID), f.ID, f.Revision, "comment", uid, comment.OrgName+"："+comment.Comment); err != nil {
+				return err
+			}
+			if err := s.changed(ctx, tx, Change{Action: ChangeCommented, Campaign: c, OrgID: f.OrgID, Table: f.Table, FilingID: f.ID,
+				Comment: comment.Comment, ByOrg: comment.OrgName}); err != nil {
+				return err
+			}
+			return s.Audit.Record(ctx, tx, "submission.pass_on", "filing", f.ID, map[string]any{"item": uid, "campaign": c.Slug})
+		})
+	}
+	return errs.NotFoundf("row %s with a comment", uid)
+}

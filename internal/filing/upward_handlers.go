@@ -18,6 +18,22 @@ func (h *Handlers) UpwardRoutes(mux web.Router) {
 	mux.HandleFunc("GET /campaigns/{slug}/upward", h.upward)
 	mux.HandleFunc("POST /campaigns/{slug}/upward/submit", h.submitUpward)
 	mux.HandleFunc("POST /campaigns/{slug}/upward/decide", h.decideUpward)
+	mux.HandleFunc("POST /campaigns/{slug}/upward/pass", h.passOn)
+}
+
+// passOn takes a row's comment from the level above to the unit that
+// filed it.
+func (h *Handlers) passOn(w http.ResponseWriter, r *http.Request) {
+	c, _, err := h.campaign(r, "slug")
+	if err == nil {
+		err = h.Service.PassOn(r.Context(), c, r.PostFormValue("uid"))
+	}
+	if err != nil {
+		h.Server.Error(w, r, err)
+		return
+	}
+	web.SetFlash(w, "upward.passed")
+	web.Redirect(w, r, "/campaigns/"+c.Slug+"/upward")
 }
 
 type upwardPage struct {

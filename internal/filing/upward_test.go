@@ -115,6 +115,17 @@ func TestUpwardSubmission(t *testing.T) {
 		if res := city.Get("/notifications"); !strings.Contains(res.Body, "报送的备案表被上级退回") || !strings.Contains(res.Body, "请核实后重报") {
 			t.Fatalf("the city is not told of the return:\n%s", res.Body)
 		}
+		// The city passes the row's comment on to the unit that filed it.
+		if res := city.PostForm("/campaigns/2026/upward/pass", url.Values{"uid": {"0000"}}); res.Status != 404 {
+			t.Fatalf("passing on a row with no comment: %d", res.Status)
+		}
+		if res := city.PostForm("/campaigns/2026/upward/pass", url.Values{"uid": {uid[1]}}); res.Status != 303 {
+			t.Fatalf("passing the comment on to the unit: %d\n%s", res.Status, res.Body)
+		}
+		link := regexp.MustCompile(`id="row-` + uid[1] + `"[\s\S]*?href="(/campaigns/2026/filings/[^"]+)"`).FindStringSubmatch(back)
+		if link == nil || !strings.Contains(city.Get(link[1]).Body, "福建省科学技术厅：活动地点不详") {
+			t.Fatalf("the unit's table does not show the comment passed on (%v)", link)
+		}
 		if res := city.PostForm("/campaigns/2026/upward/decide", url.Values{"version": {upwardVersion(t, e, "2026")}, "decision": {"approve"}}); res.Status != 403 {
 			t.Fatalf("the city approving its own submission: %d", res.Status)
 		}
