@@ -94,7 +94,7 @@ func (h *Handlers) showUpward(w http.ResponseWriter, r *http.Request, c campaign
 	page.Wide = true
 	sub := sb.subject(org, parent)
 	p := account.FromContext(ctx)
-	page.CanSubmit = p != nil && p.OrgID == org.ID && consolidates(ctx) && review.Allowed(ctx, sub, review.Submit)
+	page.CanSubmit = p != nil && p.OrgID == org.ID && consolidates(ctx) && review.Allowed(ctx, sub, review.Submit) && parent.State != campaign.StateArchived
 	page.Review = review.Allowed(ctx, sub, review.Approve)
 	if page.Events, err = h.Service.UpwardEvents(ctx, sb); err != nil {
 		h.Server.Error(w, r, err)

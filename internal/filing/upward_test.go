@@ -203,6 +203,9 @@ func TestUpwardRefusals(t *testing.T) {
 		if res := hqu.PostForm("/campaigns/2026/filings/hqu/1/items", itemForm(goodItem("归档后照常填报"))); res.Status != 303 {
 			t.Fatalf("the child stops working when its parent is archived: %d\n%s", res.Status, res.Body)
 		}
+		if page := e.As(t, "admin").Get("/campaigns/2026/upward").Body; !strings.Contains(page, `id="parent-archived"`) || strings.Contains(page, `id="upward-submit-button"`) {
+			t.Fatalf("the submission page of a child of an archived campaign:\n%s", page)
+		}
 		res = e.As(t, "admin").PostForm("/campaigns/2026/upward/submit", url.Values{"version": {"0"}, "confirm": {"1"}})
 		if res.Status != 409 || !strings.Contains(res.Body, "已归档") {
 			t.Fatalf("submitting to an archived parent: %d\n%s", res.Status, res.Body)
