@@ -188,7 +188,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	// built below: the filing service is handed the App, whose services are
 	// all in place before Open returns and the first request or job runs.
 	a.Filings = &filing.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Audit: a.Audit, Blobs: a.Blobs, Clock: clk,
-		Publisher: filingFollowers{a}, Notices: filingFollowers{a}}
+		Publisher: filingFollowers{a}, Notices: filingFollowers{a}, LevelNotices: reviewNotices{a}}
 	// The program and booking need each other: the program asks booking
 	// which activities take bookings and tells it when a week moves online;
 	// booking reads activities from the program. Both are allocated first,

@@ -152,6 +152,11 @@ var rules = map[string]rule{
 	"GET /api/v1/activities/{id}/checkin-list": checkinOf, "POST /api/v1/activities/{id}/checkin-sync": checkinOf,
 	"GET /checkin/{id}": checkinOf, "GET /checkin/{id}/manifest.webmanifest": public, "GET /checkin/sw.js": anyAnswer,
 
+	// A level's submission upward: its organiser submits, the level above
+	// (no role of the matrix) decides.
+	"GET /campaigns/{slug}/upward": organiser, "POST /campaigns/{slug}/upward/submit": organiser, "POST /campaigns/{slug}/upward/decide": nobody,
+	"POST /campaigns/{slug}/upward/pass": organiser,
+
 	"GET /campaigns/{slug}/coverage": filer, "POST /campaigns/{slug}/coverage": filer, "GET /coverage/{id}/clipping": ownOrAbove,
 }
 

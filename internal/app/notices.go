@@ -54,6 +54,8 @@ func (a *App) filingChanged(ctx context.Context, tx *db.Tx, ch filing.Change) er
 		comment = "—"
 	}
 	switch ch.Action {
+	case filing.ChangeCommented:
+		n = notify.Notice{Topic: notify.Topic("filing_commented"), Args: []string{c.Title, table, ch.ByOrg, comment}, Link: link}
 	case filing.ChangeReturned:
 		n = notify.Notice{Topic: notify.TopicReturned, Args: []string{c.Title, table, ch.ByOrg, comment, fmt.Sprint(ch.Items)}, Link: link}
 	case filing.ChangeForwarded:

@@ -104,7 +104,8 @@ func inputFromForm(r *http.Request) Input {
 		FilingDeadline: v("filing_deadline"), SummaryDeadline: v("summary_deadline"),
 		ContactName: v("contact_name"), ContactPhone: v("contact_phone"), ContactEmail: v("contact_email"), ContactAddress: v("contact_address"),
 		Mode: v("mode"), NoticeMD: v("notice"), Categories: v("categories"), Audiences: v("audiences"),
-		VideoMaxSeconds: v("video_max_seconds"), PhotoMinKB: v("photo_min_kb"), PhotoMaxKB: v("photo_max_kb"), RequireScan: v("require_scan") != "", Version: version,
+		VideoMaxSeconds: v("video_max_seconds"), PhotoMinKB: v("photo_min_kb"), PhotoMaxKB: v("photo_max_kb"), RequireScan: v("require_scan") != "",
+		UpwardRows: v("upward") == "rows", Version: version,
 	}
 }
 

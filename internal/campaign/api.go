@@ -15,27 +15,29 @@ import (
 
 // JSON is a campaign as the API shows it.
 type JSON struct {
-	ID              string           `json:"id"`
-	Title           string           `json:"title"`
-	DocNumber       string           `json:"doc_number"`
-	Theme           string           `json:"theme"`
-	Year            int              `json:"year"`
-	State           State            `json:"state"`
-	Mode            Mode             `json:"mode"`
-	StartDate       string           `json:"start_date"`
-	EndDate         string           `json:"end_date"`
-	Start           time.Time        `json:"start"`
-	End             time.Time        `json:"end"`
-	FilingDeadline  time.Time        `json:"filing_deadline"`
-	SummaryDeadline time.Time        `json:"summary_deadline"`
-	FocusAreas      []Term           `json:"focus_areas"`
-	Audiences       []Term           `json:"audiences"`
-	Organiser       map[string]any   `json:"organiser"`
-	Contact         Contact          `json:"contact"`
-	MediaRules      map[string]int   `json:"media_rules"`
-	RequireScan     bool             `json:"require_scan"`
-	Attachments     []AttachmentJSON `json:"attachments"`
-	Notice          string           `json:"notice,omitempty"`
+	ID              string         `json:"id"`
+	Title           string         `json:"title"`
+	DocNumber       string         `json:"doc_number"`
+	Theme           string         `json:"theme"`
+	Year            int            `json:"year"`
+	State           State          `json:"state"`
+	Mode            Mode           `json:"mode"`
+	StartDate       string         `json:"start_date"`
+	EndDate         string         `json:"end_date"`
+	Start           time.Time      `json:"start"`
+	End             time.Time      `json:"end"`
+	FilingDeadline  time.Time      `json:"filing_deadline"`
+	SummaryDeadline time.Time      `json:"summary_deadline"`
+	FocusAreas      []Term         `json:"focus_areas"`
+	Audiences       []Term         `json:"audiences"`
+	Organiser       map[string]any `json:"organiser"`
+	Contact         Contact        `json:"contact"`
+	MediaRules      map[string]int `json:"media_rules"`
+	RequireScan     bool           `json:"require_scan"`
+	// Upward is how the levels below submit: "whole" or "rows".
+	Upward      string           `json:"upward"`
+	Attachments []AttachmentJSON `json:"attachments"`
+	Notice      string           `json:"notice,omitempty"`
 	// Parent is the id of the campaign one level up; absent at the top.
 	Parent string `json:"parent,omitempty"`
 	// Children are the ids of the campaigns one level down.
@@ -61,7 +63,7 @@ func ToJSON(c Campaign, withNotice bool) JSON {
 		FilingDeadline: c.FilingDeadline.In(Zone), SummaryDeadline: c.SummaryDeadline.In(Zone),
 		FocusAreas: nonNil(c.Categories), Audiences: nonNil(c.Audiences),
 		Organiser: map[string]any{"code": c.OwnerCode, "name": c.OwnerName},
-		Contact:   c.Contact, RequireScan: c.RequireScan,
+		Contact:   c.Contact, RequireScan: c.RequireScan, Upward: map[bool]string{false: "whole", true: "rows"}[c.UpwardRows],
 		MediaRules: map[string]int{"video_max_seconds": c.VideoMaxSeconds, "photo_min_kb": c.PhotoMinKB, "photo_max_kb": c.PhotoMaxKB},
 		URL:        "/campaigns/" + c.Slug, NoticeURL: "/campaigns/" + c.Slug + "/notice",
 		Version: c.Version, UpdatedAt: c.UpdatedAt.In(Zone),

@@ -91,7 +91,10 @@ type Campaign struct {
 	PhotoMinKB      int
 	PhotoMaxKB      int
 	RequireScan     bool // refuse a table submitted without its stamped scan
-	CopiedFromID    int64
+	// UpwardRows receives the levels below row by row, each as soon as
+	// it is approved there, instead of whole in one action.
+	UpwardRows   bool
+	CopiedFromID int64
 	// ParentID is the campaign one level up the chain (a city's is its
 	// province's); 0 at the top.
 	ParentID    int64

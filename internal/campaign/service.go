@@ -61,6 +61,8 @@ type Input struct {
 	PhotoMaxKB      string `json:"photo_max_kb"`
 	// RequireScan asks for the stamped scan with every table submitted.
 	RequireScan bool `json:"require_scan"`
+	// UpwardRows receives the levels below row by row as approved.
+	UpwardRows bool `json:"upward_rows"`
 	// Version is the version the form was opened at, to refuse stale saves.
 	Version int `json:"version"`
 }
@@ -74,7 +76,7 @@ func InputOf(c Campaign) Input {
 		ContactName: c.Contact.Name, ContactPhone: c.Contact.Phone, ContactEmail: c.Contact.Email, ContactAddress: c.Contact.Address,
 		Mode: string(c.Mode), NoticeMD: c.NoticeMD, Categories: termLines(c.Categories), Audiences: termLines(c.Audiences),
 		VideoMaxSeconds: strconv.Itoa(c.VideoMaxSeconds), PhotoMinKB: strconv.Itoa(c.PhotoMinKB), PhotoMaxKB: strconv.Itoa(c.PhotoMaxKB),
-		RequireScan: c.RequireScan, Version: c.Version,
+		RequireScan: c.RequireScan, UpwardRows: c.UpwardRows, Version: c.Version,
 	}
 }
 
@@ -281,11 +283,11 @@ func (s *Service) insert(ctx context.Context, tx *db.Tx, ownerID int64, in Input
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO campaigns (owner_org_id, slug, year, title, doc_number, theme, start_date, end_date,
 		filing_deadline, summary_deadline, contact_name, contact_phone, contact_email, contact_address, mode, notice_md, state,
-		video_max_seconds, photo_min_kb, photo_max_kb, require_scan, copied_from_id, parent_id, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
+		video_max_seconds, photo_min_kb, photo_max_kb, require_scan, upward_rows, copied_from_id, parent_id, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
 		ownerID, in.Slug, yearOf(p.start), in.Title, in.DocNumber, in.Theme, p.start.Format("2006-01-02"), p.end.Format("2006-01-02"),
 		db.At(p.filing), db.At(p.summary), in.ContactName, in.ContactPhone, in.ContactEmail, in.ContactAddress, p.mode, in.NoticeMD,
-		p.video, p.photoMin, p.photoMax, b2i(in.RequireScan), nullID(copiedFrom), nullID(parentID), now, now).Scan(&id)
+		p.video, p.photoMin, p.photoMax, b2i(in.RequireScan), b2i(in.UpwardRows), nullID(copiedFrom), nullID(parentID), now, now).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		return 0, &errs.Error{Code: errs.Conflict, Msg: errs.Msg{Key: "campaign.error.slug_taken"}, Fields: map[string]errs.Msg{"slug": {Key: "campaign.error.slug_taken"}}}
 	}
@@ -374,11 +376,11 @@ func (s *Service) Update(ctx context.Context, slug string, in Input) (Campaign, 
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE campaigns SET slug = ?, year = ?, title = ?, doc_number = ?, theme = ?, start_date = ?, end_date = ?,
 			filing_deadline = ?, summary_deadline = ?, contact_name = ?, contact_phone = ?, contact_email = ?, contact_address = ?,
-			mode = ?, notice_md = ?, video_max_seconds = ?, photo_min_kb = ?, photo_max_kb = ?, require_scan = ?, version = version + 1, updated_at = ?
+			mode = ?, notice_md = ?, video_max_seconds = ?, photo_min_kb = ?, photo_max_kb = ?, require_scan = ?, upward_rows = ?, version = version + 1, updated_at = ?
 			WHERE id = ? AND version = ?`,
 			in.Slug, yearOf(p.start), in.Title, in.DocNumber, in.Theme, p.start.Format("2006-01-02"), p.end.Format("2006-01-02"),
 			db.At(p.filing), db.At(p.summary), in.ContactName, in.ContactPhone, in.ContactEmail, in.ContactAddress,
-			p.mode, in.NoticeMD, p.video, p.photoMin, p.photoMax, b2i(in.RequireScan), db.At(s.Clock.Now()), c.ID, in.Version)
+			p.mode, in.NoticeMD, p.video, p.photoMin, p.photoMax, b2i(in.RequireScan), b2i(in.UpwardRows), db.At(s.Clock.Now()), c.ID, in.Version)
 		if db.IsUniqueViolation(err) {
 			return &errs.Error{Code: errs.Conflict, Msg: errs.Msg{Key: "campaign.error.slug_taken"}, Fields: map[string]errs.Msg{"slug": {Key: "campaign.error.slug_taken"}}}
 		}
@@ -422,6 +424,9 @@ func changes(c Campaign, in Input) map[string]any {
 	}
 	if old.RequireScan != in.RequireScan {
 		out["require_scan"] = in.RequireScan
+	}
+	if old.UpwardRows != in.UpwardRows {
+		out["upward_rows"] = in.UpwardRows
 	}
 	return out
 }

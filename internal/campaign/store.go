@@ -12,7 +12,7 @@ import (
 
 const columns = `c.id, c.owner_org_id, o.code, o.name, c.slug, c.year, c.title, c.doc_number, c.theme, c.start_date, c.end_date,
 	c.filing_deadline, c.summary_deadline, c.contact_name, c.contact_phone, c.contact_email, c.contact_address,
-	c.mode, c.notice_md, c.state, c.video_max_seconds, c.photo_min_kb, c.photo_max_kb, c.require_scan, COALESCE(c.copied_from_id, 0), COALESCE(c.parent_id, 0),
+	c.mode, c.notice_md, c.state, c.video_max_seconds, c.photo_min_kb, c.photo_max_kb, c.require_scan, c.upward_rows, COALESCE(c.copied_from_id, 0), COALESCE(c.parent_id, 0),
 	c.published_at, c.version, c.created_at, c.updated_at`
 
 const from = ` FROM campaigns c JOIN organisations o ON o.id = c.owner_org_id `
@@ -21,10 +21,10 @@ func scan(row interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
 	var start, end string
 	var filing, summary, published, created, updated db.Time
-	var requireScan int
+	var requireScan, upwardRows int
 	err := row.Scan(&c.ID, &c.OwnerOrgID, &c.OwnerCode, &c.OwnerName, &c.Slug, &c.Year, &c.Title, &c.DocNumber, &c.Theme, &start, &end,
 		&filing, &summary, &c.Contact.Name, &c.Contact.Phone, &c.Contact.Email, &c.Contact.Address,
-		&c.Mode, &c.NoticeMD, &c.State, &c.VideoMaxSeconds, &c.PhotoMinKB, &c.PhotoMaxKB, &requireScan, &c.CopiedFromID, &c.ParentID,
+		&c.Mode, &c.NoticeMD, &c.State, &c.VideoMaxSeconds, &c.PhotoMinKB, &c.PhotoMaxKB, &requireScan, &upwardRows, &c.CopiedFromID, &c.ParentID,
 		&published, &c.Version, &created, &updated)
 	if err != nil {
 		return c, err
@@ -36,7 +36,7 @@ func scan(row interface{ Scan(...any) error }) (Campaign, error) {
 		return c, fmt.Errorf("campaign %d end: %w", c.ID, err)
 	}
 	c.FilingDeadline, c.SummaryDeadline = filing.In(Zone), summary.In(Zone)
-	c.RequireScan = requireScan != 0
+	c.RequireScan, c.UpwardRows = requireScan != 0, upwardRows != 0
 	c.PublishedAt, c.CreatedAt, c.UpdatedAt = published.Time, created.Time, updated.Time
 	return c, nil
 }

@@ -13,6 +13,24 @@ import (
 	"github.com/sciweek/sciweek/internal/program"
 )
 
+// fileOpenDay files 华侨大学's open day in Quanzhou's upcoming campaign,
+// with its sessions one a line and 25 places each, and submits it.
+func (b *browser) fileOpenDay(slots string) {
+	b.t.Helper()
+	b.login("hqu")
+	b.open("/campaigns/2026/filings/hqu/2/items/new", "#f_unit_name")
+	b.fill("#f_unit_name", "华侨大学")
+	b.fill("#f_open_content", "材料科学重点实验室向公众开放")
+	b.fill("#f_address", "泉州市丰泽区城华北路269号")
+	b.fill("#f_contact", "林老师")
+	b.fill("#f_phone", "13812345678")
+	b.fill("#f_slots", slots)
+	b.fill("#f_capacity", "25")
+	b.click(`main form button[type=submit]`, ".item")
+	b.click(`form[action$="/submit"] button`, ".flash")
+	b.logout()
+}
+
 // TestBrowserFiledOpenDay: a unit files an open day with its opening times
 // and places per session, 丰泽区 and the city approve it, and the public
 // books one of the sessions on a phone with nobody typing them again.
@@ -21,18 +39,7 @@ func TestBrowserFiledOpenDay(t *testing.T) {
 	b := newBrowser(t, env.URL)
 	b.acceptDialogs()
 
-	b.login("hqu")
-	b.open("/campaigns/2026/filings/hqu/2/items/new", "#f_unit_name")
-	b.fill("#f_unit_name", "华侨大学")
-	b.fill("#f_open_content", "材料科学重点实验室向公众开放")
-	b.fill("#f_address", "泉州市丰泽区城华北路269号")
-	b.fill("#f_contact", "林老师")
-	b.fill("#f_phone", "13812345678")
-	b.fill("#f_slots", "2026-12-20 09:00-11:00\n2026-12-20 14:00-16:00\n2026-12-21 09:00-11:00")
-	b.fill("#f_capacity", "25")
-	b.click(`main form button[type=submit]`, ".item")
-	b.click(`form[action$="/submit"] button`, ".flash")
-	b.logout()
+	b.fileOpenDay("2026-12-20 09:00-11:00\n2026-12-20 14:00-16:00\n2026-12-21 09:00-11:00")
 
 	// 丰泽区 approves with a comment, typed in the one review form; the
 	// city approves without one.

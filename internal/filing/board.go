@@ -43,6 +43,9 @@ type BoardRow struct {
 	District string
 	Deadline time.Time
 	Cells    [3]BoardCell // index 1 and 2
+	// Upward, on a level below with its own campaign, is that campaign's
+	// slug: both cells are its one submission of the two tables.
+	Upward string
 }
 
 // Board lists every organisation below the caller that files (the whole
@@ -103,9 +106,12 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 	}
 	rows.Close()
 	now := s.Clock.Now()
-	var out []BoardRow
+	out, levels, err := s.levelRows(ctx, c, root, reminded, now)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range orgs {
-		if o.ID == owner.ID || o.Status != account.StatusActive || !owner.Contains(o) {
+		if o.ID == owner.ID || o.Status != account.StatusActive || !owner.Contains(o) || below(levels, o) {
 			continue
 		}
 		row := BoardRow{Org: o, District: districtName(o, owner, names)}

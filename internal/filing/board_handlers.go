@@ -3,6 +3,7 @@ package filing
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
@@ -59,7 +60,13 @@ type boardPage struct {
 	Statuses []Status
 	// ExtendErr is why an extension was refused.
 	ExtendErr string
+	// Prev and Next are the board's pages before and after this one.
+	Prev, Next string
 }
+
+// boardPageSize is how many rows a board shows at once: a national
+// board lists some thirty provinces, a large city's a few hundred units.
+const boardPageSize = 50
 
 // Show reports whether a row passes the board's filter.
 func (p boardPage) Show(row BoardRow) bool {
@@ -99,6 +106,9 @@ func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status in
 	page.Table, _ = web.Int(r.URL.Query().Get("table"), 1, 2)
 	for _, row := range rows {
 		for t := 1; t <= 2; t++ {
+			if row.Upward != "" && t == 2 {
+				break // a level's one submission holds both tables
+			}
 			page.Counts[row.Cells[t].Status]++
 			if row.Cells[t].Late {
 				page.Late++
@@ -107,6 +117,7 @@ func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status in
 	}
 	page.ExtendErr = extendErr
 	_ = p
+	page.Rows, page.Prev, page.Next = pageRows(r, page)
 	page.Wide = true
 	h.render(w, r, status, "board.html", page)
 }
@@ -146,4 +157,28 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 	}
 	web.SetFlash(w, "filing.board.extended")
 	web.Redirect(w, r, "/campaigns/"+c.Slug+"/board")
+}
+
+// pageRows is the rows of the board's filter on the page the address
+// asks for, with the addresses of the pages before and after it.
+func pageRows(r *http.Request, page boardPage) (rows []BoardRow, prev, next string) {
+	for _, row := range page.Rows {
+		if page.Show(row) {
+			rows = append(rows, row)
+		}
+	}
+	n, _ := web.Int(r.URL.Query().Get("page"), 1, 1+len(rows)/boardPageSize)
+	n = max(n, 1)
+	at := func(n int) string {
+		q := r.URL.Query()
+		q.Set("page", strconv.Itoa(n))
+		return "/campaigns/" + page.C.Slug + "/board?" + q.Encode()
+	}
+	if n > 1 {
+		prev = at(n - 1)
+	}
+	if n*boardPageSize < len(rows) {
+		next = at(n + 1)
+	}
+	return rows[min((n-1)*boardPageSize, len(rows)):min(n*boardPageSize, len(rows))], prev, next
 }

@@ -18,6 +18,9 @@ const (
 	ChangeApproved  ChangeAction = "approved"  // approved at the last level
 	ChangeExtended  ChangeAction = "extended"  // the organisation may submit until Until
 	ChangeReminded  ChangeAction = "reminded"  // a reviewer asked it to submit Table by Until
+	// ChangeCommented: a level above commented on an approved item, passed
+	// on by its organiser so the unit changes it as a new revision.
+	ChangeCommented ChangeAction = "commented"
 )
 
 // Change is a review decision, extension or reminder, as those who are

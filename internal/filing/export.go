@@ -26,7 +26,10 @@ type ExportSpec struct {
 	Filer    string // text after 填报单位（盖章）：, e.g. 泉州市科学技术局 or 丰泽区工业信息化和科技局
 	// WithUnits adds the 所属区县 and 填报单位 columns after 序号 (the whole city's export).
 	WithUnits bool
-	Rows      []ExportRow
+	// GroupLabel, when set, heads the grouping column instead of 所属区县:
+	// a level above a city groups its rows by the level below it.
+	GroupLabel string
+	Rows       []ExportRow
 	// Campaign, when set, marks the workbook with the campaign's slug and
 	// the table, so that an import can tell it from another's.
 	Campaign string
@@ -42,6 +45,7 @@ type ExportSpec struct {
 const (
 	labelSeq      = "序号"
 	labelDistrict = "所属区县"
+	labelRegion   = "所属地区"
 	labelUnit     = "填报单位"
 	filerPrefix   = "填报单位（盖章）："
 	// pageFooter numbers the printed pages: 第 1 页，共 3 页.
@@ -85,7 +89,11 @@ type exportColumn struct {
 func exportColumns(spec ExportSpec) []exportColumn {
 	cols := []exportColumn{{kind: colSeq, label: labelSeq}}
 	if spec.WithUnits {
-		cols = append(cols, exportColumn{kind: colDistrict, label: labelDistrict}, exportColumn{kind: colUnit, label: labelUnit})
+		group := labelDistrict
+		if spec.GroupLabel != "" {
+			group = spec.GroupLabel
+		}
+		cols = append(cols, exportColumn{kind: colDistrict, label: group}, exportColumn{kind: colUnit, label: labelUnit})
 	}
 	for _, f := range spec.Template.Official() {
 		cols = append(cols, exportColumn{kind: colField, label: f.Label, field: f})

@@ -45,6 +45,7 @@ func (h *Handlers) Routes(mux web.Router) {
 	mux.HandleFunc("POST /campaigns/{slug}/board/extend", h.extend)
 	mux.HandleFunc("GET /api/v1/campaigns/{campaign}/filings", h.apiList)
 	h.TransferRoutes(mux)
+	h.UpwardRoutes(mux)
 	h.TemplateRoutes(mux)
 	h.PaperRoutes(mux)
 }
@@ -170,15 +171,26 @@ func (h *Handlers) showFiling(w http.ResponseWriter, r *http.Request, c campaign
 	page.Review = review.Allowed(ctx, sub, review.Approve)
 	page.Deadline, _ = h.Service.Deadline(ctx, c, f.OrgID)
 	page.Late = h.Service.Clock.Now().After(page.Deadline)
-	if formErr != nil {
-		fields, summary, ok := web.FormErrors(r, formErr)
-		if !ok {
-			h.Server.Error(w, r, formErr)
-			return
-		}
-		page.Errors, page.Summary = fields, summary
+	if !h.formErrors(w, r, formErr, &page.Errors, &page.Summary) {
+		return
 	}
 	h.render(w, r, status, "show.html", page)
+}
+
+// formErrors puts err's messages beside the fields and in the summary of
+// a form shown again; an error no form shows is answered as an error
+// page, and it reports false.
+func (h *Handlers) formErrors(w http.ResponseWriter, r *http.Request, err error, fields *map[string]string, summary *string) bool {
+	if err == nil {
+		return true
+	}
+	f, s, ok := web.FormErrors(r, err)
+	if !ok {
+		h.Server.Error(w, r, err)
+		return false
+	}
+	*fields, *summary = f, s
+	return true
 }
 
 func (h *Handlers) load(r *http.Request) (campaign.Campaign, Filing, error) {

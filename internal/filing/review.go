@@ -58,6 +58,9 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	if _, err := s.engine().CheckAt(ctx, k, sub, version, review.Submit); err != nil {
 		return f, err
 	}
+	if err := s.mayFile(ctx, c, org); err != nil {
+		return f, err
+	}
 	deadline, err := s.Deadline(ctx, c, org.ID)
 	if err != nil {
 		return f, err
@@ -103,6 +106,7 @@ func (s *Service) Submit(ctx context.Context, id int64, version int) (Filing, er
 	}
 	if to == StateApproved {
 		s.published(ctx, f.CampaignID, f.ID)
+		s.rowsUpward(ctx, c)
 	}
 	return s.Get(ctx, f.ID)
 }
@@ -132,6 +136,7 @@ func (s *Service) Approve(ctx context.Context, id int64, version int, comment st
 		review.Step{Set: "approved_revision = revision"})
 	if err == nil && final {
 		s.published(ctx, c.ID, f.ID)
+		s.rowsUpward(ctx, c)
 	}
 	return err
 }
@@ -200,8 +205,13 @@ func (s *Service) Extend(ctx context.Context, c campaign.Campaign, orgCode strin
 // before the transaction that stores the change; revise, in it, takes an
 // approved filing into a draft for a new revision.
 func (s *Service) edit(ctx context.Context, c campaign.Campaign, org account.Organisation, f Filing) error {
-	_, err := s.engine().Edit(ctx, s.kind(c, f.Table, f.ID), subject(f, org, c.OwnerOrgID))
-	return err
+	if err := s.fromAbove(ctx, c); err != nil {
+		return err
+	}
+	if _, err := s.engine().Edit(ctx, s.kind(c, f.Table, f.ID), subject(f, org, c.OwnerOrgID)); err != nil {
+		return err
+	}
+	return s.mayFile(ctx, c, org)
 }
 
 func (s *Service) revise(ctx context.Context, tx *db.Tx, c campaign.Campaign, org account.Organisation, f Filing) error {

@@ -34,6 +34,9 @@ type Service struct {
 	// Notices, when set, is told of each review decision, extension and
 	// reminder.
 	Notices ChangeNotifier
+	// LevelNotices, when set, is told of each decision on a level's
+	// submission upward, so its organiser learns of it.
+	LevelNotices review.Notifier
 }
 
 // Publisher is told after a filing's approved items or a campaign's form
@@ -356,9 +359,15 @@ func (s *Service) saveItem(ctx context.Context, c campaign.Campaign, org account
 			// Nothing is stored: the clerk shortens the text and saves again.
 			return review.Subject{}, &errs.Error{Code: errs.Invalid, Msg: errs.Msg{Key: "error.invalid"}, Fields: overlong}
 		}
+		if err := s.mayFile(ctx, c, org); err != nil {
+			return review.Subject{}, err
+		}
 		var err error
 		f, err = s.ensure(ctx, tx, c, org, table)
 		return subject(f, org, c.OwnerOrgID), err
+	}
+	if err := s.fromAbove(ctx, c); err != nil {
+		return sv, err
 	}
 	sub := subject(sv.Filing, org, c.OwnerOrgID)
 	sub.Private = private

@@ -101,6 +101,20 @@ func (h *Handlers) approvedSpec(r *http.Request, c campaign.Campaign, p *account
 	for _, it := range items {
 		spec.Rows = append(spec.Rows, ExportRow{District: it.District, Unit: it.Unit, Values: it.Values})
 	}
+	if owner, err := h.Service.Accounts.OrgByID(r.Context(), c.OwnerOrgID); err == nil && district == "" && review.CanRead(r.Context(), owner) {
+		// A level above a city: the approved submissions of the levels
+		// below it follow its own units', each grouped under its level.
+		below, err := h.Service.belowRows(r.Context(), c)
+		if err != nil {
+			return ExportSpec{}, filer, err
+		}
+		for _, row := range below {
+			if row.Table == table {
+				spec.GroupLabel = labelRegion
+				spec.Rows = append(spec.Rows, ExportRow{District: row.Region, Unit: row.Unit, Values: row.Values})
+			}
+		}
+	}
 	return spec, filer, nil
 }
 
