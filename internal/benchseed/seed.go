@@ -94,27 +94,6 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 			start = time.Date(end.Year(), 1, 4, 0, 0, 0, 0, clock.Zone)
 		}
 	}
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	c, err := a.Campaigns.Create(sys, campaign.Input{OwnerCode: root.Code, Slug: Slug, Title: fmt.Sprintf("%d年全国科技活动周", start.Year()),
-		Theme: "科技创新 共享未来", Start: day(start), End: day(start.AddDate(0, 0, 6)), FilingDeadline: day(start.AddDate(0, 0, -14)),
-		SummaryDeadline: day(start.AddDate(0, 0, 20)), ContactName: "全国科技活动周组委会办公室", ContactPhone: "010-58881234",
-		Mode: string(campaign.ModeBoth), NoticeMD: "全国科技活动周容量规划数据集。", Categories: demo.Categories, Audiences: campaign.DefaultAudiences,
-		VideoMaxSeconds: "180", PhotoMinKB: "1024", PhotoMaxKB: "2048"})
-	if err != nil {
-		return res, err
-	}
-	if err := a.Campaigns.SetState(sys, c.Slug, campaign.StatePublished); err != nil {
-		return res, err
-	}
-	if c, err = a.Campaigns.Get(sys, c.Slug); err != nil {
-		return res, err
-	}
-	var tpl [3]filing.Template
-	for _, table := range []int{1, 2} {
-		if tpl[table], _, err = a.Filings.Template(sys, c, table); err != nil {
-			return res, err
-		}
-	}
 	w := &writer{d: a.DB, ctx: ctx, now: db.At(time.Now()), shortGrams: o.ShortGrams && a.DB.Dialect == db.SQLite}
 	if err := w.ids(); err != nil {
 		return res, err
@@ -123,9 +102,15 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Provinces, res.Cities, res.Districts, res.Units = tree.provinces, tree.cities, tree.districts, len(tree.units)
+	res.Provinces, res.Cities, res.Districts, res.Units = len(tree.provinces), len(tree.cities), tree.districts, len(tree.units)
 	progress("organisations: %d provinces, %d cities, %d districts, %d units in %s", res.Provinces, res.Cities, res.Districts, res.Units, time.Since(started).Round(time.Millisecond))
-	g := &generator{c: c, days: c.Days()}
+	chain, err := campaigns(sys, a, root, tree, o.Start)
+	if err != nil {
+		return res, err
+	}
+	progress("campaigns: 1 national, %d provincial, %d city in %s", len(tree.provinces), len(chain)-1, time.Since(started).Round(time.Millisecond))
+	g := &generator{c: chain[0].c, days: chain[0].c.Days()}
+	chain = chain[1:]
 	if err := w.begin(); err != nil {
 		return res, err
 	}
@@ -148,7 +133,8 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 			if len(items[table]) == 0 {
 				continue
 			}
-			stored, err := w.filing(c, tpl[table], table, unit, items[table])
+			city := chain[unit.city]
+			stored, err := w.filing(city.c, city.tpl[table], table, unit, items[table])
 			if err != nil {
 				return res, err
 			}
@@ -178,17 +164,25 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	return res, nil
 }
 
-// unit is a unit with the province it files under.
+// unit is a unit with the levels above it.
 type unit struct {
-	id                     int64
-	code, name             string
-	city, district         string
-	provinceCode, province string
+	id                       int64
+	code, name               string
+	cityName                 string // the city's own name, as addresses write it
+	city                     int    // index of the city in the tree
+	district, province, town program.Level
+}
+
+// level is a province's or a city's bureau.
+type level struct {
+	program.Level
+	province int // a city's province, by index
 }
 
 type tree struct {
-	provinces, cities, districts int
-	units                        []unit
+	provinces, cities []level
+	districts         int
+	units             []unit
 }
 
 // districtsPerCity spreads the units over a few districts of each city.
@@ -202,9 +196,11 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 	}
 	defer w.rollback()
 	type district struct {
-		id                     int64
-		path, name, city, code string
-		provinceCode, province string
+		id       int64
+		path     string
+		level    program.Level
+		cityName string
+		city     int
 	}
 	var ds []district
 	for _, p := range provinces {
@@ -213,7 +209,7 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 		if err := w.org(pid, root.ID, "p-"+p.code, p.name, "bureau", ppath, 1); err != nil {
 			return t, err
 		}
-		t.provinces++
+		t.provinces = append(t.provinces, level{program.Level{Code: "p-" + p.code, Name: p.name}, len(t.provinces)})
 		for ci, city := range p.cities {
 			cid := w.nextOrg()
 			cpath := ppath + strconv.FormatInt(cid, 10) + "/"
@@ -221,10 +217,11 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 			if strings.HasPrefix(p.name, city) {
 				cname = city + "市市辖区"
 			}
-			if err := w.org(cid, pid, fmt.Sprintf("p-%s-c%d", p.code, ci), cname+"科学技术局", "bureau", cpath, 2); err != nil {
+			code := fmt.Sprintf("p-%s-c%d", p.code, ci)
+			if err := w.org(cid, pid, code, cname+"科学技术局", "bureau", cpath, 2); err != nil {
 				return t, err
 			}
-			t.cities++
+			t.cities = append(t.cities, level{program.Level{Code: code, Name: cname + "科学技术局"}, len(t.provinces) - 1})
 			for di := range districtsPerCity {
 				did := w.nextOrg()
 				root := districtRoots[(ci*districtsPerCity+di+len(p.code))%len(districtRoots)]
@@ -234,7 +231,7 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 					return t, err
 				}
 				t.districts++
-				ds = append(ds, district{did, cpath + strconv.FormatInt(did, 10) + "/", name, city, code, "p-" + p.code, p.name})
+				ds = append(ds, district{did, cpath + strconv.FormatInt(did, 10) + "/", program.Level{Code: code, Name: name + "科学技术局"}, city, len(t.cities) - 1})
 			}
 		}
 	}
@@ -242,19 +239,20 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 	for k := range units {
 		d := ds[k%len(ds)]
 		kind := unitKinds[(k/len(ds))%len(unitKinds)]
-		name := d.name + kind
+		name := strings.TrimSuffix(d.level.Name, "科学技术局") + kind
 		if round := k / (len(ds) * len(unitKinds)); round > 0 {
 			name += fmt.Sprintf("第%d分部", round+1)
 		}
 		code := fmt.Sprintf("u%06d", k+1)
-		if d.city == "泉州" && !realUnit {
+		if d.cityName == "泉州" && !realUnit {
 			realUnit = true
 			// A real unit, so "search finds its activities first" can be
 			// checked at any size.
 			code, name = "hqu", "华侨大学"
 		}
 		id := w.nextOrg()
-		u := unit{id: id, code: code, name: name, city: d.city, district: d.name, provinceCode: d.provinceCode, province: d.province}
+		c := t.cities[d.city]
+		u := unit{id: id, code: code, name: name, cityName: d.cityName, city: d.city, district: d.level, province: t.provinces[c.province].Level, town: c.Level}
 		if err := w.org(id, d.id, u.code, u.name, "unit", d.path+strconv.FormatInt(id, 10)+"/", 4); err != nil {
 			return t, err
 		}
@@ -264,6 +262,71 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 		return t, err
 	}
 	return t, w.commit()
+}
+
+// cityCampaign is a city's campaign with its two tables' forms.
+type cityCampaign struct {
+	c   campaign.Campaign
+	tpl [3]filing.Template
+}
+
+// campaigns makes the chain, published: the national campaign of the
+// root, one per province on it and one per city on its province's, each
+// level's deadlines a day before the level above's. It returns the city
+// campaigns by the tree's index of cities, the national one first.
+func campaigns(ctx context.Context, a *app.App, root account.Organisation, t tree, start time.Time) ([]cityCampaign, error) {
+	if start.IsZero() {
+		now := time.Now().In(clock.Zone)
+		start = time.Date(now.Year(), now.Month(), now.Day()+21, 0, 0, 0, 0, clock.Zone)
+	}
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	in := func(owner, slug, title string, depth int) campaign.Input {
+		return campaign.Input{OwnerCode: owner, Slug: slug, Title: fmt.Sprintf("%d年%s科技活动周", start.Year(), title),
+			Theme: "科技创新 共享未来", Start: day(start), End: day(start.AddDate(0, 0, 6)), FilingDeadline: day(start.AddDate(0, 0, -14-depth)),
+			SummaryDeadline: day(start.AddDate(0, 0, 20-depth)), ContactName: title + "科技活动周组委会办公室", ContactPhone: "010-58881234",
+			Mode: string(campaign.ModeBoth), NoticeMD: title + "科技活动周容量规划数据集。", Categories: demo.Categories, Audiences: campaign.DefaultAudiences,
+			VideoMaxSeconds: "180", PhotoMinKB: "1024", PhotoMaxKB: "2048"}
+	}
+	publish := func(parent string, in campaign.Input) (campaign.Campaign, error) {
+		var err error
+		if parent == "" {
+			_, err = a.Campaigns.Create(ctx, in)
+		} else {
+			_, err = a.Campaigns.CreateChild(ctx, parent, in)
+		}
+		if err != nil {
+			return campaign.Campaign{}, fmt.Errorf("campaign %s: %w", in.Slug, err)
+		}
+		if err := a.Campaigns.SetState(ctx, in.Slug, campaign.StatePublished); err != nil {
+			return campaign.Campaign{}, err
+		}
+		return a.Campaigns.Get(ctx, in.Slug)
+	}
+	national, err := publish("", in(root.Code, Slug, "全国", 0))
+	if err != nil {
+		return nil, err
+	}
+	chain := []cityCampaign{{c: national}}
+	slugOf := func(code string) string { return Slug + "-" + strings.TrimPrefix(code, "p-") }
+	for _, p := range t.provinces {
+		if _, err := publish(Slug, in(p.Code, slugOf(p.Code), p.Name, 1)); err != nil {
+			return nil, err
+		}
+	}
+	for _, city := range t.cities {
+		c, err := publish(slugOf(t.provinces[city.province].Code), in(city.Code, slugOf(city.Code), strings.TrimSuffix(city.Name, "科学技术局"), 2))
+		if err != nil {
+			return nil, err
+		}
+		cc := cityCampaign{c: c}
+		for _, table := range []int{1, 2} {
+			if cc.tpl[table], _, err = a.Filings.Template(ctx, c, table); err != nil {
+				return nil, err
+			}
+		}
+		chain = append(chain, cc)
+	}
+	return chain, nil
 }
 
 // generator composes the values of items.
@@ -277,7 +340,7 @@ func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 func (g *generator) word(r *rand.Rand) string { return pick(r, fields) + pick(r, objects) }
 
 func (g *generator) address(r *rand.Rand, u unit) string {
-	return fmt.Sprintf("%s市%s%d号 %s%s%s", u.city, pick(r, roads), 1+r.IntN(300), u.city, pick(r, placeKinds), pick(r, rooms))
+	return fmt.Sprintf("%s市%s%d号 %s%s%s", u.cityName, pick(r, roads), 1+r.IntN(300), u.cityName, pick(r, placeKinds), pick(r, rooms))
 }
 
 func (g *generator) content(r *rand.Rand, word string) string {
@@ -291,7 +354,7 @@ var titleShapes = []string{"%[1]s%[2]s%.0[3]s", "走近%[1]s——%[2]s%.0[3]s",
 
 func (g *generator) project(r *rand.Rand, i int, u unit) filing.Values {
 	word, format := g.word(r), pick(r, formats)
-	title := fmt.Sprintf(pick(r, titleShapes), word, format, u.city)
+	title := fmt.Sprintf(pick(r, titleShapes), word, format, u.cityName)
 	day := g.days[i%len(g.days)]
 	from := 8 + r.IntN(11)
 	length := 1 + r.IntN(3)
@@ -311,7 +374,7 @@ func (g *generator) project(r *rand.Rand, i int, u unit) filing.Values {
 		audiences = append(audiences, g.c.Audiences[r.IntN(len(g.c.Audiences))].Name)
 	}
 	return filing.Values{
-		filing.KeyTitle: title, filing.KeyHost: u.name, filing.KeyOrganizer: u.district + "科学技术局",
+		filing.KeyTitle: title, filing.KeyHost: u.name, filing.KeyOrganizer: u.district.Name,
 		filing.KeyCategory: g.c.Categories[i%len(g.c.Categories)].Name, filing.KeyMode: mode,
 		filing.KeyStart: day.Add(time.Duration(from) * time.Hour).Format("2006-01-02 15:04"),
 		filing.KeyEnd:   day.Add(time.Duration(from+length) * time.Hour).Format("2006-01-02 15:04"),
@@ -363,7 +426,7 @@ func (w *writer) filing(c campaign.Campaign, t filing.Template, table int, u uni
 	}
 	listed := 0
 	for _, it := range items {
-		vals, search, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, u.code, u.name, u.provinceCode, u.province, at)
+		vals, search, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, program.Level{Code: u.code, Name: u.name}, u.district, u.province, u.town, at)
 		if !ok {
 			continue
 		}

@@ -19,7 +19,7 @@ var (
 	tFilings    = &table{name: "filings", columns: "id, campaign_id, org_id, table_no, state, revision, approved_revision, version, submitted_at, created_at, updated_at", n: 11}
 	tItems      = &table{name: "filing_items", columns: "filing_id, uid, position, data, created_at, updated_at", n: 6}
 	tRevisions  = &table{name: "filing_revisions", columns: "filing_id, number, items, submitted_at", n: 4}
-	tActivities = &table{name: "program_activities", columns: "id, " + program.BulkColumns, n: 32}
+	tActivities = &table{name: "program_activities", columns: "id, " + program.BulkColumns, n: 36}
 	tSearch     = &table{name: "program_search", columns: "rowid, title, unit, address, content, initials", n: 6}
 	tGrams      = &table{name: "program_grams", columns: "gram, activity_id", n: 2}
 	// tables in the order their rows may be written: a row's references
