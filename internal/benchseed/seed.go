@@ -85,15 +85,6 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	start := o.Start
-	if start.IsZero() {
-		now := time.Now().In(clock.Zone)
-		start = time.Date(now.Year(), now.Month(), now.Day()+21, 0, 0, 0, 0, clock.Zone)
-		if end := start.AddDate(0, 0, 6); end.Year() != start.Year() {
-			// Items' times are read in the year the week starts in.
-			start = time.Date(end.Year(), 1, 4, 0, 0, 0, 0, clock.Zone)
-		}
-	}
 	w := &writer{d: a.DB, ctx: ctx, now: db.At(time.Now()), shortGrams: o.ShortGrams && a.DB.Dialect == db.SQLite}
 	if err := w.ids(); err != nil {
 		return res, err
@@ -109,39 +100,30 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 		return res, err
 	}
 	progress("campaigns: 1 national, %d provincial, %d city in %s", len(tree.provinces), len(chain)-1, time.Since(started).Round(time.Millisecond))
-	g := &generator{c: chain[0].c, days: chain[0].c.Days()}
+	g := &generator{c: chain[0].c, days: chain[0].c.Days(), now: w.now, shortGrams: w.shortGrams}
 	chain = chain[1:]
+	if err := w.dropIndexes(); err != nil {
+		return res, err
+	}
+	// The rows are made in a goroutine of their own while the writer
+	// writes the ones made before.
+	g.filingID, g.activityID = w.filingID, w.activityID
+	made := make(chan *rows, 4)
+	stop := make(chan struct{})
+	defer close(stop)
+	go g.units(tree.units, chain, o.Activities, made, stop)
 	if err := w.begin(); err != nil {
 		return res, err
 	}
 	defer w.rollback()
 	inTx := 0
-	for u, unit := range tree.units {
-		var items [3][]filing.Item
-		for i := u; i < o.Activities; i += len(tree.units) {
-			r := rand.New(rand.NewPCG(uint64(i), 17))
-			// One activity in ten is an open day, filed in the second table.
-			table, v := 1, filing.Values(nil)
-			if r.IntN(10) == 0 {
-				table, v = 2, g.openDay(r, i, unit)
-			} else {
-				v = g.project(r, i, unit)
-			}
-			items[table] = append(items[table], filing.Item{UID: fmt.Sprintf("%012x", i), Position: len(items[table]), Values: v})
+	for r := range made {
+		if err := w.addRows(r); err != nil {
+			return res, err
 		}
-		for table := 1; table <= 2; table++ {
-			if len(items[table]) == 0 {
-				continue
-			}
-			city := chain[unit.city]
-			stored, err := w.filing(city.c, city.tpl[table], table, unit, items[table])
-			if err != nil {
-				return res, err
-			}
-			res.Filings++
-			res.Activities += stored
-			inTx += len(items[table])
-		}
+		res.Filings += r.filings
+		res.Activities += r.activities
+		inTx += r.items
 		if inTx >= activitiesPerTx {
 			if err := w.commit(); err != nil {
 				return res, err
@@ -156,6 +138,7 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	if err := w.commit(); err != nil {
 		return res, err
 	}
+	progress("activities: %d in %s; indexing", res.Activities, time.Since(started).Round(time.Millisecond))
 	if err := w.finish(); err != nil {
 		return res, err
 	}
@@ -329,11 +312,64 @@ func campaigns(ctx context.Context, a *app.App, root account.Organisation, t tre
 	return chain, nil
 }
 
-// generator composes the values of items.
+// generator composes the values of items, and the rows of the filings
+// that hold them, numbering the filings and activities it makes.
 type generator struct {
-	c    campaign.Campaign
-	days []time.Time
+	c                    campaign.Campaign
+	days                 []time.Time
+	now                  db.Time
+	shortGrams           bool
+	filingID, activityID int64
 }
+
+// rows are the rows of some units' filings, by table in the order of
+// tables, with what they count.
+type rows struct {
+	vals                       [][]any
+	filings, activities, items int
+}
+
+// unitsPerRows is how many units' filings one rows holds.
+const unitsPerRows = 200
+
+// units makes the filings of every unit, sending them as rows until stop
+// closes.
+func (g *generator) units(units []unit, chain []cityCampaign, activities int, out chan<- *rows, stop <-chan struct{}) {
+	defer close(out)
+	r := &rows{vals: make([][]any, len(tables))}
+	for u, unit := range units {
+		var items [3][]filing.Item
+		for i := u; i < activities; i += len(units) {
+			rnd := rand.New(rand.NewPCG(uint64(i), 17))
+			// One activity in ten is an open day, filed in the second table.
+			table, v := 1, filing.Values(nil)
+			if rnd.IntN(10) == 0 {
+				table, v = 2, g.openDay(rnd, i, unit)
+			} else {
+				v = g.project(rnd, i, unit)
+			}
+			items[table] = append(items[table], filing.Item{UID: fmt.Sprintf("%012x", i), Position: len(items[table]), Values: v})
+		}
+		for table := 1; table <= 2; table++ {
+			if len(items[table]) > 0 {
+				city := chain[unit.city]
+				r.activities += g.filing(r, city.c, city.tpl[table], table, unit, items[table])
+				r.filings++
+				r.items += len(items[table])
+			}
+		}
+		if (u+1)%unitsPerRows == 0 || u == len(units)-1 {
+			select {
+			case out <- r:
+			case <-stop:
+				return
+			}
+			r = &rows{vals: make([][]any, len(tables))}
+		}
+	}
+}
+
+func (r *rows) add(t *table, values ...any) { r.vals[t.index] = append(r.vals[t.index], values...) }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
@@ -396,57 +432,43 @@ func (g *generator) openDay(r *rand.Rand, i int, u unit) filing.Values {
 	}
 }
 
-// filing writes one approved filing of a unit with its items, its
-// approved revision, and the program's rows for the items; it returns how
-// many activities it listed.
-func (w *writer) filing(c campaign.Campaign, t filing.Template, table int, u unit, items []filing.Item) (int, error) {
-	w.filingID++
-	fid := w.filingID
-	at := w.now
-	if err := w.add(tFilings, fid, c.ID, u.id, table, "approved", 1, 1, 1, at, at, at); err != nil {
-		return 0, err
-	}
+// filing adds one approved filing of a unit with its items, its approved
+// revision, and the program's rows for the items; it returns how many
+// activities it listed.
+func (g *generator) filing(r *rows, c campaign.Campaign, t filing.Template, table int, u unit, items []filing.Item) int {
+	g.filingID++
+	fid := g.filingID
+	at := g.now
+	r.add(tFilings, fid, c.ID, u.id, table, "approved", 1, 1, 1, at, at, at)
 	// The revision holds the items as filing.Item marshals them, built
 	// from each item's values marshalled once.
 	var revision strings.Builder
 	revision.WriteByte('[')
 	for k, it := range items {
 		data, _ := json.Marshal(it.Values)
-		if err := w.add(tItems, fid, it.UID, it.Position, string(data), at, at); err != nil {
-			return 0, err
-		}
+		r.add(tItems, fid, it.UID, it.Position, string(data), at, at)
 		if k > 0 {
 			revision.WriteByte(',')
 		}
 		fmt.Fprintf(&revision, `{"uid":%q,"position":%d,"values":%s}`, it.UID, it.Position, data)
 	}
 	revision.WriteByte(']')
-	if err := w.add(tRevisions, fid, 1, revision.String(), at); err != nil {
-		return 0, err
-	}
+	r.add(tRevisions, fid, 1, revision.String(), at)
 	listed := 0
 	for _, it := range items {
 		vals, search, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, program.Level{Code: u.code, Name: u.name}, u.district, u.province, u.town, at)
 		if !ok {
 			continue
 		}
-		w.activityID++
-		if err := w.add(tActivities, append([]any{w.activityID}, vals...)...); err != nil {
-			return 0, err
-		}
-		if w.d.Dialect == db.SQLite {
-			if err := w.add(tSearch, w.activityID, search[0], search[1], search[2], search[3], search[4]); err != nil {
-				return 0, err
-			}
-			if w.shortGrams {
-				for _, gram := range program.ShortGrams(search) {
-					if err := w.add(tGrams, gram, w.activityID); err != nil {
-						return 0, err
-					}
-				}
+		g.activityID++
+		r.add(tActivities, append([]any{g.activityID}, vals...)...)
+		r.add(tSearch, g.activityID, search[0], search[1], search[2], search[3], search[4])
+		if g.shortGrams {
+			for _, gram := range program.ShortGrams(search) {
+				r.add(tGrams, gram, g.activityID)
 			}
 		}
 		listed++
 	}
-	return listed, nil
+	return listed
 }
