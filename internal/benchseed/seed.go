@@ -36,6 +36,10 @@ type Options struct {
 	// ShortGrams also writes SQLite's table of one- and two-character
 	// pieces that short search words use; it multiplies the load time.
 	ShortGrams bool
+	// Flat builds one national campaign over the whole tree instead of
+	// the chain, so one organiser's board, statistics and export hold
+	// every unit and activity.
+	Flat bool
 	// Progress, when set, is told what is done.
 	Progress func(format string, args ...any)
 }
@@ -95,11 +99,19 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	}
 	res.Provinces, res.Cities, res.Districts, res.Units = len(tree.provinces), len(tree.cities), tree.districts, len(tree.units)
 	progress("organisations: %d provinces, %d cities, %d districts, %d units in %s", res.Provinces, res.Cities, res.Districts, res.Units, time.Since(started).Round(time.Millisecond))
-	chain, err := campaigns(sys, a, root, tree, o.Start)
+	chain, err := campaigns(sys, a, root, tree, o.Start, o.Flat)
 	if err != nil {
 		return res, err
 	}
-	progress("campaigns: 1 national, %d provincial, %d city in %s", len(tree.provinces), len(chain)-1, time.Since(started).Round(time.Millisecond))
+	if o.Flat {
+		for i := range tree.units {
+			u := &tree.units[i]
+			u.district, u.province, u.town = tree.provinces[tree.cities[u.city].province].Level, program.Level{}, program.Level{}
+		}
+		progress("campaigns: 1 national in %s", time.Since(started).Round(time.Millisecond))
+	} else {
+		progress("campaigns: 1 national, %d provincial, %d city in %s", len(tree.provinces), len(chain)-1, time.Since(started).Round(time.Millisecond))
+	}
 	g := &generator{c: chain[0].c, days: chain[0].c.Days(), now: w.now, shortGrams: w.shortGrams}
 	chain = chain[1:]
 	if err := w.dropIndexes(); err != nil {
@@ -255,9 +267,10 @@ type cityCampaign struct {
 
 // campaigns makes the chain, published: the national campaign of the
 // root, one per province on it and one per city on its province's, each
-// level's deadlines a day before the level above's. It returns the city
+// level's deadlines a day before the level above's (with flat, the
+// national campaign alone). It returns the city
 // campaigns by the tree's index of cities, the national one first.
-func campaigns(ctx context.Context, a *app.App, root account.Organisation, t tree, start time.Time) ([]cityCampaign, error) {
+func campaigns(ctx context.Context, a *app.App, root account.Organisation, t tree, start time.Time, flat bool) ([]cityCampaign, error) {
 	if start.IsZero() {
 		now := time.Now().In(clock.Zone)
 		start = time.Date(now.Year(), now.Month(), now.Day()+21, 0, 0, 0, 0, clock.Zone)
@@ -290,6 +303,19 @@ func campaigns(ctx context.Context, a *app.App, root account.Organisation, t tre
 		return nil, err
 	}
 	chain := []cityCampaign{{c: national}}
+	if flat {
+		// One campaign over the whole tree: every city files in it, and
+		// the provinces are its districts.
+		for _, table := range []int{1, 2} {
+			if chain[0].tpl[table], _, err = a.Filings.Template(ctx, national, table); err != nil {
+				return nil, err
+			}
+		}
+		for range t.cities {
+			chain = append(chain, chain[0])
+		}
+		return chain, nil
+	}
 	slugOf := func(code string) string { return Slug + "-" + strings.TrimPrefix(code, "p-") }
 	for _, p := range t.provinces {
 		if _, err := publish(Slug, in(p.Code, slugOf(p.Code), p.Name, 1)); err != nil {

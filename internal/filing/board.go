@@ -3,6 +3,7 @@ package filing
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -56,6 +57,78 @@ func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, e
 	return s.board(ctx, c, root)
 }
 
+// BoardQuery narrows the board to one page: a level below the organiser
+// (1 the level right below it, 0 every level), a status or "late", a
+// table (0 both), and a page of PerPage rows.
+type BoardQuery struct {
+	Level, Table, Page, PerPage int
+	State                       string
+}
+
+// BoardView is one page of the board with what the whole board counts.
+type BoardView struct {
+	Rows   []BoardRow
+	Total  int // rows the query shows, on every page
+	Counts map[Status]int
+	Late   int
+	Levels []int // the levels below the organiser that hold a row
+}
+
+// BoardPage is one page of the board (see Board). Errors: Forbidden.
+func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQuery) (BoardView, error) {
+	v := BoardView{Counts: map[Status]int{}}
+	rows, err := s.Board(ctx, c)
+	if err != nil {
+		return v, err
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return v, err
+	}
+	q.PerPage = max(q.PerPage, 1)
+	from := (max(q.Page, 1) - 1) * q.PerPage
+	levels := map[int]bool{}
+	for _, row := range rows {
+		level := row.Org.Depth - owner.Depth
+		levels[level] = true
+		for t := 1; t <= 2; t++ {
+			v.Counts[row.Cells[t].Status]++
+			if row.Cells[t].Late {
+				v.Late++
+			}
+		}
+		if (q.Level != 0 && q.Level != level) || !q.shows(row) {
+			continue
+		}
+		if v.Total >= from && v.Total < from+q.PerPage {
+			v.Rows = append(v.Rows, row)
+		}
+		v.Total++
+	}
+	for l := range levels {
+		v.Levels = append(v.Levels, l)
+	}
+	slices.Sort(v.Levels)
+	return v, nil
+}
+
+// shows reports whether a row passes the query's status and table.
+func (q BoardQuery) shows(row BoardRow) bool {
+	for t := 1; t <= 2; t++ {
+		if q.Table != 0 && q.Table != t {
+			continue
+		}
+		c := row.Cells[t]
+		switch {
+		case q.State == "":
+			return true
+		case q.State == "late" && c.Late, q.State == string(c.Status):
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {
 	orgs, err := s.Accounts.Subtree(ctx, root)
 	if err != nil {
@@ -102,16 +175,17 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 		reminded[[2]int64{org, table}] = at.In(clock.Zone)
 	}
 	rows.Close()
+	deadline, err := s.Deadlines(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Clock.Now()
 	var out []BoardRow
 	for _, o := range orgs {
 		if o.ID == owner.ID || o.Status != account.StatusActive || !owner.Contains(o) {
 			continue
 		}
-		row := BoardRow{Org: o, District: districtName(o, owner, names)}
-		if row.Deadline, err = s.Deadline(ctx, c, o.ID); err != nil {
-			return nil, err
-		}
+		row := BoardRow{Org: o, District: districtName(o, owner, names), Deadline: deadline(o.ID)}
 		for t := 1; t <= 2; t++ {
 			cell := BoardCell{Status: StatusNotStarted, Reminded: reminded[[2]int64{o.ID, int64(t)}]}
 			for _, f := range byOrg[o.ID] {
@@ -134,6 +208,41 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// Deadlines returns each organisation's deadline for filing in the
+// campaign (see Deadline), read at once for a whole board or count.
+func (s *Service) Deadlines(ctx context.Context, c campaign.Campaign) (func(orgID int64) time.Time, error) {
+	extended, err := s.extensions(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return func(orgID int64) time.Time {
+		if until, ok := extended[orgID]; ok && until.After(c.FilingDeadline) {
+			return until
+		}
+		return c.FilingDeadline
+	}, nil
+}
+
+// extensions are the deadlines of a campaign's organisations that have
+// one of their own, read at once rather than one organisation at a time.
+func (s *Service) extensions(ctx context.Context, c campaign.Campaign) (map[int64]time.Time, error) {
+	rows, err := s.DB.Query(ctx, `SELECT org_id, until_at FROM filing_extensions WHERE campaign_id = ?`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var org int64
+		var until db.Time
+		if err := rows.Scan(&org, &until); err != nil {
+			return nil, err
+		}
+		out[org] = until.In(clock.Zone)
+	}
+	return out, rows.Err()
 }
 
 // districtName is the name of the organisation one level below the
@@ -267,22 +376,41 @@ func (s *Service) ApprovedItems(ctx context.Context, c campaign.Campaign, table 
 	for _, o := range all {
 		names[o.ID] = o
 	}
+	// The approved revisions of the campaign's table, in one query: the
+	// filings the caller may see pick theirs.
+	revisions := map[int64]string{}
+	rows, err := s.DB.Query(ctx, `SELECT r.filing_id, r.items FROM filing_revisions r
+		JOIN filings f ON f.id = r.filing_id AND r.number = f.approved_revision
+		WHERE f.campaign_id = ? AND f.table_no = ? AND f.approved_revision > 0`, c.ID, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var items string
+		if err := rows.Scan(&id, &items); err != nil {
+			return nil, err
+		}
+		revisions[id] = items
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []ApprovedItem
 	for _, f := range fs {
-		if f.ApprovedRevision == 0 {
+		items, ok := revisions[f.ID]
+		if f.ApprovedRevision == 0 || !ok {
 			continue
-		}
-		var items string
-		if err := s.DB.QueryRow(ctx, `SELECT items FROM filing_revisions WHERE filing_id = ? AND number = ?`, f.ID, f.ApprovedRevision).Scan(&items); err != nil {
-			return nil, err
 		}
 		var recs []Item
 		if err := json.Unmarshal([]byte(items), &recs); err != nil {
 			return nil, err
 		}
 		org := names[f.OrgID]
+		district := districtName(org, owner, names)
 		for _, it := range recs {
-			out = append(out, ApprovedItem{FilingID: f.ID, UID: it.UID, OrgCode: f.OrgCode, District: districtName(org, owner, names), Unit: f.OrgName, Values: it.Values})
+			out = append(out, ApprovedItem{FilingID: f.ID, UID: it.UID, OrgCode: f.OrgCode, District: district, Unit: f.OrgName, Values: it.Values})
 		}
 	}
 	return out, nil

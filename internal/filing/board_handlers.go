@@ -3,6 +3,7 @@ package filing
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
@@ -49,64 +50,57 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 
 type boardPage struct {
 	web.Page
-	C        campaign.Campaign
-	Rows     []BoardRow
-	State    string
-	Table    int
-	Counts   map[Status]int
-	Late     int
+	C campaign.Campaign
+	BoardView
+	Query    BoardQuery
 	IsAdmin  bool
 	Statuses []Status
 	// ExtendErr is why an extension was refused.
-	ExtendErr string
+	ExtendErr          string
+	PrevHref, NextHref string
 }
 
-// Show reports whether a row passes the board's filter.
-func (p boardPage) Show(row BoardRow) bool {
-	for t := 1; t <= 2; t++ {
-		if p.Table != 0 && p.Table != t {
-			continue
-		}
-		c := row.Cells[t]
-		switch {
-		case p.State == "":
-			return true
-		case p.State == "late" && c.Late, p.State == string(c.Status):
-			return true
-		}
-	}
-	return false
-}
+// boardPerPage is how many organisations one page of the board lists.
+const boardPerPage = 100
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	h.renderBoard(w, r, http.StatusOK, "")
 }
 
 func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status int, extendErr string) {
-	c, p, err := h.campaign(r, "slug")
+	c, _, err := h.campaign(r, "slug")
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	rows, err := h.Service.Board(r.Context(), c)
+	get := r.URL.Query().Get
+	q := BoardQuery{State: get("state"), PerPage: boardPerPage}
+	q.Table, _ = web.Int(get("table"), 1, 2)
+	q.Level, _ = web.Int(get("level"), 1, 99)
+	q.Page, _ = web.PageNumber(r)
+	view, err := h.Service.BoardPage(r.Context(), c, q)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	page := boardPage{Page: web.PageFor(r, "filing.board.title"), C: c, Rows: rows, State: r.URL.Query().Get("state"),
-		Counts: map[Status]int{}, IsAdmin: h.Service.Campaigns.CanEdit(r.Context(), c),
+	page := boardPage{Page: web.PageFor(r, "filing.board.title"), C: c, BoardView: view, Query: q,
+		IsAdmin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr,
 		Statuses: []Status{StatusNotStarted, StatusDraft, StatusSubmitted, StatusReturned, StatusApproved}}
-	page.Table, _ = web.Int(r.URL.Query().Get("table"), 1, 2)
-	for _, row := range rows {
-		for t := 1; t <= 2; t++ {
-			page.Counts[row.Cells[t].Status]++
-			if row.Cells[t].Late {
-				page.Late++
+	link := func(n int) string {
+		v := url.Values{"page": {strconv.Itoa(n)}}
+		for k, x := range map[string]string{"state": q.State, "table": get("table"), "level": get("level")} {
+			if x != "" {
+				v.Set(k, x)
 			}
 		}
+		return "/campaigns/" + c.Slug + "/board?" + v.Encode()
 	}
-	page.ExtendErr = extendErr
-	_ = p
+	if q.Page > 1 {
+		page.PrevHref = link(q.Page - 1)
+	}
+	if q.Page*q.PerPage < view.Total {
+		page.NextHref = link(q.Page + 1)
+	}
 	page.Wide = true
 	h.render(w, r, status, "board.html", page)
 }

@@ -321,12 +321,15 @@ func (s *Service) countBookingsAndFilings(ctx context.Context, c campaign.Campai
 	if err != nil {
 		return err
 	}
+	deadline, err := s.Filings.Deadlines(ctx, c)
+	if err != nil {
+		return err
+	}
 	for _, f := range fs {
 		if f.Revision == 0 {
 			continue
 		}
-		deadline, _ := s.Filings.Deadline(ctx, c, f.OrgID)
-		if f.SubmittedAt.After(deadline) {
+		if f.SubmittedAt.After(deadline(f.OrgID)) {
 			filingTimes["late"]++
 		} else {
 			filingTimes["on_time"]++
