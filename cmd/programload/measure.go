@@ -176,17 +176,12 @@ func closedLoop(client *http.Client, name string, o measureOptions, next func(r 
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(seq.Add(1), 17))
 			for time.Now().Before(stop) {
-				lat, ok := get(client, next(r))
-				mu.Lock()
-				res.add(lat, ok)
-				mu.Unlock()
+				res.get(&mu, client, next(r))
 			}
 		}()
 	}
 	wg.Wait()
-	res.took = time.Since(began)
-	slices.Sort(res.latency)
-	return res
+	return res.done(began)
 }
 
 // openLoop sends requests at a fixed rate, each on its own whatever the
@@ -205,16 +200,26 @@ func openLoop(client *http.Client, name string, o measureOptions, next func(r *r
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lat, ok := get(client, u)
-			mu.Lock()
-			res.add(lat, ok)
-			mu.Unlock()
+			res.get(&mu, client, u)
 		}()
 	}
 	wg.Wait()
-	res.took = time.Since(began)
-	slices.Sort(res.latency)
-	return res
+	return res.done(began)
+}
+
+// get sends one request and counts it under mu.
+func (r *result) get(mu *sync.Mutex, client *http.Client, u string) {
+	lat, ok := get(client, u)
+	mu.Lock()
+	r.add(lat, ok)
+	mu.Unlock()
+}
+
+// done ends a run that began at began.
+func (r *result) done(began time.Time) *result {
+	r.took = time.Since(began)
+	slices.Sort(r.latency)
+	return r
 }
 
 func get(client *http.Client, u string) (time.Duration, bool) {
