@@ -3,7 +3,9 @@ package filing
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -74,10 +76,12 @@ type BoardView struct {
 	Levels []int // the levels below the organiser that hold a row
 }
 
-// BoardPage is one page of the board (see Board). Errors: Forbidden.
+// BoardPage is one page of the board (see Board). The whole board is
+// counted from one lean query of every organisation's tables; only the
+// page's organisations are read in full. Errors: Forbidden.
 func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQuery) (BoardView, error) {
 	v := BoardView{Counts: map[Status]int{}}
-	rows, err := s.Board(ctx, c)
+	root, err := s.Accounts.BoardRoot(ctx, c.OwnerOrgID)
 	if err != nil {
 		return v, err
 	}
@@ -85,14 +89,51 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 	if err != nil {
 		return v, err
 	}
+	deadline, err := s.Deadlines(ctx, c)
+	if err != nil {
+		return v, err
+	}
+	// A draft that never held an item, and was never approved, has not
+	// started.
+	const cell = `COALESCE(f%[1]d.state, ''), COALESCE(f%[1]d.approved_revision, 0),
+		CASE WHEN f%[1]d.state = 'draft' AND f%[1]d.approved_revision = 0 THEN EXISTS (SELECT 1 FROM filing_items i WHERE i.filing_id = f%[1]d.id) ELSE TRUE END`
+	rows, err := s.DB.Query(ctx, `SELECT o.id, o.depth, `+fmt.Sprintf(cell, 1)+`, `+fmt.Sprintf(cell, 2)+` FROM organisations o
+		LEFT JOIN filings f1 ON f1.campaign_id = ? AND f1.org_id = o.id AND f1.table_no = 1
+		LEFT JOIN filings f2 ON f2.campaign_id = ? AND f2.org_id = o.id AND f2.table_no = 2
+		WHERE o.path LIKE ? AND o.path LIKE ? AND o.id <> ? AND o.status = ? ORDER BY o.path`,
+		c.ID, c.ID, root.Path+"%", owner.Path+"%", owner.ID, account.StatusActive)
+	if err != nil {
+		return v, err
+	}
+	defer rows.Close()
 	q.PerPage = max(q.PerPage, 1)
 	from := (max(q.Page, 1) - 1) * q.PerPage
 	levels := map[int]bool{}
-	for _, row := range rows {
-		level := row.Org.Depth - owner.Depth
+	var page []int64
+	now := s.Clock.Now()
+	for rows.Next() {
+		var id int64
+		var depth int
+		var row BoardRow
+		var state [3]string
+		var approved [3]int
+		var started [3]bool
+		if err := rows.Scan(&id, &depth, &state[1], &approved[1], &started[1], &state[2], &approved[2], &started[2]); err != nil {
+			return v, err
+		}
+		level := depth - owner.Depth
 		levels[level] = true
 		for t := 1; t <= 2; t++ {
-			v.Counts[row.Cells[t].Status]++
+			st := StatusNotStarted
+			switch {
+			case state[t] == "" || (state[t] == string(StateDraft) && approved[t] == 0 && !started[t]):
+			case state[t] == string(StateDraft) && approved[t] > 0:
+				st = StatusApproved // reopened: the approved revision stands
+			default:
+				st = Status(state[t])
+			}
+			row.Cells[t] = BoardCell{Status: st, Late: review.Late(State(st), deadline(id), now)}
+			v.Counts[st]++
 			if row.Cells[t].Late {
 				v.Late++
 			}
@@ -101,15 +142,44 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 			continue
 		}
 		if v.Total >= from && v.Total < from+q.PerPage {
-			v.Rows = append(v.Rows, row)
+			page = append(page, id)
 		}
 		v.Total++
+	}
+	if err := rows.Err(); err != nil {
+		return v, err
 	}
 	for l := range levels {
 		v.Levels = append(v.Levels, l)
 	}
 	slices.Sort(v.Levels)
-	return v, nil
+	if len(page) == 0 {
+		return v, nil
+	}
+	// The page's organisations in full, with those above them.
+	names := map[int64]account.Organisation{}
+	var orgs []account.Organisation
+	for _, id := range page {
+		o, err := s.Accounts.OrgByID(ctx, id)
+		if err != nil {
+			return v, err
+		}
+		orgs, names[id] = append(orgs, o), o
+		for _, up := range o.AncestorIDs() {
+			if _, ok := names[up]; !ok {
+				if names[up], err = s.Accounts.OrgByID(ctx, up); err != nil {
+					return v, err
+				}
+			}
+		}
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(page)), ", ")
+	args := make([]any, len(page))
+	for i, id := range page {
+		args[i] = id
+	}
+	v.Rows, err = s.boardRows(ctx, c, orgs, names, "o.id IN ("+in+")", args...)
+	return v, err
 }
 
 // shows reports whether a row passes the query's status and table.
@@ -134,15 +204,22 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 	if err != nil {
 		return nil, err
 	}
-	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
-	if err != nil {
-		return nil, err
-	}
 	names := map[int64]account.Organisation{}
 	for _, o := range orgs {
 		names[o.ID] = o
 	}
-	filings, err := listFilings(ctx, s.DB, "f.campaign_id = ? AND o.path LIKE ?", c.ID, root.Path+"%")
+	return s.boardRows(ctx, c, orgs, names, "o.path LIKE ?", root.Path+"%")
+}
+
+// boardRows are the board's rows of orgs, whose filings are those the
+// condition on o (the organisation) selects; names hold every organisation
+// above them up to the organiser, for the district's name.
+func (s *Service) boardRows(ctx context.Context, c campaign.Campaign, orgs []account.Organisation, names map[int64]account.Organisation, where string, args ...any) ([]BoardRow, error) {
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	filings, err := listFilings(ctx, s.DB, "f.campaign_id = ? AND "+where, append([]any{c.ID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +228,8 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 		byOrg[f.OrgID] = append(byOrg[f.OrgID], f)
 	}
 	counts := map[int64]int{}
-	rows, err := s.DB.Query(ctx, `SELECT i.filing_id, COUNT(*) FROM filing_items i JOIN filings f ON f.id = i.filing_id WHERE f.campaign_id = ? GROUP BY i.filing_id`, c.ID)
+	rows, err := s.DB.Query(ctx, `SELECT i.filing_id, COUNT(*) FROM filing_items i JOIN filings f ON f.id = i.filing_id
+		JOIN organisations o ON o.id = f.org_id WHERE f.campaign_id = ? AND `+where+` GROUP BY i.filing_id`, append([]any{c.ID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +241,8 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 	}
 	rows.Close()
 	reminded := map[[2]int64]time.Time{}
-	rows, err = s.DB.Query(ctx, `SELECT org_id, table_no, MAX(sent_at) FROM filing_reminders WHERE campaign_id = ? GROUP BY org_id, table_no`, c.ID)
+	rows, err = s.DB.Query(ctx, `SELECT r.org_id, r.table_no, MAX(r.sent_at) FROM filing_reminders r JOIN organisations o ON o.id = r.org_id
+		WHERE r.campaign_id = ? AND `+where+` GROUP BY r.org_id, r.table_no`, append([]any{c.ID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
