@@ -439,7 +439,7 @@ type ApprovedItem struct {
 // filing of a table below district (all when empty) that the caller may
 // see, each with the organisation and district that filed it.
 func (s *Service) ApprovedItems(ctx context.Context, c campaign.Campaign, table int, district string) ([]ApprovedItem, error) {
-	fs, err := s.List(ctx, c, ListFilter{Table: table, District: district})
+	fs, err := s.List(ctx, c, ListFilter{Table: table, District: district, WithoutItems: true})
 	if err != nil {
 		return nil, err
 	}

@@ -317,7 +317,7 @@ func (s *Service) countBookingsAndFilings(ctx context.Context, c campaign.Campai
 			}
 		}
 	}
-	fs, err := s.Filings.List(ctx, c, filing.ListFilter{})
+	fs, err := s.Filings.List(ctx, c, filing.ListFilter{WithoutItems: true})
 	if err != nil {
 		return err
 	}
