@@ -1,10 +1,12 @@
 // Package benchseed builds a national data set for capacity planning, as
 // `pgbench -i` does for PostgreSQL: an organisation tree national → 31
-// provinces → cities → districts → units, one national campaign over it,
-// and approved activities of realistic variety, with the program's rows
-// and search index written as the program itself writes them. It writes
-// with bulk paths: multi-row inserts of prepared statements in large
-// transactions, with SQLite's journal kept in memory for the load.
+// provinces → cities → districts → units, the campaign chain over it
+// (national → one per province → one per city; or, flat, one national
+// campaign), and approved activities of realistic variety filed in their
+// city's campaign, with the program's rows and search index written as
+// the program itself writes them. It writes with bulk paths: multi-row
+// inserts of prepared statements in large transactions, made beside the
+// writer, with the indexes made after the load.
 package benchseed
 
 import (
