@@ -37,6 +37,10 @@ const usage = `programload — load figures for the public program
   programload static --file F --addr :8091         serve F as a static file at /file
   programload rate --url URL [--rate 200] [--duration 10s] [--search]
                                                    GET at a fixed rate; --search makes every request a new search
+  programload measure --base URL --campaign SLUG [--pid PID] [--duration 10s] [--clients 16] [--rate 200]
+                                                   side by side: a static file of the list page's bytes, the list
+                                                   page with new filters each request, the cached list page and
+                                                   uncached searches at --rate; req/s ratios, percentiles, RSS, load
 `
 
 func main() {
@@ -85,6 +89,18 @@ func run(args []string) error {
 			return err
 		}
 		return fire(*u, *rate, *d, *search)
+	case "measure":
+		var o measureOptions
+		fs.StringVar(&o.base, "base", "http://127.0.0.1:8080", "the running server's address")
+		fs.StringVar(&o.campaign, "campaign", "", "the campaign's slug")
+		fs.IntVar(&o.pid, "pid", 0, "the server's process id, for its resident memory")
+		fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each kind of request runs")
+		fs.IntVar(&o.clients, "clients", 16, "concurrent requests of the static, filter and cached runs")
+		fs.IntVar(&o.rate, "rate", 200, "uncached searches a second")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return measure(os.Stdout, o)
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

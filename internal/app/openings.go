@@ -69,7 +69,7 @@ func (a *App) publishOpenDays(ctx context.Context, filingID int64) error {
 			o.Title = title
 		}
 		o.Capacity, _ = strconv.Atoi(it.Values[filing.KeyCapacity])
-		slots, bad, ok := filing.ParseSlots(it.Values[filing.KeySlots], c.Start.Year())
+		slots, bad, ok := filing.ParseSlots(it.Values[filing.KeySlots], c.Start, c.End)
 		if !ok || o.Capacity < 1 {
 			o.Problem = strings.TrimSpace(bad)
 			if o.Problem == "" {

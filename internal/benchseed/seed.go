@@ -1,10 +1,12 @@
 // Package benchseed builds a national data set for capacity planning, as
 // `pgbench -i` does for PostgreSQL: an organisation tree national → 31
-// provinces → cities → districts → units, one national campaign over it,
-// and approved activities of realistic variety, with the program's rows
-// and search index written as the program itself writes them. It writes
-// with bulk paths: multi-row inserts of prepared statements in large
-// transactions, with SQLite's journal kept in memory for the load.
+// provinces → cities → districts → units, the campaign chain over it
+// (national → one per province → one per city; or, flat, one national
+// campaign), and approved activities of realistic variety filed in their
+// city's campaign, with the program's rows and search index written as
+// the program itself writes them. It writes with bulk paths: multi-row
+// inserts of prepared statements in large transactions, made beside the
+// writer, with the indexes made after the load.
 package benchseed
 
 import (
@@ -36,6 +38,10 @@ type Options struct {
 	// ShortGrams also writes SQLite's table of one- and two-character
 	// pieces that short search words use; it multiplies the load time.
 	ShortGrams bool
+	// Flat builds one national campaign over the whole tree instead of
+	// the chain, so one organiser's board, statistics and export hold
+	// every unit and activity.
+	Flat bool
 	// Progress, when set, is told what is done.
 	Progress func(format string, args ...any)
 }
@@ -85,36 +91,6 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	start := o.Start
-	if start.IsZero() {
-		now := time.Now().In(clock.Zone)
-		start = time.Date(now.Year(), now.Month(), now.Day()+21, 0, 0, 0, 0, clock.Zone)
-		if end := start.AddDate(0, 0, 6); end.Year() != start.Year() {
-			// Items' times are read in the year the week starts in.
-			start = time.Date(end.Year(), 1, 4, 0, 0, 0, 0, clock.Zone)
-		}
-	}
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	c, err := a.Campaigns.Create(sys, campaign.Input{OwnerCode: root.Code, Slug: Slug, Title: fmt.Sprintf("%d年全国科技活动周", start.Year()),
-		Theme: "科技创新 共享未来", Start: day(start), End: day(start.AddDate(0, 0, 6)), FilingDeadline: day(start.AddDate(0, 0, -14)),
-		SummaryDeadline: day(start.AddDate(0, 0, 20)), ContactName: "全国科技活动周组委会办公室", ContactPhone: "010-58881234",
-		Mode: string(campaign.ModeBoth), NoticeMD: "全国科技活动周容量规划数据集。", Categories: demo.Categories, Audiences: campaign.DefaultAudiences,
-		VideoMaxSeconds: "180", PhotoMinKB: "1024", PhotoMaxKB: "2048"})
-	if err != nil {
-		return res, err
-	}
-	if err := a.Campaigns.SetState(sys, c.Slug, campaign.StatePublished); err != nil {
-		return res, err
-	}
-	if c, err = a.Campaigns.Get(sys, c.Slug); err != nil {
-		return res, err
-	}
-	var tpl [3]filing.Template
-	for _, table := range []int{1, 2} {
-		if tpl[table], _, err = a.Filings.Template(sys, c, table); err != nil {
-			return res, err
-		}
-	}
 	w := &writer{d: a.DB, ctx: ctx, now: db.At(time.Now()), shortGrams: o.ShortGrams && a.DB.Dialect == db.SQLite}
 	if err := w.ids(); err != nil {
 		return res, err
@@ -123,39 +99,45 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Provinces, res.Cities, res.Districts, res.Units = tree.provinces, tree.cities, tree.districts, len(tree.units)
+	res.Provinces, res.Cities, res.Districts, res.Units = len(tree.provinces), len(tree.cities), tree.districts, len(tree.units)
 	progress("organisations: %d provinces, %d cities, %d districts, %d units in %s", res.Provinces, res.Cities, res.Districts, res.Units, time.Since(started).Round(time.Millisecond))
-	g := &generator{c: c, days: c.Days()}
+	chain, err := campaigns(sys, a, root, tree, o.Start, o.Flat)
+	if err != nil {
+		return res, err
+	}
+	if o.Flat {
+		for i := range tree.units {
+			u := &tree.units[i]
+			u.district, u.province, u.town = tree.provinces[tree.cities[u.city].province].Level, program.Level{}, program.Level{}
+		}
+		progress("campaigns: 1 national in %s", time.Since(started).Round(time.Millisecond))
+	} else {
+		progress("campaigns: 1 national, %d provincial, %d city in %s", len(tree.provinces), len(chain)-1, time.Since(started).Round(time.Millisecond))
+	}
+	g := &generator{c: chain[0].c, days: chain[0].c.Days(), now: w.now, shortGrams: w.shortGrams}
+	chain = chain[1:]
+	if err := w.dropIndexes(); err != nil {
+		return res, err
+	}
+	// The rows are made in a goroutine of their own while the writer
+	// writes the ones made before.
+	g.filingID, g.activityID = w.filingID, w.activityID
+	made := make(chan *rows, 4)
+	stop := make(chan struct{})
+	defer close(stop)
+	go g.units(tree.units, chain, o.Activities, made, stop)
 	if err := w.begin(); err != nil {
 		return res, err
 	}
 	defer w.rollback()
 	inTx := 0
-	for u, unit := range tree.units {
-		var items [3][]filing.Item
-		for i := u; i < o.Activities; i += len(tree.units) {
-			r := rand.New(rand.NewPCG(uint64(i), 17))
-			// One activity in ten is an open day, filed in the second table.
-			table, v := 1, filing.Values(nil)
-			if r.IntN(10) == 0 {
-				table, v = 2, g.openDay(r, i, unit)
-			} else {
-				v = g.project(r, i, unit)
-			}
-			items[table] = append(items[table], filing.Item{UID: fmt.Sprintf("%012x", i), Position: len(items[table]), Values: v})
+	for r := range made {
+		if err := w.addRows(r); err != nil {
+			return res, err
 		}
-		for table := 1; table <= 2; table++ {
-			if len(items[table]) == 0 {
-				continue
-			}
-			stored, err := w.filing(c, tpl[table], table, unit, items[table])
-			if err != nil {
-				return res, err
-			}
-			res.Filings++
-			res.Activities += stored
-			inTx += len(items[table])
-		}
+		res.Filings += r.filings
+		res.Activities += r.activities
+		inTx += r.items
 		if inTx >= activitiesPerTx {
 			if err := w.commit(); err != nil {
 				return res, err
@@ -170,6 +152,7 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	if err := w.commit(); err != nil {
 		return res, err
 	}
+	progress("activities: %d in %s; indexing", res.Activities, time.Since(started).Round(time.Millisecond))
 	if err := w.finish(); err != nil {
 		return res, err
 	}
@@ -178,17 +161,25 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	return res, nil
 }
 
-// unit is a unit with the province it files under.
+// unit is a unit with the levels above it.
 type unit struct {
-	id                     int64
-	code, name             string
-	city, district         string
-	provinceCode, province string
+	id                       int64
+	code, name               string
+	cityName                 string // the city's own name, as addresses write it
+	city                     int    // index of the city in the tree
+	district, province, town program.Level
+}
+
+// level is a province's or a city's bureau.
+type level struct {
+	program.Level
+	province int // a city's province, by index
 }
 
 type tree struct {
-	provinces, cities, districts int
-	units                        []unit
+	provinces, cities []level
+	districts         int
+	units             []unit
 }
 
 // districtsPerCity spreads the units over a few districts of each city.
@@ -202,9 +193,11 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 	}
 	defer w.rollback()
 	type district struct {
-		id                     int64
-		path, name, city, code string
-		provinceCode, province string
+		id       int64
+		path     string
+		level    program.Level
+		cityName string
+		city     int
 	}
 	var ds []district
 	for _, p := range provinces {
@@ -213,7 +206,7 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 		if err := w.org(pid, root.ID, "p-"+p.code, p.name, "bureau", ppath, 1); err != nil {
 			return t, err
 		}
-		t.provinces++
+		t.provinces = append(t.provinces, level{program.Level{Code: "p-" + p.code, Name: p.name}, len(t.provinces)})
 		for ci, city := range p.cities {
 			cid := w.nextOrg()
 			cpath := ppath + strconv.FormatInt(cid, 10) + "/"
@@ -221,10 +214,11 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 			if strings.HasPrefix(p.name, city) {
 				cname = city + "市市辖区"
 			}
-			if err := w.org(cid, pid, fmt.Sprintf("p-%s-c%d", p.code, ci), cname+"科学技术局", "bureau", cpath, 2); err != nil {
+			code := fmt.Sprintf("p-%s-c%d", p.code, ci)
+			if err := w.org(cid, pid, code, cname+"科学技术局", "bureau", cpath, 2); err != nil {
 				return t, err
 			}
-			t.cities++
+			t.cities = append(t.cities, level{program.Level{Code: code, Name: cname + "科学技术局"}, len(t.provinces) - 1})
 			for di := range districtsPerCity {
 				did := w.nextOrg()
 				root := districtRoots[(ci*districtsPerCity+di+len(p.code))%len(districtRoots)]
@@ -234,7 +228,7 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 					return t, err
 				}
 				t.districts++
-				ds = append(ds, district{did, cpath + strconv.FormatInt(did, 10) + "/", name, city, code, "p-" + p.code, p.name})
+				ds = append(ds, district{did, cpath + strconv.FormatInt(did, 10) + "/", program.Level{Code: code, Name: name + "科学技术局"}, city, len(t.cities) - 1})
 			}
 		}
 	}
@@ -242,19 +236,20 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 	for k := range units {
 		d := ds[k%len(ds)]
 		kind := unitKinds[(k/len(ds))%len(unitKinds)]
-		name := d.name + kind
+		name := strings.TrimSuffix(d.level.Name, "科学技术局") + kind
 		if round := k / (len(ds) * len(unitKinds)); round > 0 {
 			name += fmt.Sprintf("第%d分部", round+1)
 		}
 		code := fmt.Sprintf("u%06d", k+1)
-		if d.city == "泉州" && !realUnit {
+		if d.cityName == "泉州" && !realUnit {
 			realUnit = true
 			// A real unit, so "search finds its activities first" can be
 			// checked at any size.
 			code, name = "hqu", "华侨大学"
 		}
 		id := w.nextOrg()
-		u := unit{id: id, code: code, name: name, city: d.city, district: d.name, provinceCode: d.provinceCode, province: d.province}
+		c := t.cities[d.city]
+		u := unit{id: id, code: code, name: name, cityName: d.cityName, city: d.city, district: d.level, province: t.provinces[c.province].Level, town: c.Level}
 		if err := w.org(id, d.id, u.code, u.name, "unit", d.path+strconv.FormatInt(id, 10)+"/", 4); err != nil {
 			return t, err
 		}
@@ -266,18 +261,150 @@ func (w *writer) tree(root account.Organisation, units int) (tree, error) {
 	return t, w.commit()
 }
 
-// generator composes the values of items.
-type generator struct {
-	c    campaign.Campaign
-	days []time.Time
+// cityCampaign is a city's campaign with its two tables' forms.
+type cityCampaign struct {
+	c   campaign.Campaign
+	tpl [3]filing.Template
 }
+
+// campaigns makes the chain, published: the national campaign of the
+// root, one per province on it and one per city on its province's, each
+// level's deadlines a day before the level above's (with flat, the
+// national campaign alone). It returns the city
+// campaigns by the tree's index of cities, the national one first.
+func campaigns(ctx context.Context, a *app.App, root account.Organisation, t tree, start time.Time, flat bool) ([]cityCampaign, error) {
+	if start.IsZero() {
+		now := time.Now().In(clock.Zone)
+		start = time.Date(now.Year(), now.Month(), now.Day()+21, 0, 0, 0, 0, clock.Zone)
+	}
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	in := func(owner, slug, title string, depth int) campaign.Input {
+		return campaign.Input{OwnerCode: owner, Slug: slug, Title: fmt.Sprintf("%d年%s科技活动周", start.Year(), title),
+			Theme: "科技创新 共享未来", Start: day(start), End: day(start.AddDate(0, 0, 6)), FilingDeadline: day(start.AddDate(0, 0, -14-depth)),
+			SummaryDeadline: day(start.AddDate(0, 0, 20-depth)), ContactName: title + "科技活动周组委会办公室", ContactPhone: "010-58881234",
+			Mode: string(campaign.ModeBoth), NoticeMD: title + "科技活动周容量规划数据集。", Categories: demo.Categories, Audiences: campaign.DefaultAudiences,
+			VideoMaxSeconds: "180", PhotoMinKB: "1024", PhotoMaxKB: "2048"}
+	}
+	publish := func(parent string, in campaign.Input) (campaign.Campaign, error) {
+		var err error
+		if parent == "" {
+			_, err = a.Campaigns.Create(ctx, in)
+		} else {
+			_, err = a.Campaigns.CreateChild(ctx, parent, in)
+		}
+		if err != nil {
+			return campaign.Campaign{}, fmt.Errorf("campaign %s: %w", in.Slug, err)
+		}
+		if err := a.Campaigns.SetState(ctx, in.Slug, campaign.StatePublished); err != nil {
+			return campaign.Campaign{}, err
+		}
+		return a.Campaigns.Get(ctx, in.Slug)
+	}
+	national, err := publish("", in(root.Code, Slug, "全国", 0))
+	if err != nil {
+		return nil, err
+	}
+	chain := []cityCampaign{{c: national}}
+	if flat {
+		// One campaign over the whole tree: every city files in it, and
+		// the provinces are its districts.
+		for _, table := range []int{1, 2} {
+			if chain[0].tpl[table], _, err = a.Filings.Template(ctx, national, table); err != nil {
+				return nil, err
+			}
+		}
+		for range t.cities {
+			chain = append(chain, chain[0])
+		}
+		return chain, nil
+	}
+	slugOf := func(code string) string { return Slug + "-" + strings.TrimPrefix(code, "p-") }
+	for _, p := range t.provinces {
+		if _, err := publish(Slug, in(p.Code, slugOf(p.Code), p.Name, 1)); err != nil {
+			return nil, err
+		}
+	}
+	for _, city := range t.cities {
+		c, err := publish(slugOf(t.provinces[city.province].Code), in(city.Code, slugOf(city.Code), strings.TrimSuffix(city.Name, "科学技术局"), 2))
+		if err != nil {
+			return nil, err
+		}
+		cc := cityCampaign{c: c}
+		for _, table := range []int{1, 2} {
+			if cc.tpl[table], _, err = a.Filings.Template(ctx, c, table); err != nil {
+				return nil, err
+			}
+		}
+		chain = append(chain, cc)
+	}
+	return chain, nil
+}
+
+// generator composes the values of items, and the rows of the filings
+// that hold them, numbering the filings and activities it makes.
+type generator struct {
+	c                    campaign.Campaign
+	days                 []time.Time
+	now                  db.Time
+	shortGrams           bool
+	filingID, activityID int64
+}
+
+// rows are the rows of some units' filings, by table in the order of
+// tables, with what they count.
+type rows struct {
+	vals                       [][]any
+	filings, activities, items int
+}
+
+// unitsPerRows is how many units' filings one rows holds.
+const unitsPerRows = 200
+
+// units makes the filings of every unit, sending them as rows until stop
+// closes.
+func (g *generator) units(units []unit, chain []cityCampaign, activities int, out chan<- *rows, stop <-chan struct{}) {
+	defer close(out)
+	r := &rows{vals: make([][]any, len(tables))}
+	for u, unit := range units {
+		var items [3][]filing.Item
+		for i := u; i < activities; i += len(units) {
+			rnd := rand.New(rand.NewPCG(uint64(i), 17))
+			// One activity in ten is an open day, filed in the second table.
+			table, v := 1, filing.Values(nil)
+			if rnd.IntN(10) == 0 {
+				table, v = 2, g.openDay(rnd, i, unit)
+			} else {
+				v = g.project(rnd, i, unit)
+			}
+			items[table] = append(items[table], filing.Item{UID: fmt.Sprintf("%012x", i), Position: len(items[table]), Values: v})
+		}
+		for table := 1; table <= 2; table++ {
+			if len(items[table]) > 0 {
+				city := chain[unit.city]
+				r.activities += g.filing(r, city.c, city.tpl[table], table, unit, items[table])
+				r.filings++
+				r.items += len(items[table])
+			}
+		}
+		if (u+1)%unitsPerRows == 0 || u == len(units)-1 {
+			select {
+			case out <- r:
+			case <-stop:
+				return
+			}
+			r = &rows{vals: make([][]any, len(tables))}
+		}
+	}
+}
+
+func (r *rows) add(t *table, values ...any) { r.vals[t.index] = append(r.vals[t.index], values...) }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 func (g *generator) word(r *rand.Rand) string { return pick(r, fields) + pick(r, objects) }
 
 func (g *generator) address(r *rand.Rand, u unit) string {
-	return fmt.Sprintf("%s市%s%d号 %s%s%s", u.city, pick(r, roads), 1+r.IntN(300), u.city, pick(r, placeKinds), pick(r, rooms))
+	return fmt.Sprintf("%s市%s%d号 %s%s%s", u.cityName, pick(r, roads), 1+r.IntN(300), u.cityName, pick(r, placeKinds), pick(r, rooms))
 }
 
 func (g *generator) content(r *rand.Rand, word string) string {
@@ -291,7 +418,7 @@ var titleShapes = []string{"%[1]s%[2]s%.0[3]s", "走近%[1]s——%[2]s%.0[3]s",
 
 func (g *generator) project(r *rand.Rand, i int, u unit) filing.Values {
 	word, format := g.word(r), pick(r, formats)
-	title := fmt.Sprintf(pick(r, titleShapes), word, format, u.city)
+	title := fmt.Sprintf(pick(r, titleShapes), word, format, u.cityName)
 	day := g.days[i%len(g.days)]
 	from := 8 + r.IntN(11)
 	length := 1 + r.IntN(3)
@@ -311,7 +438,7 @@ func (g *generator) project(r *rand.Rand, i int, u unit) filing.Values {
 		audiences = append(audiences, g.c.Audiences[r.IntN(len(g.c.Audiences))].Name)
 	}
 	return filing.Values{
-		filing.KeyTitle: title, filing.KeyHost: u.name, filing.KeyOrganizer: u.district + "科学技术局",
+		filing.KeyTitle: title, filing.KeyHost: u.name, filing.KeyOrganizer: u.district.Name,
 		filing.KeyCategory: g.c.Categories[i%len(g.c.Categories)].Name, filing.KeyMode: mode,
 		filing.KeyStart: day.Add(time.Duration(from) * time.Hour).Format("2006-01-02 15:04"),
 		filing.KeyEnd:   day.Add(time.Duration(from+length) * time.Hour).Format("2006-01-02 15:04"),
@@ -333,57 +460,43 @@ func (g *generator) openDay(r *rand.Rand, i int, u unit) filing.Values {
 	}
 }
 
-// filing writes one approved filing of a unit with its items, its
-// approved revision, and the program's rows for the items; it returns how
-// many activities it listed.
-func (w *writer) filing(c campaign.Campaign, t filing.Template, table int, u unit, items []filing.Item) (int, error) {
-	w.filingID++
-	fid := w.filingID
-	at := w.now
-	if err := w.add(tFilings, fid, c.ID, u.id, table, "approved", 1, 1, 1, at, at, at); err != nil {
-		return 0, err
-	}
+// filing adds one approved filing of a unit with its items, its approved
+// revision, and the program's rows for the items; it returns how many
+// activities it listed.
+func (g *generator) filing(r *rows, c campaign.Campaign, t filing.Template, table int, u unit, items []filing.Item) int {
+	g.filingID++
+	fid := g.filingID
+	at := g.now
+	r.add(tFilings, fid, c.ID, u.id, table, "approved", 1, 1, 1, at, at, at)
 	// The revision holds the items as filing.Item marshals them, built
 	// from each item's values marshalled once.
 	var revision strings.Builder
 	revision.WriteByte('[')
 	for k, it := range items {
 		data, _ := json.Marshal(it.Values)
-		if err := w.add(tItems, fid, it.UID, it.Position, string(data), at, at); err != nil {
-			return 0, err
-		}
+		r.add(tItems, fid, it.UID, it.Position, string(data), at, at)
 		if k > 0 {
 			revision.WriteByte(',')
 		}
 		fmt.Fprintf(&revision, `{"uid":%q,"position":%d,"values":%s}`, it.UID, it.Position, data)
 	}
 	revision.WriteByte(']')
-	if err := w.add(tRevisions, fid, 1, revision.String(), at); err != nil {
-		return 0, err
-	}
+	r.add(tRevisions, fid, 1, revision.String(), at)
 	listed := 0
 	for _, it := range items {
-		vals, search, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, u.code, u.name, u.provinceCode, u.province, at)
+		vals, search, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, program.Level{Code: u.code, Name: u.name}, u.district, u.province, u.town, at)
 		if !ok {
 			continue
 		}
-		w.activityID++
-		if err := w.add(tActivities, append([]any{w.activityID}, vals...)...); err != nil {
-			return 0, err
-		}
-		if w.d.Dialect == db.SQLite {
-			if err := w.add(tSearch, w.activityID, search[0], search[1], search[2], search[3], search[4]); err != nil {
-				return 0, err
-			}
-			if w.shortGrams {
-				for _, gram := range program.ShortGrams(search) {
-					if err := w.add(tGrams, gram, w.activityID); err != nil {
-						return 0, err
-					}
-				}
+		g.activityID++
+		r.add(tActivities, append([]any{g.activityID}, vals...)...)
+		r.add(tSearch, g.activityID, search[0], search[1], search[2], search[3], search[4])
+		if g.shortGrams {
+			for _, gram := range program.ShortGrams(search) {
+				r.add(tGrams, gram, g.activityID)
 			}
 		}
 		listed++
 	}
-	return listed, nil
+	return listed
 }

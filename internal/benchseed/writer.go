@@ -12,6 +12,7 @@ import (
 type table struct {
 	name, columns string
 	n             int
+	index         int // in tables
 }
 
 var (
@@ -19,13 +20,24 @@ var (
 	tFilings    = &table{name: "filings", columns: "id, campaign_id, org_id, table_no, state, revision, approved_revision, version, submitted_at, created_at, updated_at", n: 11}
 	tItems      = &table{name: "filing_items", columns: "filing_id, uid, position, data, created_at, updated_at", n: 6}
 	tRevisions  = &table{name: "filing_revisions", columns: "filing_id, number, items, submitted_at", n: 4}
-	tActivities = &table{name: "program_activities", columns: "id, " + program.BulkColumns, n: 32}
-	tSearch     = &table{name: "program_search", columns: "rowid, title, unit, address, content, initials", n: 6}
-	tGrams      = &table{name: "program_grams", columns: "gram, activity_id", n: 2}
+	tActivities = &table{name: "program_activities", columns: "id, " + program.BulkColumns, n: 36}
+	// tSearch holds SQLite's search fields until the load is done: the
+	// search index is then filled by one statement, which is many times
+	// faster than indexing every insert.
+	tSearch = &table{name: "seed_search", columns: "id, title, unit, address, content, initials", n: 6}
+	tGrams  = &table{name: "program_grams", columns: "gram, activity_id", n: 2}
 	// tables in the order their rows may be written: a row's references
 	// are written before it.
 	tables = []*table{tOrgs, tFilings, tItems, tRevisions, tActivities, tSearch, tGrams}
+	// seeded are the tables whose indexes are made after the load.
+	seeded = []string{"filings", "filing_items", "filing_revisions", "program_activities", "program_grams"}
 )
+
+func init() {
+	for i, t := range tables {
+		t.index = i
+	}
+}
 
 // rowsPer is how many rows one insert writes: as many as fit under both
 // databases' limits on parameters, at most 500.
@@ -47,6 +59,7 @@ type writer struct {
 	done       chan error
 	commitNow  chan bool
 
+	indexes                     []string // dropped for the load
 	stmts                       map[*table]*db.Stmt
 	pending                     map[*table][]any
 	orgID, filingID, activityID int64
@@ -64,6 +77,11 @@ func (w *writer) ids() error {
 		}
 	}
 	w.stmts, w.pending = map[*table]*db.Stmt{}, map[*table][]any{}
+	if w.d.Dialect == db.SQLite {
+		if _, err := w.d.Exec(w.ctx, `CREATE TABLE seed_search (id INTEGER PRIMARY KEY, title TEXT, unit TEXT, address TEXT, content TEXT, initials TEXT)`); err != nil {
+			return err
+		}
+	}
 	for _, t := range tables {
 		if w.d.Dialect != db.SQLite && (t == tSearch || t == tGrams) {
 			continue
@@ -90,6 +108,13 @@ func (w *writer) begin() error {
 	w.done, w.commitNow = make(chan error, 1), make(chan bool)
 	go func() {
 		w.done <- w.d.InTx(w.ctx, func(tx *db.Tx) error {
+			if tx.Dialect() == db.SQLite {
+				// Each table's rows are written when a statement's worth
+				// is ready; references are checked at commit.
+				if _, err := tx.Exec(w.ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+					return err
+				}
+			}
 			started <- tx
 			if !<-w.commitNow {
 				return context.Canceled
@@ -135,17 +160,54 @@ func (w *writer) add(t *table, values ...any) error {
 	return nil
 }
 
+// addRows buffers rows the generator made. On SQLite, which checks
+// references at commit, a table's rows are written a full statement at a
+// time; PostgreSQL writes every table's, in order, when one is full.
+func (w *writer) addRows(r *rows) error {
+	full := false
+	for _, t := range tables {
+		if w.stmts[t] == nil || len(r.vals[t.index]) == 0 {
+			continue
+		}
+		w.pending[t] = append(w.pending[t], r.vals[t.index]...)
+		full = full || len(w.pending[t]) >= t.rowsPer()*t.n
+	}
+	if !full {
+		return nil
+	}
+	if w.d.Dialect != db.SQLite {
+		return w.flushAll()
+	}
+	for _, t := range tables {
+		if err := w.flushFull(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushFull writes a table's buffered rows a full statement at a time and
+// keeps the rest.
+func (w *writer) flushFull(t *table) error {
+	vals := w.pending[t]
+	per := t.rowsPer() * t.n
+	written := 0
+	for len(vals)-written >= per {
+		if _, err := w.tx.ExecStmt(w.ctx, w.stmts[t], vals[written:written+per]...); err != nil {
+			return err
+		}
+		written += per
+	}
+	w.pending[t] = append(vals[:0], vals[written:]...)
+	return nil
+}
+
 func (w *writer) flushAll() error {
 	for _, t := range tables {
-		vals := w.pending[t]
-		per := t.rowsPer() * t.n
-		for len(vals) >= per {
-			if _, err := w.tx.ExecStmt(w.ctx, w.stmts[t], vals[:per]...); err != nil {
-				return err
-			}
-			vals = vals[per:]
+		if err := w.flushFull(t); err != nil {
+			return err
 		}
-		if len(vals) > 0 {
+		if vals := w.pending[t]; len(vals) > 0 {
 			if _, err := w.tx.Exec(w.ctx, t.insert(len(vals)/t.n), vals...); err != nil {
 				return err
 			}
@@ -155,9 +217,57 @@ func (w *writer) flushAll() error {
 	return nil
 }
 
-// finish moves PostgreSQL's id sequences past the seeded ids and brings
-// both databases' statistics up to date.
+// dropIndexes drops the indexes of the tables the load fills, but those
+// that keep values unique, and keeps them for finish to make again.
+func (w *writer) dropIndexes() error {
+	in := "'" + strings.Join(seeded, "', '") + "'"
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN (` + in + `)`
+	if w.d.Dialect == db.Postgres {
+		q = `SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema() AND tablename IN (` + in + `)
+			AND indexdef NOT LIKE 'CREATE UNIQUE%' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`
+	}
+	rs, err := w.d.Query(w.ctx, q)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rs.Next() {
+		var name, def string
+		if err := rs.Scan(&name, &def); err != nil {
+			rs.Close()
+			return err
+		}
+		names, w.indexes = append(names, name), append(w.indexes, def)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, err := w.d.Exec(w.ctx, `DROP INDEX `+name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish makes the dropped indexes again, fills SQLite's search index in
+// one statement, moves PostgreSQL's id sequences past the seeded ids and
+// brings both databases' statistics up to date.
 func (w *writer) finish() error {
+	for _, def := range w.indexes {
+		if _, err := w.d.Exec(w.ctx, def); err != nil {
+			return err
+		}
+	}
+	if w.d.Dialect == db.SQLite {
+		for _, q := range []string{`INSERT INTO program_search (rowid, title, unit, address, content, initials) SELECT id, title, unit, address, content, initials FROM seed_search`,
+			`DROP TABLE seed_search`} {
+			if _, err := w.d.Exec(w.ctx, q); err != nil {
+				return err
+			}
+		}
+	}
 	if w.d.Dialect == db.Postgres {
 		for _, t := range []string{"organisations", "filings", "program_activities"} {
 			if _, err := w.d.Exec(w.ctx, `SELECT setval(pg_get_serial_sequence('`+t+`', 'id'), (SELECT MAX(id) FROM `+t+`))`); err != nil {

@@ -3,6 +3,9 @@ package filing
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -59,12 +62,175 @@ func (s *Service) Board(ctx context.Context, c campaign.Campaign) ([]BoardRow, e
 	return s.board(ctx, c, root)
 }
 
-func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {
-	orgs, err := s.Accounts.Subtree(ctx, root)
+// BoardQuery narrows the board to one page: a level below the organiser
+// (1 the level right below it, 0 every level), a status or "late", a
+// table (0 both), and a page of PerPage rows.
+type BoardQuery struct {
+	Level, Table, Page, PerPage int
+	State                       string
+}
+
+// BoardView is one page of the board with what the whole board counts.
+type BoardView struct {
+	Rows   []BoardRow
+	Total  int // rows the query shows, on every page
+	Counts map[Status]int
+	Late   int
+	Levels []int // the levels below the organiser that hold a row
+}
+
+// BoardPage is one page of the board (see Board). The whole board is
+// counted from one lean query of every organisation's tables; only the
+// page's organisations are read in full. Errors: Forbidden.
+func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQuery) (BoardView, error) {
+	v := BoardView{Counts: map[Status]int{}}
+	root, err := s.Accounts.BoardRoot(ctx, c.OwnerOrgID)
 	if err != nil {
-		return nil, err
+		return v, err
 	}
 	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return v, err
+	}
+	deadline, err := s.Deadlines(ctx, c)
+	if err != nil {
+		return v, err
+	}
+	// A draft that never held an item, and was never approved, has not
+	// started.
+	const cell = `COALESCE(f%[1]d.state, ''), COALESCE(f%[1]d.approved_revision, 0),
+		CASE WHEN f%[1]d.state = 'draft' AND f%[1]d.approved_revision = 0 THEN EXISTS (SELECT 1 FROM filing_items i WHERE i.filing_id = f%[1]d.id) ELSE TRUE END`
+	// The levels below with their own campaign come first, one row each;
+	// their units are theirs to follow.
+	q.PerPage = max(q.PerPage, 1)
+	from := (max(q.Page, 1) - 1) * q.PerPage
+	levels := map[int]bool{}
+	lv, below, err := s.boardLevels(ctx, c, root)
+	if err != nil {
+		return v, err
+	}
+	for _, row := range lv {
+		level := row.Org.Depth - owner.Depth
+		levels[level] = true
+		// One submission holds both tables: it counts once.
+		v.Counts[row.Cells[1].Status]++
+		if row.Cells[1].Late {
+			v.Late++
+		}
+		if (q.Level != 0 && q.Level != level) || !q.shows(row) {
+			continue
+		}
+		if v.Total >= from && v.Total < from+q.PerPage {
+			v.Rows = append(v.Rows, row)
+		}
+		v.Total++
+	}
+	rows, err := s.DB.Query(ctx, `SELECT o.id, o.depth, o.path, `+fmt.Sprintf(cell, 1)+`, `+fmt.Sprintf(cell, 2)+` FROM organisations o
+		LEFT JOIN filings f1 ON f1.campaign_id = ? AND f1.org_id = o.id AND f1.table_no = 1
+		LEFT JOIN filings f2 ON f2.campaign_id = ? AND f2.org_id = o.id AND f2.table_no = 2
+		WHERE o.path LIKE ? AND o.path LIKE ? AND o.id <> ? AND o.status = ? ORDER BY o.path`,
+		c.ID, c.ID, root.Path+"%", owner.Path+"%", owner.ID, account.StatusActive)
+	if err != nil {
+		return v, err
+	}
+	defer rows.Close()
+	var page []int64
+	now := s.Clock.Now()
+	for rows.Next() {
+		var id int64
+		var depth int
+		var path string
+		var row BoardRow
+		var state [3]string
+		var approved [3]int
+		var started [3]bool
+		if err := rows.Scan(&id, &depth, &path, &state[1], &approved[1], &started[1], &state[2], &approved[2], &started[2]); err != nil {
+			return v, err
+		}
+		if inLevel(below, path) {
+			continue
+		}
+		level := depth - owner.Depth
+		levels[level] = true
+		for t := 1; t <= 2; t++ {
+			st := StatusNotStarted
+			switch {
+			case state[t] == "" || (state[t] == string(StateDraft) && approved[t] == 0 && !started[t]):
+			case state[t] == string(StateDraft) && approved[t] > 0:
+				st = StatusApproved // reopened: the approved revision stands
+			default:
+				st = Status(state[t])
+			}
+			row.Cells[t] = BoardCell{Status: st, Late: review.Late(State(st), deadline(id), now)}
+			v.Counts[st]++
+			if row.Cells[t].Late {
+				v.Late++
+			}
+		}
+		if (q.Level != 0 && q.Level != level) || !q.shows(row) {
+			continue
+		}
+		if v.Total >= from && v.Total < from+q.PerPage {
+			page = append(page, id)
+		}
+		v.Total++
+	}
+	if err := rows.Err(); err != nil {
+		return v, err
+	}
+	for l := range levels {
+		v.Levels = append(v.Levels, l)
+	}
+	slices.Sort(v.Levels)
+	if len(page) == 0 {
+		return v, nil
+	}
+	// The page's organisations in full, with those above them.
+	names := map[int64]account.Organisation{}
+	var orgs []account.Organisation
+	for _, id := range page {
+		o, err := s.Accounts.OrgByID(ctx, id)
+		if err != nil {
+			return v, err
+		}
+		orgs, names[id] = append(orgs, o), o
+		for _, up := range o.AncestorIDs() {
+			if _, ok := names[up]; !ok {
+				if names[up], err = s.Accounts.OrgByID(ctx, up); err != nil {
+					return v, err
+				}
+			}
+		}
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(page)), ", ")
+	args := make([]any, len(page))
+	for i, id := range page {
+		args[i] = id
+	}
+	rest, err := s.boardRows(ctx, c, orgs, names, below, "o.id IN ("+in+")", args...)
+	v.Rows = append(v.Rows, rest...)
+	return v, err
+}
+
+// shows reports whether a row passes the query's status and table.
+func (q BoardQuery) shows(row BoardRow) bool {
+	for t := 1; t <= 2; t++ {
+		if q.Table != 0 && q.Table != t {
+			continue
+		}
+		c := row.Cells[t]
+		switch {
+		case q.State == "":
+			return true
+		case q.State == "late" && c.Late, q.State == string(c.Status):
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, error) {
+	orgs, err := s.Accounts.Subtree(ctx, root)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +238,56 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 	for _, o := range orgs {
 		names[o.ID] = o
 	}
-	filings, err := listFilings(ctx, s.DB, "f.campaign_id = ? AND o.path LIKE ?", c.ID, root.Path+"%")
+	out, levels, err := s.boardLevels(ctx, c, root)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.boardRows(ctx, c, orgs, names, levels, "o.path LIKE ?", root.Path+"%")
+	return append(out, rows...), err
+}
+
+// boardLevels are the board's rows of the levels below c with their own
+// campaign, and those levels' organisations: their units are theirs to
+// follow, not c's.
+func (s *Service) boardLevels(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, []account.Organisation, error) {
+	reminded, err := s.reminded(ctx, c, "o.path LIKE ?", root.Path+"%")
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.levelRows(ctx, c, root, reminded, s.Clock.Now())
+}
+
+// reminded is when each organisation the condition on o selects was last
+// reminded of each table, by (organisation, table).
+func (s *Service) reminded(ctx context.Context, c campaign.Campaign, where string, args ...any) (map[[2]int64]time.Time, error) {
+	rows, err := s.DB.Query(ctx, `SELECT r.org_id, r.table_no, MAX(r.sent_at) FROM filing_reminders r JOIN organisations o ON o.id = r.org_id
+		WHERE r.campaign_id = ? AND `+where+` GROUP BY r.org_id, r.table_no`, append([]any{c.ID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]int64]time.Time{}
+	for rows.Next() {
+		var org, table int64
+		var at db.Time
+		if err := rows.Scan(&org, &table, &at); err != nil {
+			return nil, err
+		}
+		out[[2]int64{org, table}] = at.In(clock.Zone)
+	}
+	return out, rows.Err()
+}
+
+// boardRows are the board's rows of orgs, whose filings are those the
+// condition on o (the organisation) selects; names hold every organisation
+// above them up to the organiser, for the district's name.
+func (s *Service) boardRows(ctx context.Context, c campaign.Campaign, orgs []account.Organisation, names map[int64]account.Organisation,
+	levels []account.Organisation, where string, args ...any) ([]BoardRow, error) {
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	filings, err := listFilings(ctx, s.DB, "f.campaign_id = ? AND "+where, append([]any{c.ID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +296,8 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 		byOrg[f.OrgID] = append(byOrg[f.OrgID], f)
 	}
 	counts := map[int64]int{}
-	rows, err := s.DB.Query(ctx, `SELECT i.filing_id, COUNT(*) FROM filing_items i JOIN filings f ON f.id = i.filing_id WHERE f.campaign_id = ? GROUP BY i.filing_id`, c.ID)
+	rows, err := s.DB.Query(ctx, `SELECT i.filing_id, COUNT(*) FROM filing_items i JOIN filings f ON f.id = i.filing_id
+		JOIN organisations o ON o.id = f.org_id WHERE f.campaign_id = ? AND `+where+` GROUP BY i.filing_id`, append([]any{c.ID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,32 +308,21 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 		counts[id] = n
 	}
 	rows.Close()
-	reminded := map[[2]int64]time.Time{}
-	rows, err = s.DB.Query(ctx, `SELECT org_id, table_no, MAX(sent_at) FROM filing_reminders WHERE campaign_id = ? GROUP BY org_id, table_no`, c.ID)
+	reminded, err := s.reminded(ctx, c, where, args...)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var org int64
-		var table int64
-		var at db.Time
-		rows.Scan(&org, &table, &at)
-		reminded[[2]int64{org, table}] = at.In(clock.Zone)
+	deadline, err := s.Deadlines(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
 	now := s.Clock.Now()
-	out, levels, err := s.levelRows(ctx, c, root, reminded, now)
-	if err != nil {
-		return nil, err
-	}
+	var out []BoardRow
 	for _, o := range orgs {
 		if o.ID == owner.ID || o.Status != account.StatusActive || !owner.Contains(o) || below(levels, o) {
 			continue
 		}
-		row := BoardRow{Org: o, District: districtName(o, owner, names)}
-		if row.Deadline, err = s.Deadline(ctx, c, o.ID); err != nil {
-			return nil, err
-		}
+		row := BoardRow{Org: o, District: districtName(o, owner, names), Deadline: deadline(o.ID)}
 		for t := 1; t <= 2; t++ {
 			cell := BoardCell{Status: StatusNotStarted, Reminded: reminded[[2]int64{o.ID, int64(t)}]}
 			for _, f := range byOrg[o.ID] {
@@ -140,6 +345,41 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// Deadlines returns each organisation's deadline for filing in the
+// campaign (see Deadline), read at once for a whole board or count.
+func (s *Service) Deadlines(ctx context.Context, c campaign.Campaign) (func(orgID int64) time.Time, error) {
+	extended, err := s.extensions(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return func(orgID int64) time.Time {
+		if until, ok := extended[orgID]; ok && until.After(c.FilingDeadline) {
+			return until
+		}
+		return c.FilingDeadline
+	}, nil
+}
+
+// extensions are the deadlines of a campaign's organisations that have
+// one of their own, read at once rather than one organisation at a time.
+func (s *Service) extensions(ctx context.Context, c campaign.Campaign) (map[int64]time.Time, error) {
+	rows, err := s.DB.Query(ctx, `SELECT org_id, until_at FROM filing_extensions WHERE campaign_id = ?`, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	for rows.Next() {
+		var org int64
+		var until db.Time
+		if err := rows.Scan(&org, &until); err != nil {
+			return nil, err
+		}
+		out[org] = until.In(clock.Zone)
+	}
+	return out, rows.Err()
 }
 
 // districtName is the name of the organisation one level below the
@@ -257,7 +497,7 @@ type ApprovedItem struct {
 // filing of a table below district (all when empty) that the caller may
 // see, each with the organisation and district that filed it.
 func (s *Service) ApprovedItems(ctx context.Context, c campaign.Campaign, table int, district string) ([]ApprovedItem, error) {
-	fs, err := s.List(ctx, c, ListFilter{Table: table, District: district})
+	fs, err := s.List(ctx, c, ListFilter{Table: table, District: district, WithoutItems: true})
 	if err != nil {
 		return nil, err
 	}
@@ -273,22 +513,41 @@ func (s *Service) ApprovedItems(ctx context.Context, c campaign.Campaign, table 
 	for _, o := range all {
 		names[o.ID] = o
 	}
+	// The approved revisions of the campaign's table, in one query: the
+	// filings the caller may see pick theirs.
+	revisions := map[int64]string{}
+	rows, err := s.DB.Query(ctx, `SELECT r.filing_id, r.items FROM filing_revisions r
+		JOIN filings f ON f.id = r.filing_id AND r.number = f.approved_revision
+		WHERE f.campaign_id = ? AND f.table_no = ? AND f.approved_revision > 0`, c.ID, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var items string
+		if err := rows.Scan(&id, &items); err != nil {
+			return nil, err
+		}
+		revisions[id] = items
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []ApprovedItem
 	for _, f := range fs {
-		if f.ApprovedRevision == 0 {
+		items, ok := revisions[f.ID]
+		if f.ApprovedRevision == 0 || !ok {
 			continue
-		}
-		var items string
-		if err := s.DB.QueryRow(ctx, `SELECT items FROM filing_revisions WHERE filing_id = ? AND number = ?`, f.ID, f.ApprovedRevision).Scan(&items); err != nil {
-			return nil, err
 		}
 		var recs []Item
 		if err := json.Unmarshal([]byte(items), &recs); err != nil {
 			return nil, err
 		}
 		org := names[f.OrgID]
+		district := districtName(org, owner, names)
 		for _, it := range recs {
-			out = append(out, ApprovedItem{FilingID: f.ID, UID: it.UID, OrgCode: f.OrgCode, District: districtName(org, owner, names), Unit: f.OrgName, Values: it.Values})
+			out = append(out, ApprovedItem{FilingID: f.ID, UID: it.UID, OrgCode: f.OrgCode, District: district, Unit: f.OrgName, Values: it.Values})
 		}
 	}
 	return out, nil

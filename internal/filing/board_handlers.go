@@ -50,74 +50,57 @@ func (h *Handlers) queue(w http.ResponseWriter, r *http.Request) {
 
 type boardPage struct {
 	web.Page
-	C        campaign.Campaign
-	Rows     []BoardRow
-	State    string
-	Table    int
-	Counts   map[Status]int
-	Late     int
+	C campaign.Campaign
+	BoardView
+	Query    BoardQuery
 	IsAdmin  bool
 	Statuses []Status
 	// ExtendErr is why an extension was refused.
-	ExtendErr string
-	// Prev and Next are the board's pages before and after this one.
-	Prev, Next string
+	ExtendErr          string
+	PrevHref, NextHref string
 }
 
-// boardPageSize is how many rows a board shows at once: a national
-// board lists some thirty provinces, a large city's a few hundred units.
-const boardPageSize = 50
-
-// Show reports whether a row passes the board's filter.
-func (p boardPage) Show(row BoardRow) bool {
-	for t := 1; t <= 2; t++ {
-		if p.Table != 0 && p.Table != t {
-			continue
-		}
-		c := row.Cells[t]
-		switch {
-		case p.State == "":
-			return true
-		case p.State == "late" && c.Late, p.State == string(c.Status):
-			return true
-		}
-	}
-	return false
-}
+// boardPerPage is how many organisations one page of the board lists.
+const boardPerPage = 100
 
 func (h *Handlers) board(w http.ResponseWriter, r *http.Request) {
 	h.renderBoard(w, r, http.StatusOK, "")
 }
 
 func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status int, extendErr string) {
-	c, p, err := h.campaign(r, "slug")
+	c, _, err := h.campaign(r, "slug")
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	rows, err := h.Service.Board(r.Context(), c)
+	get := r.URL.Query().Get
+	q := BoardQuery{State: get("state"), PerPage: boardPerPage}
+	q.Table, _ = web.Int(get("table"), 1, 2)
+	q.Level, _ = web.Int(get("level"), 1, 99)
+	q.Page, _ = web.PageNumber(r)
+	view, err := h.Service.BoardPage(r.Context(), c, q)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	page := boardPage{Page: web.PageFor(r, "filing.board.title"), C: c, Rows: rows, State: r.URL.Query().Get("state"),
-		Counts: map[Status]int{}, IsAdmin: h.Service.Campaigns.CanEdit(r.Context(), c),
+	page := boardPage{Page: web.PageFor(r, "filing.board.title"), C: c, BoardView: view, Query: q,
+		IsAdmin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr,
 		Statuses: []Status{StatusNotStarted, StatusDraft, StatusSubmitted, StatusReturned, StatusApproved}}
-	page.Table, _ = web.Int(r.URL.Query().Get("table"), 1, 2)
-	for _, row := range rows {
-		for t := 1; t <= 2; t++ {
-			if row.Upward != "" && t == 2 {
-				break // a level's one submission holds both tables
-			}
-			page.Counts[row.Cells[t].Status]++
-			if row.Cells[t].Late {
-				page.Late++
+	link := func(n int) string {
+		v := url.Values{"page": {strconv.Itoa(n)}}
+		for k, x := range map[string]string{"state": q.State, "table": get("table"), "level": get("level")} {
+			if x != "" {
+				v.Set(k, x)
 			}
 		}
+		return "/campaigns/" + c.Slug + "/board?" + v.Encode()
 	}
-	page.ExtendErr = extendErr
-	_ = p
-	page.Rows, page.Prev, page.Next = pageRows(r, page)
+	if q.Page > 1 {
+		page.PrevHref = link(q.Page - 1)
+	}
+	if q.Page*q.PerPage < view.Total {
+		page.NextHref = link(q.Page + 1)
+	}
 	page.Wide = true
 	h.render(w, r, status, "board.html", page)
 }
@@ -159,26 +142,3 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 	web.Redirect(w, r, "/campaigns/"+c.Slug+"/board")
 }
 
-// pageRows is the rows of the board's filter on the page the address
-// asks for, with the addresses of the pages before and after it.
-func pageRows(r *http.Request, page boardPage) (rows []BoardRow, prev, next string) {
-	for _, row := range page.Rows {
-		if page.Show(row) {
-			rows = append(rows, row)
-		}
-	}
-	n, _ := web.Int(r.URL.Query().Get("page"), 1, 1+len(rows)/boardPageSize)
-	n = max(n, 1)
-	at := func(n int) string {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(n))
-		return "/campaigns/" + page.C.Slug + "/board?" + q.Encode()
-	}
-	if n > 1 {
-		prev = at(n - 1)
-	}
-	if n*boardPageSize < len(rows) {
-		next = at(n + 1)
-	}
-	return rows[min((n-1)*boardPageSize, len(rows)):min(n*boardPageSize, len(rows))], prev, next
-}

@@ -32,6 +32,18 @@ func (w Window) week() timetext.Window {
 	return timetext.Window{First: w.Start, Last: w.End}
 }
 
+// yearOf is the year a date written without one is read in: the week's,
+// or for a week spanning New Year the year its month and day fall in the
+// week (1月2日 of a week from 28 December is next January).
+func (w Window) yearOf(v string) int {
+	if w.Start.Year() != w.End.Year() {
+		if d, _, ok := ParseDateTime(v, w.End.Year()); ok && !d.Before(w.Start) && d.Before(w.End.AddDate(0, 0, 1)) {
+			return w.End.Year()
+		}
+	}
+	return w.Start.Year()
+}
+
 // choices returns the allowed values of a choice or multi field.
 func (w Window) choices(f Field) []string {
 	switch f.ChoicesFrom {
@@ -200,7 +212,7 @@ func checkField(f Field, w Window, raw string) (string, *errs.Msg) {
 			return v, msg("error.phone")
 		}
 	case TypeDate:
-		d, ok := ParseDate(v, w.Start.Year())
+		d, ok := ParseDate(v, w.yearOf(v))
 		if !ok {
 			return v, msg("filing.error.date")
 		}
@@ -209,7 +221,7 @@ func checkField(f Field, w Window, raw string) (string, *errs.Msg) {
 		}
 		v = d.Format("2006-01-02")
 	case TypeDateTime:
-		d, hasTime, ok := ParseDateTime(v, w.Start.Year())
+		d, hasTime, ok := ParseDateTime(v, w.yearOf(v))
 		if !ok {
 			// 8月23日上午9点半, 8.23（周日）9:00: as the opening times read.
 			var flags []timetext.Flag
@@ -418,13 +430,12 @@ func (s Slot) String() string {
 	return s.Start.Format("2006-01-02 15:04") + "-" + s.End.Format("15:04")
 }
 
-// ParseSlots reads stored opening times (or times written in the year
-// given, as Parse of package timetext reads them) as slots; an all-day
-// session runs from midnight to midnight. It returns the first words it
-// cannot read.
-func ParseSlots(s string, year int) ([]Slot, string, bool) {
-	yearWindow := timetext.Window{First: time.Date(year, 1, 1, 0, 0, 0, 0, clock.Zone), Last: time.Date(year, 12, 31, 0, 0, 0, 0, clock.Zone)}
-	r := timetext.Parse(s, yearWindow)
+// ParseSlots reads stored opening times (or times written around the week
+// from first to last, as Parse of package timetext reads them) as slots;
+// an all-day session runs from midnight to midnight. It returns the first
+// words it cannot read.
+func ParseSlots(s string, first, last time.Time) ([]Slot, string, bool) {
+	r := timetext.Parse(s, slotYear(first, last))
 	if !r.OK() {
 		bad := s
 		if len(r.Flags) > 0 && len(r.Flags[0].Args) > 0 {
@@ -437,6 +448,19 @@ func ParseSlots(s string, year int) ([]Slot, string, bool) {
 		out[i] = Slot{Start: x.Start, End: x.End}
 	}
 	return out, "", true
+}
+
+// slotYear is the span stored opening times may fall on: the year the week
+// starts in, and a month past the week when it runs into the next year,
+// so a week spanning New Year reads its January days (and 1月2日) in the
+// year they fall in.
+func slotYear(first, last time.Time) timetext.Window {
+	first, last = first.In(clock.Zone), last.In(clock.Zone)
+	w := timetext.Window{First: time.Date(first.Year(), 1, 1, 0, 0, 0, 0, clock.Zone), Last: time.Date(first.Year(), 12, 31, 0, 0, 0, 0, clock.Zone)}
+	if past := last.AddDate(0, 1, 0); past.After(w.Last) {
+		w.Last = time.Date(past.Year(), past.Month(), past.Day(), 0, 0, 0, 0, clock.Zone)
+	}
+	return w
 }
 
 // Sessions returns the sessions of a stored opening-times value, as Check

@@ -141,7 +141,7 @@ func TestCheckOpenDayFreeText(t *testing.T) {
 		if ss, ok := Sessions(out[KeySlots]); !ok || ss[0].Start.Location() != clock.Zone || ss[0].Start.Day() < 23 {
 			t.Errorf("%q: sessions of the stored value %v %v", text, ss, ok)
 		}
-		if slots, _, ok := ParseSlots(out[KeySlots], 2020); !ok || len(slots) == 0 {
+		if slots, _, ok := ParseSlots(out[KeySlots], time.Date(2020, 8, 23, 0, 0, 0, 0, clock.Zone), time.Date(2020, 8, 29, 0, 0, 0, 0, clock.Zone)); !ok || len(slots) == 0 {
 			t.Errorf("%q: slots of the stored value %v", text, slots)
 		}
 	}
@@ -163,5 +163,39 @@ func TestCheckStartAsWritten(t *testing.T) {
 		if len(bad) != 0 || out[KeyStart] != want {
 			t.Errorf("%q: %q %v, want %q", text, out[KeyStart], bad, want)
 		}
+	}
+}
+
+// TestNewYearWeek checks a week spanning New Year: January days, written
+// with or without their year, are read in the year they fall in, in the
+// unit's form and in the stored opening times the program and booking read.
+func TestNewYearWeek(t *testing.T) {
+	w := week2020
+	w.Start, w.End = time.Date(2026, 12, 28, 0, 0, 0, 0, clock.Zone), time.Date(2027, 1, 3, 0, 0, 0, 0, clock.Zone)
+	project := Values{KeyTitle: "x", KeyHost: "y", KeyCategory: "做好科普宣传", KeyMode: "线上", KeyStart: "1月2日 9:00", KeyEnd: "2027-01-02 11:00",
+		KeyPlace: "网络", KeyContent: "z", KeyAudience: "农民", KeyExpected: "10", KeyContact: "王", KeyPhone: "13812345678"}
+	out, bad := Check(DefaultTemplate(1), w, project)
+	if len(bad) != 0 || out[KeyStart] != "2027-01-02 09:00" {
+		t.Errorf("a January start in a New Year week: %q %v", out[KeyStart], bad)
+	}
+	project[KeyStart], project[KeyEnd] = "12月29日 9:00", "12月29日 11:00"
+	if out, bad := Check(DefaultTemplate(1), w, project); len(bad) != 0 || out[KeyStart] != "2026-12-29 09:00" {
+		t.Errorf("a December start in a New Year week: %q %v", out[KeyStart], bad)
+	}
+	openDay := Values{KeyUnitName: "华侨大学", KeyOpenContent: "z", KeyAddress: "泉州", KeyContact: "王", KeyPhone: "13812345678",
+		KeySlots: "12月30日 9:00-11:30，1月2日 14:00-16:00", KeyCapacity: "30"}
+	out, bad = Check(DefaultTemplate(2), w, openDay)
+	if want := "2026-12-30 09:00-11:30\n2027-01-02 14:00-16:00"; len(bad) != 0 || out[KeySlots] != want {
+		t.Fatalf("opening times in a New Year week: %q %v, want %q", out[KeySlots], bad, want)
+	}
+	for _, stored := range []string{out[KeySlots], "12月30日 9:00-11:30\n1月2日 14:00-16:00"} {
+		slots, bad, ok := ParseSlots(stored, w.Start, w.End)
+		if !ok || len(slots) != 2 || slots[0].Start.Year() != 2026 || slots[1].Start.Year() != 2027 || slots[1].Start.Month() != time.January {
+			t.Errorf("slots of %q: %v %q %v", stored, slots, bad, ok)
+		}
+	}
+	// A week inside one year reads as before.
+	if slots, _, ok := ParseSlots("8月24日 9:00-11:30", week2020.Start, week2020.End); !ok || slots[0].Start.Year() != 2020 {
+		t.Errorf("slots of a summer week: %v %v", slots, ok)
 	}
 }

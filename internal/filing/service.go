@@ -214,6 +214,9 @@ type ListFilter struct {
 	State    State
 	District string // code of a bureau: its filings and those below it
 	Unit     string // code of one organisation
+	// WithoutItems leaves each filing's current items unread, for counts
+	// and for readers of approved revisions.
+	WithoutItems bool
 }
 
 // List returns the filings of a campaign that the caller may see.
@@ -263,6 +266,9 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign, lf ListFilter) 
 		return nil, err
 	}
 	for i := range fs {
+		if lf.WithoutItems {
+			break
+		}
 		if fs[i].Items, err = loadItems(ctx, s.DB, fs[i].ID); err != nil {
 			return nil, err
 		}

@@ -470,9 +470,13 @@ func (s *Service) levelRows(ctx context.Context, c campaign.Campaign, root accou
 
 // below reports whether o lies within one of the levels: it files with
 // that level's campaign.
-func below(levels []account.Organisation, o account.Organisation) bool {
+func below(levels []account.Organisation, o account.Organisation) bool { return inLevel(levels, o.Path) }
+
+// inLevel reports whether the organisation at path lies within one of
+// levels.
+func inLevel(levels []account.Organisation, path string) bool {
 	for _, l := range levels {
-		if l.Contains(o) {
+		if l.Contains(account.Organisation{Path: path}) {
 			return true
 		}
 	}

@@ -263,11 +263,11 @@ func TestUpwardRowByRow(t *testing.T) {
 	})
 }
 
-// A long board is paged, fifty rows at a time, keeping its filter.
+// A long board is paged, a hundred rows at a time, keeping its filter.
 func TestBoardPaged(t *testing.T) {
 	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
 	ctx := account.AsSystem(t.Context())
-	for i := range 60 {
+	for i := range 120 {
 		code := "pageunit" + strconv.Itoa(i)
 		if _, err := e.App.Accounts.CreateOrg(ctx, account.OrgInput{ParentCode: "fengze", Code: code, Name: "分页测试单位" + strconv.Itoa(i), Kind: account.KindUnit}); err != nil {
 			t.Fatal(err)
@@ -276,12 +276,12 @@ func TestBoardPaged(t *testing.T) {
 	admin := e.As(t, "admin")
 	first := admin.Get("/campaigns/2026/board?state=not_started")
 	rows := regexp.MustCompile(`<tr id="board-`)
-	if n := len(rows.FindAllString(first.Body, -1)); first.Status != 200 || n != 50 || !strings.Contains(first.Body, `rel="next"`) ||
+	if n := len(rows.FindAllString(first.Body, -1)); first.Status != 200 || n != 100 || !strings.Contains(first.Body, `rel="next"`) ||
 		!strings.Contains(first.Body, "page=2") || !strings.Contains(first.Body, "state=not_started") {
 		t.Fatalf("the first page holds %d rows:\n%s", n, first.Body)
 	}
 	second := admin.Get("/campaigns/2026/board?page=2&state=not_started")
-	if n := len(rows.FindAllString(second.Body, -1)); n == 0 || n > 50 || !strings.Contains(second.Body, `rel="prev"`) || strings.Contains(second.Body, `rel="next"`) {
+	if n := len(rows.FindAllString(second.Body, -1)); n == 0 || n > 100 || !strings.Contains(second.Body, `rel="prev"`) || strings.Contains(second.Body, `rel="next"`) {
 		t.Fatalf("the second page holds %d rows", n)
 	}
 }

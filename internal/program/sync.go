@@ -488,7 +488,7 @@ func fromItem(c campaign.Campaign, t filing.Template, table int, v filing.Values
 			a.Title = unit + "开放日"
 		}
 		a.Content, a.Address = v[filing.KeyOpenContent], v[filing.KeyAddress]
-		slots, _, ok := filing.ParseSlots(v[filing.KeySlots], year)
+		slots, _, ok := filing.ParseSlots(v[filing.KeySlots], c.Start, c.End)
 		if !ok {
 			return a, false
 		}

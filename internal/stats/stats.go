@@ -317,7 +317,11 @@ func (s *Service) countBookingsAndFilings(ctx context.Context, c campaign.Campai
 			}
 		}
 	}
-	fs, err := s.Filings.List(ctx, c, filing.ListFilter{})
+	fs, err := s.Filings.List(ctx, c, filing.ListFilter{WithoutItems: true})
+	if err != nil {
+		return err
+	}
+	deadline, err := s.Filings.Deadlines(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -325,8 +329,7 @@ func (s *Service) countBookingsAndFilings(ctx context.Context, c campaign.Campai
 		if f.Revision == 0 {
 			continue
 		}
-		deadline, _ := s.Filings.Deadline(ctx, c, f.OrgID)
-		if f.SubmittedAt.After(deadline) {
+		if f.SubmittedAt.After(deadline(f.OrgID)) {
 			filingTimes["late"]++
 		} else {
 			filingTimes["on_time"]++
