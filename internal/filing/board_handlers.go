@@ -141,4 +141,3 @@ func (h *Handlers) extend(w http.ResponseWriter, r *http.Request) {
 	web.SetFlash(w, "filing.board.extended")
 	web.Redirect(w, r, "/campaigns/"+c.Slug+"/board")
 }
-

@@ -470,7 +470,9 @@ func (s *Service) levelRows(ctx context.Context, c campaign.Campaign, root accou
 
 // below reports whether o lies within one of the levels: it files with
 // that level's campaign.
-func below(levels []account.Organisation, o account.Organisation) bool { return inLevel(levels, o.Path) }
+func below(levels []account.Organisation, o account.Organisation) bool {
+	return inLevel(levels, o.Path)
+}
 
 // inLevel reports whether the organisation at path lies within one of
 // levels.
