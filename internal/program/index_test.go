@@ -19,14 +19,23 @@ import (
 	"github.com/sciweek/sciweek/internal/program"
 )
 
-// stored reads every listed activity of the campaign straight from the
-// database, in program order: what a filter is checked against.
+// stored reads every listed activity of the campaign and the campaigns
+// below it straight from the database, in program order: what a filter is
+// checked against.
 func stored(t *testing.T, e *apptest.Env, campaignID int64) []program.Activity {
 	t.Helper()
 	ctx := context.Background()
+	below, err := e.App.Campaigns.DescendantIDs(ctx, campaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := []any{campaignID}
+	for _, id := range below {
+		scope = append(scope, id)
+	}
 	rows, err := e.App.DB.Query(ctx, `SELECT id, title, unit_code, unit_name, host, organizer, address, content, district_code,
 		province_code, city_code, category_code, audience_codes, mode, table_no, start_at, days, sessions
-		FROM program_activities WHERE listed = TRUE AND campaign_id = ?`, campaignID)
+		FROM program_activities WHERE listed = TRUE AND campaign_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(scope)), ", ")+`)`, scope...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +81,7 @@ func expected(as []program.Activity, f program.Filter) []int64 {
 		case f.Day != "" && !a.OnDay(f.Day),
 			f.District != "" && a.DistrictCode != f.District,
 			f.Province != "" && a.ProvinceCode != f.Province,
+			f.City != "" && a.CityCode != f.City,
 			f.Category != "" && a.CategoryCode != f.Category,
 			f.Audience != "" && !slices.Contains(a.AudienceCodes, f.Audience),
 			f.OpenDay && a.Kind != program.KindOpenDay,
@@ -145,6 +155,13 @@ func TestIndexMatchesTheDatabase(t *testing.T) {
 			{Query: "kx"},
 			{Query: "实验", District: o.Districts[0].Code, Mode: program.ModeOnsite},
 		}
+		// The data set is a chain, national over provinces over cities:
+		// the levels below filter the national program too.
+		if len(o.Provinces) < 2 || len(o.Cities) < 2 {
+			t.Fatalf("the national program names %d provinces and %d cities", len(o.Provinces), len(o.Cities))
+		}
+		filters = append(filters, program.Filter{Province: o.Provinces[1].Code}, program.Filter{City: o.Cities[2].Code, Query: "科技"},
+			program.Filter{Province: o.Provinces[0].Code, Day: day, OpenDay: true})
 		client := e.Client(t)
 		for _, f := range filters {
 			want := expected(as, f)
