@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type cached struct {
 	gz     []byte
 	etag   string
 	at     time.Time
+
+	// The values of its ETag and Content-Length headers, made once.
+	etagValue, length, gzLength []string
 }
 
 // NewCache makes a cache of at most max answers, each kept for ttl.
@@ -146,25 +150,36 @@ func finish(rec *recorder) *cached {
 		zw.Close()
 		gzipWriters.Put(zw)
 		e.gz = b.Bytes()
+		e.gzLength = []string{strconv.Itoa(len(e.gz))}
 	}
+	e.etagValue = []string{e.etag}
+	e.length = []string{strconv.Itoa(len(e.body))}
 	return e
 }
+
+// The header values every cached answer shares, made once.
+var (
+	varyValue    = []string{"Accept-Encoding, Accept-Language, Cookie, Authorization"}
+	publicValue  = []string{"public, no-cache"}
+	privateValue = []string{"private, no-cache"}
+	gzipValue    = []string{"gzip"}
+)
 
 func (e *cached) serve(w http.ResponseWriter, r *http.Request, public bool) {
 	h := w.Header()
 	for k, v := range e.header {
 		h[k] = v
 	}
-	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie, Authorization")
+	h["Vary"] = varyValue
 	if e.status != http.StatusOK {
 		e.write(w, r)
 		return
 	}
-	h.Set("ETag", e.etag)
+	h["Etag"] = e.etagValue
 	if public {
-		h.Set("Cache-Control", "public, no-cache")
+		h["Cache-Control"] = publicValue
 	} else {
-		h.Set("Cache-Control", "private, no-cache")
+		h["Cache-Control"] = privateValue
 	}
 	if match(r.Header.Get("If-None-Match"), e.etag) {
 		h.Del("Content-Length")
@@ -175,11 +190,14 @@ func (e *cached) serve(w http.ResponseWriter, r *http.Request, public bool) {
 }
 
 func (e *cached) write(w http.ResponseWriter, r *http.Request) {
-	body := e.body
+	body, length := e.body, e.length
 	if e.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		w.Header().Set("Content-Encoding", "gzip")
-		body = e.gz
+		w.Header()["Content-Encoding"] = gzipValue
+		body, length = e.gz, e.gzLength
 	}
+	// With its length known the answer goes out in one piece, not in
+	// chunks of the server's buffer.
+	w.Header()["Content-Length"] = length
 	w.WriteHeader(e.status)
 	if r.Method != http.MethodHead {
 		w.Write(body)

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ type Metrics struct {
 	latency  *prometheus.HistogramVec
 	inflight prometheus.Gauge
 	panics   prometheus.Counter
+	series   sync.Map // seriesKey → series
 }
 
 // NewMetrics makes a registry with the HTTP metrics and the Go runtime's.
@@ -62,8 +64,31 @@ func (m *Metrics) observe(route, method string, status int, took time.Duration) 
 	if status == 0 {
 		status = http.StatusOK
 	}
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(took.Seconds())
+	k := seriesKey{route, method, status}
+	sr, ok := m.series.Load(k)
+	if !ok {
+		sr, _ = m.series.LoadOrStore(k, series{
+			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(route),
+		})
+	}
+	s := sr.(series)
+	s.requests.Inc()
+	s.latency.Observe(took.Seconds())
+}
+
+// seriesKey names the series one answer counts in; route is always a
+// pattern of the mux, so there are as many keys as routes, methods and
+// statuses, never one per path.
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+// series are the metrics of one seriesKey, looked up once.
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // notePattern keeps the pattern the mux matched, for the log and metrics.
