@@ -222,9 +222,20 @@ func (r *result) done(began time.Time) *result {
 	return r
 }
 
+// visitors numbers the requests, each sent as its own visitor's address
+// in X-Forwarded-For: a server run with --trust-proxy then counts them as
+// the crowd they stand for, not one client over its rate limit.
+var visitors atomic.Uint32
+
 func get(client *http.Client, u string) (time.Duration, bool) {
 	t0 := time.Now()
-	res, err := client.Get(u)
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return time.Since(t0), false
+	}
+	n := visitors.Add(1)
+	req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255))
+	res, err := client.Do(req)
 	if err != nil {
 		return time.Since(t0), false
 	}
