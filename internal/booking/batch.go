@@ -51,9 +51,12 @@ type pending struct {
 }
 
 // args are the values of the insert statement's columns, in order.
-func (p *pending) args() []any {
-	return []any{p.code, p.sl.ID, p.sl.ActivityID, p.sl.CampaignID, string(p.state), p.party, p.children, p.nameEnc, p.phoneEnc, p.hash,
-		p.masked, p.lang, db.At(p.now), p.from.key, p.from.label}
+func (p *pending) args() []any { return p.appendArgs(make([]any, 0, 15)) }
+
+// appendArgs appends the values of the insert statement's columns.
+func (p *pending) appendArgs(args []any) []any {
+	return append(args, p.code, p.sl.ID, p.sl.ActivityID, p.sl.CampaignID, string(p.state), p.party, p.children, p.nameEnc, p.phoneEnc, p.hash,
+		p.masked, p.lang, db.At(p.now), p.from.key, p.from.label)
 }
 
 const insertColumns = `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash,
@@ -146,7 +149,11 @@ func (s *Service) write() {
 func (s *Service) commit(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	if err := s.storeBatch(ctx, batch); err != nil {
+	err := s.prepareInserts(ctx)
+	if err == nil {
+		err = s.storeBatch(ctx, batch)
+	}
+	if err != nil {
 		if len(batch) > 1 {
 			s.Log.Warn("booking batch failed; storing its bookings one by one", "bookings", len(batch), "err", err)
 		}
@@ -235,7 +242,7 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 				c.added = 0
 			}
 		}
-		return insertBookings(ctx, tx, stored)
+		return s.insertBookings(ctx, tx, stored)
 	})
 }
 
@@ -322,18 +329,47 @@ func marks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// inList is a condition that column is one of the values given as a JSON
+// array in one parameter: the statement's text is the same for every
+// batch, so the database parses it as cheaply whatever the batch's size.
+func inList(tx *db.Tx, column string) string {
+	if tx.Dialect() == db.Postgres {
+		return column + ` IN (SELECT jsonb_array_elements_text(?::jsonb))`
+	}
+	return column + ` IN (SELECT value FROM json_each(?))`
+}
+
+// jsonList is the values as a JSON array; they are hex digests, which
+// need no escaping.
+func jsonList(values []string) string {
+	var b strings.Builder
+	b.Grow(len(values) * 44)
+	b.WriteByte('[')
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(v)
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
 // phonesHeld says which of the group's phones hold a booking of its slot.
 func (s *Service) phonesHeld(ctx context.Context, tx *db.Tx, group []*pending) (map[string]bool, error) {
-	args := []any{group[0].sl.ID}
-	for _, p := range group {
-		args = append(args, p.hash)
+	hashes := make([]string, len(group))
+	for i, p := range group {
+		hashes[i] = p.hash
 	}
-	rows, err := tx.Query(ctx, `SELECT phone_hash FROM bookings WHERE slot_id = ? AND state <> 'cancelled' AND phone_hash IN (`+marks(len(group))+`)`, args...)
+	rows, err := tx.Query(ctx, `SELECT phone_hash FROM bookings WHERE slot_id = ? AND state <> 'cancelled' AND `+inList(tx, "phone_hash"),
+		group[0].sl.ID, jsonList(hashes))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	held := map[string]bool{}
+	held := make(map[string]bool, len(group))
 	for rows.Next() {
 		var h string
 		if err := rows.Scan(&h); err != nil {
@@ -348,17 +384,17 @@ func (s *Service) phonesHeld(ctx context.Context, tx *db.Tx, group []*pending) (
 // in its slot within the guard's window.
 func (s *Service) addressesUsed(ctx context.Context, tx *db.Tx, group []*pending) (map[string]int, error) {
 	used := map[string]int{}
-	args := []any{group[0].sl.ID, db.At(group[0].now.Add(-s.guard().Window))}
+	var keys []string
 	for _, p := range group {
 		if p.from.key != "" {
-			args = append(args, p.from.key)
+			keys = append(keys, p.from.key)
 		}
 	}
-	if len(args) == 2 {
+	if len(keys) == 0 {
 		return used, nil
 	}
 	rows, err := tx.Query(ctx, `SELECT client_key, SUM(party) FROM bookings WHERE slot_id = ? AND created_at > ? AND state <> 'cancelled'
-		AND client_key IN (`+marks(len(args)-2)+`) GROUP BY client_key`, args...)
+		AND `+inList(tx, "client_key")+` GROUP BY client_key`, group[0].sl.ID, db.At(group[0].now.Add(-s.guard().Window)), jsonList(keys))
 	if err != nil {
 		return nil, err
 	}
@@ -374,22 +410,78 @@ func (s *Service) addressesUsed(ctx context.Context, tx *db.Tx, group []*pending
 	return used, rows.Err()
 }
 
-// insertBookings stores the bookings with multi-row inserts.
-func insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) error {
-	const perInsert = 500
-	for len(ps) > 0 {
-		n := min(len(ps), perInsert)
-		var q strings.Builder
-		q.WriteString(insertColumns)
-		args := make([]any, 0, n*15)
-		for i, p := range ps[:n] {
-			if i > 0 {
-				q.WriteString(", ")
+// insertSizes are the row counts of the prepared multi-row inserts, from
+// the largest, BatchMax, down to one, each half the one before: a batch
+// of n bookings takes one insert per bit set in n, so no batch parses
+// its insert and at most nine statements are kept.
+func insertSizes() []int {
+	var out []int
+	for n := BatchMax; n >= 1; n /= 2 {
+		out = append(out, n)
+	}
+	return out
+}
+
+// prepareInserts parses the multi-row inserts once. It runs before the
+// batch's transaction begins: on SQLite that transaction holds the only
+// writing connection, which preparing needs too.
+func (s *Service) prepareInserts(ctx context.Context) error {
+	if _, err := s.prepared(ctx); err != nil || s.DB.Dialect != db.Postgres {
+		return err
+	}
+	s.insertOnce.Do(func() {
+		for _, n := range insertSizes() {
+			var q strings.Builder
+			q.WriteString(insertColumns)
+			row := "(" + marks(15) + ")"
+			for i := range n {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString(row)
 			}
-			q.WriteString("(" + marks(15) + ")")
-			args = append(args, p.args()...)
+			st, err := s.DB.Prepare(context.WithoutCancel(ctx), q.String())
+			if err != nil {
+				s.insertErr = err
+				return
+			}
+			s.inserts = append(s.inserts, st)
 		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+	})
+	return s.insertErr
+}
+
+// insertBookings stores the bookings. On PostgreSQL, with prepared
+// multi-row inserts: the largest that fits, then the next, until all are
+// written, so a batch costs a few round trips. On SQLite, which has no
+// round trips, with the prepared one-row insert run once per booking: a
+// multi-row insert would make SQLite keep a statement journal in a
+// temporary file, to undo that one statement, and write it page by page.
+func (s *Service) insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) error {
+	args := make([]any, 0, min(len(ps), BatchMax)*15)
+	if tx.Dialect() != db.Postgres {
+		h, err := s.prepared(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if _, err := tx.ExecStmt(ctx, h.insert, p.appendArgs(args[:0])...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	sizes := insertSizes()
+	for i := 0; len(ps) > 0; {
+		for sizes[i] > len(ps) {
+			i++
+		}
+		n := sizes[i]
+		args = args[:0]
+		for _, p := range ps[:n] {
+			args = p.appendArgs(args)
+		}
+		if _, err := tx.ExecStmt(ctx, s.inserts[i], args...); err != nil {
 			return err
 		}
 		ps = ps[n:]
