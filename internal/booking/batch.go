@@ -215,9 +215,13 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 		if err != nil {
 			return err
 		}
+		phones, err := s.phoneBookings(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
 		var stored []*pending
 		for _, id := range ids {
-			ok, err := s.decide(ctx, tx, bySlot[id], slots[id], venues)
+			ok, err := s.decide(ctx, tx, bySlot[id], slots[id], venues, phones)
 			if err != nil {
 				return err
 			}
@@ -274,10 +278,12 @@ func lockVenues(ctx context.Context, tx *db.Tx, vts []venueTime) (map[venueTime]
 }
 
 // decide settles, in arrival order, the bookings of one slot: a phone
-// that holds the slot already, no places left (or the waiting list), the
+// that has booked too often within the guard's window (phones counts its
+// bookings, and those the batch stores), a phone that holds the slot already, no places left (or the waiting list), the
 // address's share; it counts the places taken and returns the bookings to
 // store.
-func (s *Service) decide(ctx context.Context, tx *db.Tx, group []*pending, slot *placeCount, venues map[venueTime]*placeCount) ([]*pending, error) {
+func (s *Service) decide(ctx context.Context, tx *db.Tx, group []*pending, slot *placeCount, venues map[venueTime]*placeCount,
+	phones map[string]int) ([]*pending, error) {
 	held, err := s.phonesHeld(ctx, tx, group)
 	if err != nil {
 		return nil, err
@@ -289,6 +295,10 @@ func (s *Service) decide(ctx context.Context, tx *db.Tx, group []*pending, slot 
 	g := s.guard()
 	var out []*pending
 	for _, p := range group {
+		if phones[p.hash] >= g.PhoneMax {
+			p.err = rateLimited("hardening.booking.phone_limit", g.Window, g.PhoneMax)
+			continue
+		}
 		if held[p.hash] {
 			p.err = errs.New(errs.AlreadyBooked, "booking.error.already_booked")
 			continue
@@ -311,6 +321,7 @@ func (s *Service) decide(ctx context.Context, tx *db.Tx, group []*pending, slot 
 			used[p.from.key] += p.party
 		}
 		held[p.hash] = true
+		phones[p.hash]++
 		p.state = StateWaiting
 		if took {
 			p.state = StateActive
@@ -380,10 +391,21 @@ func (s *Service) phonesHeld(ctx context.Context, tx *db.Tx, group []*pending) (
 	return held, rows.Err()
 }
 
+// phoneBookings counts, for each phone of the batch, its bookings of any
+// slot within the guard's window: the phone's limit, checked for the
+// whole batch in one query.
+func (s *Service) phoneBookings(ctx context.Context, tx *db.Tx, batch []*pending) (map[string]int, error) {
+	hashes := make([]string, len(batch))
+	for i, p := range batch {
+		hashes[i] = p.hash
+	}
+	return countsBy(ctx, tx, `SELECT phone_hash, COUNT(*) FROM bookings WHERE `+inList(tx, "phone_hash")+` AND created_at > ? AND state <> 'cancelled'
+		GROUP BY phone_hash`, jsonList(hashes), db.At(batch[0].now.Add(-s.guard().Window)))
+}
+
 // addressesUsed sums the places each of the group's addresses has booked
 // in its slot within the guard's window.
 func (s *Service) addressesUsed(ctx context.Context, tx *db.Tx, group []*pending) (map[string]int, error) {
-	used := map[string]int{}
 	var keys []string
 	for _, p := range group {
 		if p.from.key != "" {
@@ -391,23 +413,29 @@ func (s *Service) addressesUsed(ctx context.Context, tx *db.Tx, group []*pending
 		}
 	}
 	if len(keys) == 0 {
-		return used, nil
+		return map[string]int{}, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT client_key, SUM(party) FROM bookings WHERE slot_id = ? AND created_at > ? AND state <> 'cancelled'
+	return countsBy(ctx, tx, `SELECT client_key, SUM(party) FROM bookings WHERE slot_id = ? AND created_at > ? AND state <> 'cancelled'
 		AND `+inList(tx, "client_key")+` GROUP BY client_key`, group[0].sl.ID, db.At(group[0].now.Add(-s.guard().Window)), jsonList(keys))
+}
+
+// countsBy runs a query of (key, number) rows and returns them as a map.
+func countsBy(ctx context.Context, tx *db.Tx, query string, args ...any) (map[string]int, error) {
+	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	out := map[string]int{}
 	for rows.Next() {
 		var k string
 		var n int
 		if err := rows.Scan(&k, &n); err != nil {
 			return nil, err
 		}
-		used[k] = n
+		out[k] = n
 	}
-	return used, rows.Err()
+	return out, rows.Err()
 }
 
 // insertSizes are the row counts of the prepared multi-row inserts, from

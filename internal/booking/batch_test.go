@@ -75,3 +75,42 @@ func TestBatchWithOneBadBooking(t *testing.T) {
 		t.Errorf("the good slot counts %d taken and %d bookings; want 5 and 5", taken, rows)
 	}
 }
+
+// TestPhoneLimitInBatches books six slots at once with one phone, under a
+// limit of three bookings per phone: the batches count the phone's
+// bookings, stored and in the same batch, so three are confirmed and the
+// others are refused with the phone's limit.
+func TestPhoneLimitInBatches(t *testing.T) {
+	e := apptest.New(t)
+	f := setup(t, e)
+	e.App.Booking.Guard = booking.Guard{PhoneMax: 3}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	results := make([]error, 6)
+	for i := range results {
+		slot := f.slot(t, f.project, 16+i, 10)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, results[i] = e.App.Booking.Book(ctx, slot, booking.Input{Name: "观众", Phone: "13900001111", Party: 1, Consent: true})
+		}()
+	}
+	wg.Wait()
+	var ok, limited int
+	for _, err := range results {
+		switch {
+		case err == nil:
+			ok++
+		case errs.Is(err, errs.RateLimited):
+			limited++
+		default:
+			t.Errorf("booking: %v", err)
+		}
+	}
+	if ok != 3 || limited != 3 {
+		t.Errorf("%d confirmed and %d limited; want 3 and 3", ok, limited)
+	}
+	if _, err := e.App.Booking.Book(ctx, f.slot(t, f.project, 22, 10), booking.Input{Name: "观众", Phone: "13900001111", Party: 1, Consent: true}); !errs.Is(err, errs.RateLimited) {
+		t.Errorf("a later booking of the phone: %v; want limited", err)
+	}
+}

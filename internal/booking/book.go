@@ -55,9 +55,6 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 		b.Lang = i18n.Chinese
 	}
 	hash := s.Keys.PhoneHash(phone)
-	if err := s.checkPhone(ctx, hash, now); err != nil {
-		return Booking{}, err
-	}
 	p := &pending{sl: sl, r: r, party: in.Party, waitlist: in.Waitlist, children: in.Children, from: s.clientOf(in.Client),
 		hash: hash, nameEnc: s.Keys.Seal(name), phoneEnc: s.Keys.Seal(phone), masked: b.PhoneMasked, lang: b.Lang, now: now}
 	if s.racy {
@@ -83,6 +80,9 @@ func (s *Service) Book(ctx context.Context, slotID int64, in Input) (Booking, er
 // bookOne stores one booking in a transaction of its own: the path of a
 // booking whose batch failed, and of the test that shows a race.
 func (s *Service) bookOne(ctx context.Context, p *pending, racy *racyRead) error {
+	if err := s.checkPhone(ctx, p.hash, p.now); err != nil {
+		return err
+	}
 	for try := 0; ; try++ {
 		p.code = newCode()
 		err := s.DB.InTx(ctx, func(tx *db.Tx) error {
