@@ -149,7 +149,7 @@ func (s *Service) write() {
 func (s *Service) commit(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	err := s.prepareInserts(ctx)
+	_, err := s.prepared(ctx)
 	if err == nil {
 		err = s.storeBatch(ctx, batch)
 	}
@@ -340,14 +340,20 @@ func marks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// inList is a condition that column is one of the values given as a JSON
-// array in one parameter: the statement's text is the same for every
-// batch, so the database parses it as cheaply whatever the batch's size.
-func inList(tx *db.Tx, column string) string {
+// inList is a condition that column is one of values, and its
+// arguments. On SQLite the values are one parameter, a JSON array, so the
+// statement's text is the same for every batch and costs no more to
+// parse whatever the batch's size. PostgreSQL parses on its own side and
+// plans better with the values written out.
+func inList(tx *db.Tx, column string, values []string) (string, []any) {
 	if tx.Dialect() == db.Postgres {
-		return column + ` IN (SELECT jsonb_array_elements_text(?::jsonb))`
+		args := make([]any, len(values))
+		for i, v := range values {
+			args[i] = v
+		}
+		return column + ` IN (` + marks(len(values)) + `)`, args
 	}
-	return column + ` IN (SELECT value FROM json_each(?))`
+	return column + ` IN (SELECT value FROM json_each(?))`, []any{jsonList(values)}
 }
 
 // jsonList is the values as a JSON array; they are hex digests, which
@@ -374,8 +380,9 @@ func (s *Service) phonesHeld(ctx context.Context, tx *db.Tx, group []*pending) (
 	for i, p := range group {
 		hashes[i] = p.hash
 	}
-	rows, err := tx.Query(ctx, `SELECT phone_hash FROM bookings WHERE slot_id = ? AND state <> 'cancelled' AND `+inList(tx, "phone_hash"),
-		group[0].sl.ID, jsonList(hashes))
+	in, args := inList(tx, "phone_hash", hashes)
+	rows, err := tx.Query(ctx, `SELECT phone_hash FROM bookings WHERE slot_id = ? AND state <> 'cancelled' AND `+in,
+		append([]any{group[0].sl.ID}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -399,8 +406,9 @@ func (s *Service) phoneBookings(ctx context.Context, tx *db.Tx, batch []*pending
 	for i, p := range batch {
 		hashes[i] = p.hash
 	}
-	return countsBy(ctx, tx, `SELECT phone_hash, COUNT(*) FROM bookings WHERE `+inList(tx, "phone_hash")+` AND created_at > ? AND state <> 'cancelled'
-		GROUP BY phone_hash`, jsonList(hashes), db.At(batch[0].now.Add(-s.guard().Window)))
+	in, args := inList(tx, "phone_hash", hashes)
+	return countsBy(ctx, tx, `SELECT phone_hash, COUNT(*) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND `+in+`
+		GROUP BY phone_hash`, append([]any{db.At(batch[0].now.Add(-s.guard().Window))}, args...)...)
 }
 
 // addressesUsed sums the places each of the group's addresses has booked
@@ -415,8 +423,9 @@ func (s *Service) addressesUsed(ctx context.Context, tx *db.Tx, group []*pending
 	if len(keys) == 0 {
 		return map[string]int{}, nil
 	}
+	in, args := inList(tx, "client_key", keys)
 	return countsBy(ctx, tx, `SELECT client_key, SUM(party) FROM bookings WHERE slot_id = ? AND created_at > ? AND state <> 'cancelled'
-		AND `+inList(tx, "client_key")+` GROUP BY client_key`, group[0].sl.ID, db.At(group[0].now.Add(-s.guard().Window)), jsonList(keys))
+		AND `+in+` GROUP BY client_key`, append([]any{group[0].sl.ID, db.At(group[0].now.Add(-s.guard().Window))}, args...)...)
 }
 
 // countsBy runs a query of (key, number) rows and returns them as a map.
@@ -438,60 +447,20 @@ func countsBy(ctx context.Context, tx *db.Tx, query string, args ...any) (map[st
 	return out, rows.Err()
 }
 
-// insertSizes are the row counts of the prepared multi-row inserts, from
-// the largest, BatchMax, down to one, each half the one before: a batch
-// of n bookings takes one insert per bit set in n, so no batch parses
-// its insert and at most nine statements are kept.
-func insertSizes() []int {
-	var out []int
-	for n := BatchMax; n >= 1; n /= 2 {
-		out = append(out, n)
-	}
-	return out
-}
-
-// prepareInserts parses the multi-row inserts once. It runs before the
-// batch's transaction begins: on SQLite that transaction holds the only
-// writing connection, which preparing needs too.
-func (s *Service) prepareInserts(ctx context.Context) error {
-	if _, err := s.prepared(ctx); err != nil || s.DB.Dialect != db.Postgres {
-		return err
-	}
-	s.insertOnce.Do(func() {
-		for _, n := range insertSizes() {
-			var q strings.Builder
-			q.WriteString(insertColumns)
-			row := "(" + marks(15) + ")"
-			for i := range n {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString(row)
-			}
-			st, err := s.DB.Prepare(context.WithoutCancel(ctx), q.String())
-			if err != nil {
-				s.insertErr = err
-				return
-			}
-			s.inserts = append(s.inserts, st)
-		}
-	})
-	return s.insertErr
-}
-
-// insertBookings stores the bookings. On PostgreSQL, with prepared
-// multi-row inserts: the largest that fits, then the next, until all are
-// written, so a batch costs a few round trips. On SQLite, which has no
-// round trips, with the prepared one-row insert run once per booking: a
-// multi-row insert would make SQLite keep a statement journal in a
-// temporary file, to undo that one statement, and write it page by page.
+// insertBookings stores the bookings. On SQLite with the prepared one-row
+// insert run once per booking: a multi-row insert that may fail on a
+// unique index makes SQLite keep a statement journal in a temporary file
+// to undo just that statement, and writing it page by page cost as much
+// as the insert; SQLite has no round trips to save. On PostgreSQL with
+// multi-row inserts, a round trip for up to 500 bookings (its driver
+// keeps each text it has parsed, per connection).
 func (s *Service) insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) error {
-	args := make([]any, 0, min(len(ps), BatchMax)*15)
 	if tx.Dialect() != db.Postgres {
 		h, err := s.prepared(ctx)
 		if err != nil {
 			return err
 		}
+		args := make([]any, 0, 15)
 		for _, p := range ps {
 			if _, err := tx.ExecStmt(ctx, h.insert, p.appendArgs(args[:0])...); err != nil {
 				return err
@@ -499,17 +468,20 @@ func (s *Service) insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) 
 		}
 		return nil
 	}
-	sizes := insertSizes()
-	for i := 0; len(ps) > 0; {
-		for sizes[i] > len(ps) {
-			i++
-		}
-		n := sizes[i]
-		args = args[:0]
-		for _, p := range ps[:n] {
+	const perInsert = 500
+	for len(ps) > 0 {
+		n := min(len(ps), perInsert)
+		var q strings.Builder
+		q.WriteString(insertColumns)
+		args := make([]any, 0, n*15)
+		for i, p := range ps[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + marks(15) + ")")
 			args = p.appendArgs(args)
 		}
-		if _, err := tx.ExecStmt(ctx, s.inserts[i], args...); err != nil {
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 			return err
 		}
 		ps = ps[n:]

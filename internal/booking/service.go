@@ -55,10 +55,6 @@ type Service struct {
 	hotOnce sync.Once
 	hot     *hotStatements
 	hotErr  error
-
-	insertOnce sync.Once
-	inserts    []*db.Stmt
-	insertErr  error
 }
 
 // DefaultEraseAfter keeps bookers' data for 30 days after the week.
