@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/sciweek/sciweek/internal/campaign"
+	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
 // Figures are the values of one approved item of table 1 that the
@@ -60,4 +61,41 @@ func (s *Service) ApprovedFigures(ctx context.Context, c campaign.Campaign) ([]F
 		}
 	}
 	return out, rows.Err()
+}
+
+// Timeliness counts the filings of c that the caller may see and that
+// were ever submitted: on time and late against each organisation's
+// deadline (see Deadlines). Errors: Unauthenticated, Forbidden.
+func (s *Service) Timeliness(ctx context.Context, c campaign.Campaign) (onTime, late int, err error) {
+	p, err := lister(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	path := "%"
+	if p != nil {
+		path = p.Org.Path + "%"
+	}
+	deadline, err := s.Deadlines(ctx, c)
+	if err != nil {
+		return 0, 0, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT f.org_id, f.submitted_at FROM filings f JOIN organisations o ON o.id = f.org_id
+		WHERE f.campaign_id = ? AND f.revision > 0 AND o.path LIKE ?`, c.ID, path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var org int64
+		var at db.Time
+		if err := rows.Scan(&org, &at); err != nil {
+			return 0, 0, err
+		}
+		if at.Time.After(deadline(org)) {
+			late++
+		} else {
+			onTime++
+		}
+	}
+	return onTime, late, rows.Err()
 }

@@ -315,23 +315,11 @@ func (s *Service) countBookingsAndFilings(ctx context.Context, c campaign.Campai
 			}
 		}
 	}
-	fs, err := s.Filings.List(ctx, c, filing.ListFilter{WithoutItems: true})
+	onTime, late, err := s.Filings.Timeliness(ctx, c)
 	if err != nil {
 		return err
 	}
-	deadline, err := s.Filings.Deadlines(ctx, c)
-	if err != nil {
-		return err
-	}
-	for _, f := range fs {
-		if f.Revision == 0 {
-			continue
-		}
-		if f.SubmittedAt.After(deadline(f.OrgID)) {
-			filingTimes["late"]++
-		} else {
-			filingTimes["on_time"]++
-		}
-	}
+	filingTimes["on_time"] += onTime
+	filingTimes["late"] += late
 	return nil
 }
