@@ -141,11 +141,11 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 	if err != nil {
 		return sum, err
 	}
-	var items []filing.ApprovedItem
+	var items []filing.Figures
 	var reps []report.Report
 	repCampaign := map[int64]campaign.Campaign{}
 	for _, cc := range scope {
-		is, err := s.Filings.ApprovedItems(ctx, cc, 1, "")
+		is, err := s.Filings.ApprovedFigures(ctx, cc)
 		if err != nil {
 			return sum, err
 		}
@@ -204,7 +204,6 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 	for _, m := range filing.Modes {
 		byMode[m] = 0
 	}
-	expectedByUID := map[string]int{}
 	for _, it := range items {
 		o, ok := byCode[it.OrgCode]
 		if !ok {
@@ -212,11 +211,10 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 		}
 		r := row(district(o))
 		r.Activities++
-		r.Expected += count(it.Values[filing.KeyExpected])
-		expectedByUID[it.UID] = count(it.Values[filing.KeyExpected])
-		byCat[it.Values[filing.KeyCategory]]++
-		byMode[it.Values[filing.KeyMode]]++
-		if t, err := time.ParseInLocation("2006-01-02 15:04", it.Values[filing.KeyStart], clock.Zone); err == nil {
+		r.Expected += count(it.Expected)
+		byCat[it.Category]++
+		byMode[it.Mode]++
+		if t, err := time.ParseInLocation("2006-01-02 15:04", it.Start, clock.Zone); err == nil {
 			byDay[t.Format("01-02")]++
 		}
 	}
@@ -317,23 +315,11 @@ func (s *Service) countBookingsAndFilings(ctx context.Context, c campaign.Campai
 			}
 		}
 	}
-	fs, err := s.Filings.List(ctx, c, filing.ListFilter{WithoutItems: true})
+	onTime, late, err := s.Filings.Timeliness(ctx, c)
 	if err != nil {
 		return err
 	}
-	deadline, err := s.Filings.Deadlines(ctx, c)
-	if err != nil {
-		return err
-	}
-	for _, f := range fs {
-		if f.Revision == 0 {
-			continue
-		}
-		if f.SubmittedAt.After(deadline(f.OrgID)) {
-			filingTimes["late"]++
-		} else {
-			filingTimes["on_time"]++
-		}
-	}
+	filingTimes["on_time"] += onTime
+	filingTimes["late"] += late
 	return nil
 }
