@@ -105,7 +105,7 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 	q.PerPage = max(q.PerPage, 1)
 	from := (max(q.Page, 1) - 1) * q.PerPage
 	levels := map[int]bool{}
-	lv, below, err := s.boardLevels(ctx, c, root)
+	lv, below, err := s.levelRows(ctx, c, root)
 	if err != nil {
 		return v, err
 	}
@@ -238,23 +238,12 @@ func (s *Service) board(ctx context.Context, c campaign.Campaign, root account.O
 	for _, o := range orgs {
 		names[o.ID] = o
 	}
-	out, levels, err := s.boardLevels(ctx, c, root)
+	out, levels, err := s.levelRows(ctx, c, root)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := s.boardRows(ctx, c, orgs, names, levels, "o.path LIKE ?", root.Path+"%")
 	return append(out, rows...), err
-}
-
-// boardLevels are the board's rows of the levels below c with their own
-// campaign, and those levels' organisations: their units are theirs to
-// follow, not c's.
-func (s *Service) boardLevels(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, []account.Organisation, error) {
-	reminded, err := s.reminded(ctx, c, "o.path LIKE ?", root.Path+"%")
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.levelRows(ctx, c, root, reminded, s.Clock.Now())
 }
 
 // reminded is when each organisation the condition on o selects was last

@@ -435,11 +435,27 @@ func (s *Service) mayFile(ctx context.Context, c campaign.Campaign, org account.
 
 // levelRows are the board's rows of the levels below c with their own
 // campaign (those within root): one row each, both tables one submission.
-func (s *Service) levelRows(ctx context.Context, c campaign.Campaign, root account.Organisation, reminded map[[2]int64]time.Time, now time.Time) ([]BoardRow, []account.Organisation, error) {
+// Their units are theirs to follow, not c's: the organisations of the
+// levels come back too, so a board can leave out what lies below them.
+func (s *Service) levelRows(ctx context.Context, c campaign.Campaign, root account.Organisation) ([]BoardRow, []account.Organisation, error) {
 	levels, err := s.childLevels(ctx, c)
+	if err != nil || len(levels) == 0 {
+		return nil, nil, err
+	}
+	// The levels' own reminders and deadlines, read at once.
+	ids := make([]any, len(levels))
+	for i, l := range levels {
+		ids[i] = l.Org.ID
+	}
+	reminded, err := s.reminded(ctx, c, "o.id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
 	if err != nil {
 		return nil, nil, err
 	}
+	deadline, err := s.Deadlines(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.Clock.Now()
 	var out []BoardRow
 	var orgs []account.Organisation
 	for _, l := range levels {
@@ -447,10 +463,7 @@ func (s *Service) levelRows(ctx context.Context, c campaign.Campaign, root accou
 		if !root.Contains(l.Org) {
 			continue
 		}
-		row := BoardRow{Org: l.Org, Upward: l.Campaign.Slug}
-		if row.Deadline, err = s.Deadline(ctx, c, l.Org.ID); err != nil {
-			return nil, nil, err
-		}
+		row := BoardRow{Org: l.Org, Upward: l.Campaign.Slug, Deadline: deadline(l.Org.ID)}
 		sb := l.Submission
 		status := Status(sb.State)
 		switch {
