@@ -407,7 +407,7 @@ func (s *Service) phoneBookings(ctx context.Context, tx *db.Tx, batch []*pending
 		hashes[i] = p.hash
 	}
 	in, args := inList(tx, "phone_hash", hashes)
-	return countsBy(ctx, tx, `SELECT phone_hash, COUNT(*) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND `+in+`
+	return db.Pairs[string, int](ctx, tx, `SELECT phone_hash, COUNT(*) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND `+in+`
 		GROUP BY phone_hash`, append([]any{db.At(batch[0].now.Add(-s.guard().Window))}, args...)...)
 }
 
@@ -424,27 +424,8 @@ func (s *Service) addressesUsed(ctx context.Context, tx *db.Tx, group []*pending
 		return map[string]int{}, nil
 	}
 	in, args := inList(tx, "client_key", keys)
-	return countsBy(ctx, tx, `SELECT client_key, SUM(party) FROM bookings WHERE slot_id = ? AND created_at > ? AND state <> 'cancelled'
+	return db.Pairs[string, int](ctx, tx, `SELECT client_key, SUM(party) FROM bookings WHERE slot_id = ? AND created_at > ? AND state <> 'cancelled'
 		AND `+in+` GROUP BY client_key`, append([]any{group[0].sl.ID, db.At(group[0].now.Add(-s.guard().Window))}, args...)...)
-}
-
-// countsBy runs a query of (key, number) rows and returns them as a map.
-func countsBy(ctx context.Context, tx *db.Tx, query string, args ...any) (map[string]int, error) {
-	rows, err := tx.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
 }
 
 // insertBookings stores the bookings. On SQLite with the prepared one-row

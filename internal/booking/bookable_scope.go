@@ -26,20 +26,8 @@ func (s *Service) BookableIn(ctx context.Context, campaignIDs []int64) (map[int6
 	if len(args) == 3 {
 		return out, nil
 	}
-	rows, err := s.DB.Query(ctx, `SELECT r.activity_id FROM booking_rules r
+	return db.Set[int64](ctx, s.DB, `SELECT r.activity_id FROM booking_rules r
 		WHERE r.online_at IS NULL AND r.opens_at <= ? AND r.closes_at > ?
 		AND EXISTS (SELECT 1 FROM booking_slots s WHERE s.activity_id = r.activity_id AND s.start_at > ?)
 		AND r.campaign_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)-3), ", ")+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
 }

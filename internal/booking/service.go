@@ -499,21 +499,7 @@ func (s *Service) Bookable(ctx context.Context, ids []int64) (map[int64]bool, er
 // CountByState returns how many bookings there are in each state (active,
 // waiting, checked_in, cancelled), for the metrics every server exports.
 func (s *Service) CountByState(ctx context.Context) (map[string]int64, error) {
-	rows, err := s.DB.Query(ctx, `SELECT state, COUNT(*) FROM bookings GROUP BY state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var state string
-		var n int64
-		if err := rows.Scan(&state, &n); err != nil {
-			return nil, err
-		}
-		out[state] = n
-	}
-	return out, rows.Err()
+	return db.Pairs[string, int64](ctx, s.DB, `SELECT state, COUNT(*) FROM bookings GROUP BY state`)
 }
 
 // Places are the places of all slots together.

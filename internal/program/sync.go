@@ -144,20 +144,7 @@ func (s *Service) behind(ctx context.Context) ([]int64, error) {
 
 // filingsWithRows are the filings with activities stored, listed or not.
 func (s *Service) filingsWithRows(ctx context.Context) (map[int64]bool, error) {
-	rows, err := s.DB.Query(ctx, `SELECT DISTINCT filing_id FROM program_activities`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return db.Set[int64](ctx, s.DB, `SELECT DISTINCT filing_id FROM program_activities`)
 }
 
 func (s *Service) syncFilings(ctx context.Context, ids []int64) error {
