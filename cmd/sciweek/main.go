@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -55,7 +56,8 @@ Configuration (flags win over the environment):
   --write-timeout SCIWEEK_WRITE_TIMEOUT  time to write an answer (default 120s)
   --tls-cert      SCIWEEK_TLS_CERT       serve HTTPS with this certificate (PEM) ...
   --tls-key       SCIWEEK_TLS_KEY        ... and this key (default: plain HTTP, e.g. behind nginx)
-  --metrics-addr  SCIWEEK_METRICS_ADDR   serve Prometheus /metrics on this address (e.g. 127.0.0.1:9090)
+  --metrics-addr  SCIWEEK_METRICS_ADDR   serve Prometheus /metrics, and Go's profiles under /debug/pprof/,
+                                         on this address (e.g. 127.0.0.1:9090; keep it private)
   --metrics-token SCIWEEK_METRICS_TOKEN  or on the main address to requests with this bearer token
   --backup-dir    SCIWEEK_BACKUP_DIR     serve: take scheduled backups into this directory (default off)
   --backup-every  SCIWEEK_BACKUP_EVERY   serve: time between scheduled backups (default 24h)
@@ -248,7 +250,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			ln.Close()
 			return fmt.Errorf("listen on %s for metrics: %w", a.Config.MetricsAddr, err)
 		}
-		msrv := &http.Server{Handler: a.Metrics.Handler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		msrv := &http.Server{Handler: operatorHandler(a.Metrics.Handler()), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 2 * time.Minute}
 		defer msrv.Close()
 		go func() { errc <- msrv.Serve(mln) }()
 		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", displayAddr(mln.Addr()))
@@ -306,4 +308,19 @@ func displayAddr(addr net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// operatorHandler serves the metrics address: Go's runtime profiles under
+// /debug/pprof/ (CPU, heap, goroutines), for the engineer who runs the
+// server to see where its time and memory go, and the metrics on every
+// other path. The main address never serves the profiles.
+func operatorHandler(metrics http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/", metrics)
+	return mux
 }

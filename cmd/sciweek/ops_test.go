@@ -98,6 +98,12 @@ func TestMetrics(t *testing.T) {
 	if res, body := fetch(t, http.DefaultClient, addr[1], ""); res.StatusCode != 200 || !strings.Contains(body, "sciweek_http_requests_total") {
 		t.Errorf("metrics on their own address: %d", res.StatusCode)
 	}
+	if res, body := fetch(t, http.DefaultClient, strings.TrimSuffix(addr[1], "/metrics")+"/debug/pprof/heap?debug=1", ""); res.StatusCode != 200 || !strings.Contains(body, "heap profile") {
+		t.Errorf("the heap profile on the metrics address: %d", res.StatusCode)
+	}
+	if res, _ := fetch(t, http.DefaultClient, base+"/debug/pprof/heap", ""); res.StatusCode != 404 {
+		t.Errorf("the heap profile on the main address: %d", res.StatusCode)
+	}
 }
 
 func TestTLSAndSlowClients(t *testing.T) {
