@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image/png"
 	"net/http"
@@ -9,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/platform/clock"
 )
 
 // TestManifestAndIcons: the site installs on a phone's home screen with
@@ -73,9 +76,14 @@ func TestManifestAndIcons(t *testing.T) {
 // read with the field.
 func TestDateInputsShowTheirFormat(t *testing.T) {
 	e := apptest.Start(t, apptest.Options{NoDemoFilings: true})
+	week, err := e.App.Campaigns.Get(context.Background(), "2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A filing item's example is its week's first day; elsewhere today's date.
 	for _, p := range []struct{ who, path, id, format string }{
-		{"hqu", "/campaigns/2026/filings/hqu/1/items/new", "f_start", "2020-08-23 09:30"},
-		{"admin", "/admin/campaigns/new", "start", "2020-08-23"},
+		{"hqu", "/campaigns/2026/filings/hqu/1/items/new", "f_start", week.Start.Format("2006-01-02") + " 09:30"},
+		{"admin", "/admin/campaigns/new", "start", time.Now().In(clock.Zone).Format("2006-01-02")},
 	} {
 		page := e.As(t, p.who).Get(p.path)
 		if page.Status != 200 {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sciweek/sciweek/internal/i18n"
+	"github.com/sciweek/sciweek/internal/platform/clock"
 )
 
 //go:embed templates/*.html
@@ -122,15 +123,21 @@ var funcs = template.FuncMap{
 	},
 	"list": func(v ...int) []int { return v },
 	// inputFormat is the example shown beside a date or time input, in
-	// the order the site writes them, whatever the phone's own layout.
-	"inputFormat": func(typ string) string {
+	// the order the site writes them, whatever the phone's own layout:
+	// the date given (a filing item gives its campaign's first day), or
+	// today's, so the example is never of a year long gone.
+	"inputFormat": func(typ string, example ...time.Time) string {
+		day := time.Now().In(clock.Zone)
+		if len(example) > 0 && !example[0].IsZero() {
+			day = example[0]
+		}
 		switch typ {
 		case "date":
-			return "2020-08-23"
+			return day.Format("2006-01-02")
 		case "time":
 			return "09:30"
 		case "datetime-local":
-			return "2020-08-23 09:30"
+			return day.Format("2006-01-02") + " 09:30"
 		}
 		return ""
 	},
