@@ -86,6 +86,7 @@ func TestMetrics(t *testing.T) {
 		`sciweek_booking_places{kind="capacity"}`,
 		`sciweek_uploads{kind="photo",measure="files"}`,
 		`sciweek_jobs{state=`,
+		`sciweek_program_indexes_total{how="rebuilt"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

@@ -5,7 +5,9 @@ package app
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -196,7 +198,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	// field set after it is built.
 	a.Program, a.Booking = new(program.Service), new(booking.Service)
 	*a.Program = program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
-		Cache: program.NewCache(4000, time.Minute), Bookings: a.Booking, Peers: programPeers{d, log}}
+		Cache: program.NewCache(4000, time.Minute), Bookings: a.Booking, Peers: programPeers{d, log, newInstance()}}
 	*a.Booking = booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
 		Log: log, Notifier: bookingTexts{a.Notify}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
 	if err := a.Program.Rebuild(ctx); err != nil {
@@ -255,21 +257,59 @@ func texter(c SMSConfig) sms.Sender {
 }
 
 // programPeers tells other servers on one PostgreSQL database that the
-// program changed.
+// program changed, and which filing, naming this server so that it skips
+// its own news.
 type programPeers struct {
-	d   *db.DB
-	log *slog.Logger
+	d    *db.DB
+	log  *slog.Logger
+	self string
 }
 
-func (p programPeers) ProgramChanged() {
-	if err := p.d.Broadcast(context.Background(), programChannel); err != nil {
+func (p programPeers) ProgramChanged(campaignID, filingID int64) {
+	payload := fmt.Sprintf("%s %d %d", p.self, campaignID, filingID)
+	if err := p.d.Broadcast(context.Background(), programChannel, payload); err != nil {
 		p.log.Warn("telling other servers the program changed", "err", err)
 	}
+}
+
+// follow is the listener of programChannel: another server's news reaches
+// the program; this server's own, already applied, is skipped; an empty
+// payload (a connection made again) or one not understood rechecks.
+func (p programPeers) follow(ctx context.Context, s *program.Service) func(string) {
+	return func(payload string) {
+		var from string
+		var campaignID, filingID int64
+		if n, _ := fmt.Sscanf(payload, "%s %d %d", &from, &campaignID, &filingID); n != 3 {
+			s.InvalidateLocal()
+			return
+		}
+		if from != p.self {
+			s.PeerChanged(ctx, campaignID, filingID)
+		}
+	}
+}
+
+// newInstance names this process among the servers sharing a database.
+func newInstance() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // programChannel carries, between servers on one PostgreSQL database, the
 // news that the public program changed.
 const programChannel = "sciweek_program"
+
+// FollowPeers brings this server's program in line with the changes other
+// servers sharing its PostgreSQL database make, until ctx ends; on SQLite
+// it returns at once.
+func (a *App) FollowPeers(ctx context.Context) {
+	peers, ok := a.Program.Peers.(programPeers)
+	if !ok {
+		return
+	}
+	a.DB.Listen(ctx, programChannel, a.Log, peers.follow(ctx, a.Program))
+}
 
 // Close releases the database.
 func (a *App) Close() error {
@@ -280,8 +320,8 @@ func (a *App) Close() error {
 // RunJobs works the job queue — e-mail, text messages, reminders and other
 // scheduled work — until ctx ends, then lets the jobs in hand finish.
 func (a *App) RunJobs(ctx context.Context) {
-	// Another server's change to the program empties this one's cache.
-	go a.DB.Listen(ctx, programChannel, a.Log, a.Program.InvalidateLocal)
+	// Another server's change to the program reaches this one's.
+	go a.FollowPeers(ctx)
 	a.Notify.LogChannels()
 	a.Jobs.Run(ctx)
 }

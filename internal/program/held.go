@@ -117,6 +117,7 @@ func (s *Service) build(ctx context.Context, root int64, scope []int64) (*heldIn
 	// order, then program order): the rest goes back to the system now
 	// rather than whenever the collector gets to it.
 	debug.FreeOSMemory()
+	s.built.Add(1)
 	s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "took", time.Since(started))
 	h = &heldIndex{ix: ix}
 	s.mu.Lock()
@@ -164,12 +165,15 @@ func (s *Service) refresh(root int64, h *heldIndex) {
 	if err != nil || mark == h.ix.mark() {
 		return
 	}
+	started := time.Now()
 	ix, err := buildIndex(ctx, s.DB, scope, s.termBytes())
 	if err != nil {
 		s.Log.Error("program index", "campaign", root, "err", err)
 		return
 	}
 	defer debug.FreeOSMemory()
+	s.rebuilt.Add(1)
+	s.Log.Info("program index rebuilt: the stored program moved", "campaign", root, "activities", ix.len(), "took", time.Since(started))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if h.patches != patches || s.indexes[root] != h {
@@ -239,6 +243,7 @@ func (s *Service) patch(ctx context.Context, campaignID, filingID int64) error {
 			continue
 		}
 		ix := h.ix.patched(filingID, rows)
+		s.patched.Add(1)
 		s.mu.Lock()
 		s.indexes[root] = &heldIndex{ix: ix, stale: h.stale, patches: h.patches + 1}
 		// A rebuild under way sees the count move and is not swapped in.

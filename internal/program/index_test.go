@@ -230,14 +230,7 @@ func TestApprovalPatchesTheIndex(t *testing.T) {
 			}
 		}
 		check("before")
-		values := filing.Values{filing.KeyTitle: "深海探测器开放课", filing.KeyHost: "华侨大学", filing.KeyCategory: camp.Categories[0].Name, filing.KeyMode: "线下",
-			filing.KeyStart: "2026-12-21 09:00", filing.KeyEnd: "2026-12-21 11:30", filing.KeyPlace: "华侨大学泉州校区",
-			filing.KeyContent: "深海探测器的原理。", filing.KeyAudience: "青少年", filing.KeyExpected: "80", filing.KeyContact: "林老师", filing.KeyPhone: "13805950000"}
-		f, err := e.App.Filings.ImportItems(sys, camp, "hqu", 1, []filing.Values{values})
-		if err != nil {
-			t.Fatal(err)
-		}
-		submitAndApprove(t, e, f.ID)
+		values, f := approveOpenClass(t, e, camp)
 		if got := total("q=" + url.QueryEscape("深海探测器开放课")); got != 1 {
 			t.Errorf("the approved item is found %d times", got)
 		}
@@ -267,6 +260,21 @@ func TestApprovalPatchesTheIndex(t *testing.T) {
 		}
 		check("withdrawn")
 	})
+}
+
+// approveOpenClass files one project of 华侨大学, 深海探测器开放课 on the
+// week's first day, and approves it; it returns its values and filing.
+func approveOpenClass(t *testing.T, e *apptest.Env, camp campaign.Campaign) (filing.Values, filing.Filing) {
+	t.Helper()
+	values := filing.Values{filing.KeyTitle: "深海探测器开放课", filing.KeyHost: "华侨大学", filing.KeyCategory: camp.Categories[0].Name, filing.KeyMode: "线下",
+		filing.KeyStart: "2026-12-21 09:00", filing.KeyEnd: "2026-12-21 11:30", filing.KeyPlace: "华侨大学泉州校区",
+		filing.KeyContent: "深海探测器的原理。", filing.KeyAudience: "青少年", filing.KeyExpected: "80", filing.KeyContact: "林老师", filing.KeyPhone: "13805950000"}
+	f, err := e.App.Filings.ImportItems(account.AsSystem(context.Background()), camp, "hqu", 1, []filing.Values{values})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submitAndApprove(t, e, f.ID)
+	return values, f
 }
 
 // reopenAndSave reopens hqu's filing and saves over the item whose title

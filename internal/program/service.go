@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -30,9 +31,11 @@ type Bookings interface {
 }
 
 // Peers tells the other servers sharing the database that the program
-// changed, so they empty their caches too.
+// changed, so they bring theirs in line too: with a filing named (and its
+// campaign), that filing's rows changed and they patch it in; with only a
+// campaign, all its filings did; with neither, anything else did.
 type Peers interface {
-	ProgramChanged()
+	ProgramChanged(campaignID, filingID int64)
 }
 
 // Service reads the public program and keeps it in line with the approved
@@ -66,6 +69,8 @@ type Service struct {
 	// building is held while an index is built or patched, so two never
 	// race to swap theirs in.
 	building sync.Mutex
+	// built, patched and rebuilt count what Indexing reports.
+	built, patched, rebuilt atomic.Int64
 }
 
 // Invalidate forgets what is held in memory after a campaign's switch, a
@@ -76,13 +81,42 @@ type Service struct {
 func (s *Service) Invalidate() {
 	s.InvalidateLocal()
 	if s.Peers != nil {
-		s.Peers.ProgramChanged()
+		s.Peers.ProgramChanged(0, 0)
 	}
 }
 
-// InvalidateLocal is Invalidate for this process only: what another
-// server's Broadcast calls.
+// InvalidateLocal is Invalidate for this process only.
 func (s *Service) InvalidateLocal() { s.forget(true) }
+
+// PeerChanged is what another server's ProgramChanged calls here. A filing
+// named is patched into the indexes held, as the other server did with
+// its own, so an approval costs each server the same small copy rather
+// than a rebuild of the national program; a campaign named alone drops
+// the indexes holding it; anything else, or a patch that fails, marks the
+// indexes to be checked against the database.
+func (s *Service) PeerChanged(ctx context.Context, campaignID, filingID int64) {
+	if campaignID == 0 {
+		s.InvalidateLocal()
+		return
+	}
+	if err := s.patch(ctx, campaignID, filingID); err != nil {
+		s.Log.Warn("program patch from another server", "campaign", campaignID, "filing", filingID, "err", err)
+		s.InvalidateLocal()
+		return
+	}
+	s.forget(false)
+}
+
+// IndexCounts says how often the program's indexes were built from the
+// database, patched with a changed filing, and rebuilt because the stored
+// program moved under them: rebuilds climbing means changes reach this
+// server without saying which filing changed.
+type IndexCounts struct{ Built, Patched, Rebuilt int64 }
+
+// Indexing returns the counts since the server started.
+func (s *Service) Indexing() IndexCounts {
+	return IndexCounts{s.built.Load(), s.patched.Load(), s.rebuilt.Load()}
+}
 
 // forget drops what is held; with recheck, the indexes are marked to be
 // checked against the database.

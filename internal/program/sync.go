@@ -40,10 +40,10 @@ func (s *Service) FilingChanged(ctx context.Context, campaignID, filingID int64)
 		return
 	}
 	// The indexes hold the change already: only what was made from them
-	// is dropped here; other servers check theirs against the database.
+	// is dropped here; other servers patch theirs the same way.
 	s.forget(false)
 	if s.Peers != nil {
-		s.Peers.ProgramChanged()
+		s.Peers.ProgramChanged(campaignID, filingID)
 	}
 }
 
