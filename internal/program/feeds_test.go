@@ -3,6 +3,7 @@ package program_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -15,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/benchseed"
 	"github.com/sciweek/sciweek/internal/program"
 )
 
@@ -78,10 +81,11 @@ func mustZone(t *testing.T) *time.Location {
 }
 
 func TestCalendarFolding(t *testing.T) {
-	var c program.Calendar
+	var doc strings.Builder
+	c := program.NewCalendar(&doc)
 	long := strings.Repeat("科技活动周，", 40) + "a;b\\c\nd"
 	c.Text("DESCRIPTION", long)
-	lines := strings.Split(strings.TrimSuffix(c.String(), "\r\n"), "\r\n")
+	lines := strings.Split(strings.TrimSuffix(doc.String(), "\r\n"), "\r\n")
 	var b strings.Builder
 	for i, l := range lines {
 		if len(l) > 75 {
@@ -143,18 +147,37 @@ func TestFeedsAndOpenData(t *testing.T) {
 			t.Errorf("open data JSON: %v, %d items", data.Campaign, len(data.Items))
 		}
 
-		var sm struct {
-			URLs []struct {
+		// The sitemap is an index of parts, each a list of addresses.
+		var index struct {
+			Sitemaps []struct {
 				Loc string `xml:"loc"`
-			} `xml:"url"`
+			} `xml:"sitemap"`
 		}
-		if err := xml.Unmarshal([]byte(c.Get("/sitemap.xml").Body), &sm); err != nil {
-			t.Fatalf("sitemap: %v", err)
+		if err := xml.Unmarshal([]byte(c.Get("/sitemap.xml").Body), &index); err != nil || len(index.Sitemaps) < 3 {
+			t.Fatalf("sitemap index: %v, %d parts", err, len(index.Sitemaps))
 		}
 		locs := map[string]bool{}
-		for _, u := range sm.URLs {
-			p, _ := url.Parse(u.Loc)
-			locs[p.Path] = true
+		for _, part := range index.Sitemaps {
+			p, _ := url.Parse(part.Loc)
+			res := c.Get(p.RequestURI())
+			var sm struct {
+				URLs []struct {
+					Loc string `xml:"loc"`
+				} `xml:"url"`
+			}
+			if err := xml.Unmarshal([]byte(res.Body), &sm); err != nil || res.Status != 200 {
+				t.Fatalf("sitemap part %s: %d %v", part.Loc, res.Status, err)
+			}
+			for _, u := range sm.URLs {
+				p, _ := url.Parse(u.Loc)
+				if locs[p.Path] {
+					t.Errorf("sitemap lists %s twice", p.Path)
+				}
+				locs[p.Path] = true
+			}
+		}
+		if res := c.Get("/sitemap.xml?campaign=2020&page=9"); res.Status != 404 {
+			t.Errorf("a sitemap part past the end: %d", res.Status)
 		}
 		id := idOf(t, c, "化学魔术实验秀")
 		for _, want := range []string{"/campaigns/2020/program", "/campaigns/2020/days/2020-08-23", fmt.Sprintf("/activities/%d", id), "/campaigns/2020/units/qztc"} {
@@ -235,4 +258,77 @@ func TestLightAndCached(t *testing.T) {
 	if api["total"] != float64(40) {
 		t.Errorf("API through the cache: %v", api["total"])
 	}
+}
+
+// TestFeedsAtSize: the feeds of a program larger than they list at once.
+// The calendar streams every session of every activity; the Atom feed
+// lists the first 500 activities; the sitemap comes in parts, each unit
+// page listed once, every activity once.
+func TestFeedsAtSize(t *testing.T) {
+	apptest.EachWith(t, apptest.Options{NoDemo: true}, func(t *testing.T, e *apptest.Env) {
+		if _, err := benchseed.Seed(account.AsSystem(context.Background()), e.App, benchseed.Options{Activities: 700, Units: 40, Flat: true}); err != nil {
+			t.Fatal(err)
+		}
+		c := e.Client(t)
+		ctx := context.Background()
+		camp, err := e.App.Program.Campaign(ctx, benchseed.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions := 0
+		e.App.Program.Each(ctx, camp, program.Filter{}, func(a program.Activity) error {
+			sessions += len(a.Sessions)
+			return nil
+		})
+		events := parseICS(t, c.Get("/feeds/"+benchseed.Slug+"/program.ics").Body)
+		if len(events) < 700 || len(events) != sessions {
+			t.Errorf("the calendar holds %d events (%d sessions stored)", len(events), sessions)
+		}
+		var feed struct {
+			Entries []struct{ ID string } `xml:"entry"`
+		}
+		if err := xml.Unmarshal([]byte(c.Get("/feeds/"+benchseed.Slug+"/program.atom").Body), &feed); err != nil || len(feed.Entries) != 500 {
+			t.Errorf("the Atom feed: %v, %d entries", err, len(feed.Entries))
+		}
+
+		defer func(was int) { *program.SitemapPage = was }(*program.SitemapPage)
+		*program.SitemapPage = 300
+		var index struct {
+			Sitemaps []struct {
+				Loc string `xml:"loc"`
+			} `xml:"sitemap"`
+		}
+		xml.Unmarshal([]byte(c.Get("/sitemap.xml").Body), &index)
+		activities, units := 0, map[string]bool{}
+		parts := 0
+		for _, part := range index.Sitemaps {
+			if !strings.Contains(part.Loc, "campaign="+benchseed.Slug+"&") {
+				continue
+			}
+			parts++
+			p, _ := url.Parse(part.Loc)
+			var sm struct {
+				URLs []struct {
+					Loc string `xml:"loc"`
+				} `xml:"url"`
+			}
+			xml.Unmarshal([]byte(c.Get(p.RequestURI()).Body), &sm)
+			if len(sm.URLs) > 2*300 {
+				t.Errorf("%s lists %d addresses", part.Loc, len(sm.URLs))
+			}
+			for _, u := range sm.URLs {
+				switch {
+				case strings.Contains(u.Loc, "/activities/"):
+					activities++
+				case units[u.Loc]:
+					t.Errorf("%s listed twice", u.Loc)
+				default:
+					units[u.Loc] = true
+				}
+			}
+		}
+		if parts != 3 || activities != 700 || len(units) != 40 {
+			t.Errorf("the sitemap: %d parts, %d activities, %d unit pages", parts, activities, len(units))
+		}
+	})
 }

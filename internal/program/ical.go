@@ -1,8 +1,8 @@
 package program
 
 import (
+	"io"
 	"strings"
-
 	"time"
 	"unicode/utf8"
 
@@ -11,9 +11,14 @@ import (
 
 // Calendar writes an iCalendar (RFC 5545) document: CRLF line ends, lines
 // folded at 75 octets without splitting a character, text values escaped.
+// It writes to b: a strings.Builder for a document of one event, a
+// buffered writer on the answer for a whole program.
 type Calendar struct {
-	b strings.Builder
+	b io.StringWriter
 }
+
+// NewCalendar writes a document to w.
+func NewCalendar(w io.StringWriter) *Calendar { return &Calendar{w} }
 
 // Line writes one content line, folding it.
 func (c *Calendar) Line(name, value string) {
@@ -36,9 +41,6 @@ func (c *Calendar) Line(name, value string) {
 // Text writes a TEXT property, escaped.
 func (c *Calendar) Text(name, value string) { c.Line(name, EscapeText(value)) }
 
-// String is the document.
-func (c *Calendar) String() string { return c.b.String() }
-
 // EscapeText escapes a TEXT value: backslash, semicolon, comma and line
 // breaks.
 func EscapeText(s string) string {
@@ -53,42 +55,44 @@ const vtimezone = "BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai\r\nBEGIN:STANDARD\r\nDT
 
 const icsLocal = "20060102T150405"
 
-// icsDocument writes the activities as events, one per session.
-func icsDocument(base, name string, as []Activity, switched bool, stamp time.Time) string {
-	var c Calendar
+// icsProgram starts a program's calendar: its name, how often subscribed
+// calendars fetch it again, and its time zone; events follows, then end.
+func (c *Calendar) icsProgram(name string) {
 	c.begin(name)
-	// Subscribed calendars fetch the feed again this often.
 	c.Line("REFRESH-INTERVAL;VALUE=DURATION", "PT6H")
 	c.Line("X-PUBLISHED-TTL", "PT6H")
 	c.b.WriteString(vtimezone)
-	for _, a := range as {
-		url := base + "/activities/" + itoa64(a.ID)
-		for i, s := range a.Sessions {
-			c.Line("BEGIN", "VEVENT")
-			c.Line("UID", "activity-"+itoa64(a.ID)+"-"+itoa(i)+"@sciweek")
-			c.Line("DTSTAMP", stamp.UTC().Format("20060102T150405Z"))
-			c.Line("DTSTART;TZID=Asia/Shanghai", s.Start.In(clock.Zone).Format(icsLocal))
-			c.Line("DTEND;TZID=Asia/Shanghai", s.End.In(clock.Zone).Format(icsLocal))
-			c.Text("SUMMARY", a.Title)
-			desc := a.Content
-			if (a.Online() || switched) && a.OnlineURL != "" {
-				desc += "\n" + a.OnlineURL
-			}
-			c.Text("DESCRIPTION", desc+"\n"+url)
-			if a.Address != "" {
-				c.Text("LOCATION", a.Address)
-			}
-			c.Line("URL", url)
-			c.Line("ORGANIZER;CN="+paramValue(a.UnitName), "mailto:noreply@sciweek.invalid")
-			if a.CategoryName != "" {
-				c.Text("CATEGORIES", a.CategoryName)
-			}
-			c.Line("END", "VEVENT")
-		}
-	}
-	c.Line("END", "VCALENDAR")
-	return c.String()
 }
+
+// events writes the activity as events, one per session.
+func (c *Calendar) events(base string, a Activity, switched bool, stamp time.Time) {
+	url := base + "/activities/" + itoa64(a.ID)
+	for i, s := range a.Sessions {
+		c.Line("BEGIN", "VEVENT")
+		c.Line("UID", "activity-"+itoa64(a.ID)+"-"+itoa(i)+"@sciweek")
+		c.Line("DTSTAMP", stamp.UTC().Format("20060102T150405Z"))
+		c.Line("DTSTART;TZID=Asia/Shanghai", s.Start.In(clock.Zone).Format(icsLocal))
+		c.Line("DTEND;TZID=Asia/Shanghai", s.End.In(clock.Zone).Format(icsLocal))
+		c.Text("SUMMARY", a.Title)
+		desc := a.Content
+		if (a.Online() || switched) && a.OnlineURL != "" {
+			desc += "\n" + a.OnlineURL
+		}
+		c.Text("DESCRIPTION", desc+"\n"+url)
+		if a.Address != "" {
+			c.Text("LOCATION", a.Address)
+		}
+		c.Line("URL", url)
+		c.Line("ORGANIZER;CN="+paramValue(a.UnitName), "mailto:noreply@sciweek.invalid")
+		if a.CategoryName != "" {
+			c.Text("CATEGORIES", a.CategoryName)
+		}
+		c.Line("END", "VEVENT")
+	}
+}
+
+// end closes the calendar document.
+func (c *Calendar) end() { c.Line("END", "VCALENDAR") }
 
 // begin opens the calendar document.
 func (c *Calendar) begin(name string) {
@@ -114,7 +118,8 @@ type Event struct {
 // EventDocument writes a calendar holding the one event, in Quanzhou's
 // time, for a phone's "add to calendar".
 func EventDocument(e Event, stamp time.Time) string {
-	var c Calendar
+	var b strings.Builder
+	c := NewCalendar(&b)
 	c.begin(e.Summary)
 	c.b.WriteString(vtimezone)
 	c.Line("BEGIN", "VEVENT")
@@ -129,8 +134,8 @@ func EventDocument(e Event, stamp time.Time) string {
 	}
 	c.Line("URL", e.URL)
 	c.Line("END", "VEVENT")
-	c.Line("END", "VCALENDAR")
-	return c.String()
+	c.end()
+	return b.String()
 }
 
 // paramValue quotes a parameter value; DQUOTE cannot appear inside one.

@@ -1,0 +1,4 @@
+package program
+
+// SitemapPage lets tests cut the sitemap into small parts.
+var SitemapPage = &sitemapPage
