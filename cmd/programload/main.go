@@ -91,14 +91,22 @@ func run(args []string) error {
 		return fire(*u, *rate, *d, *search)
 	case "measure":
 		var o measureOptions
-		fs.StringVar(&o.base, "base", "http://127.0.0.1:8080", "the running server's address")
+		fs.StringVar(&o.base, "base", "http://127.0.0.1:8080", "the running server's address, or several servers' separated by commas (taking requests in turn)")
 		fs.StringVar(&o.campaign, "campaign", "", "the campaign's slug")
-		fs.IntVar(&o.pid, "pid", 0, "the server's process id, for its resident memory")
+		pids := fs.String("pid", "", "the servers' process ids, separated by commas, for their resident memory")
+		fs.BoolVar(&o.gzip, "gzip", false, "ask for gzip answers (the static file is sent plain either way)")
 		fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each kind of request runs")
 		fs.IntVar(&o.clients, "clients", 16, "concurrent requests of the static, filter and cached runs")
 		fs.IntVar(&o.rate, "rate", 200, "uncached searches a second")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
+		}
+		for _, p := range strings.FieldsFunc(*pids, func(r rune) bool { return r == ',' }) {
+			pid, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil {
+				return fmt.Errorf("--pid: %q is not a process id", p)
+			}
+			o.pids = append(o.pids, pid)
 		}
 		return measure(os.Stdout, o)
 	}

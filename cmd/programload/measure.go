@@ -21,7 +21,8 @@ import (
 // measureOptions say what one measuring run does.
 type measureOptions struct {
 	base, campaign string
-	pid            int
+	pids           []int
+	gzip           bool
 	duration       time.Duration
 	clients        int // concurrent requests of the closed-loop runs
 	rate           int // searches a second
@@ -161,9 +162,22 @@ func (v values) searchWord(r *rand.Rand, i int) string {
 	return string([]rune(strings.Repeat("科学技术普及", 170))[:1000]) // a 1,000-character query
 }
 
+// servers spreads requests over one or more servers in turn, as a load
+// balancer in front of them would.
+type servers struct {
+	bases []string
+	n     atomic.Uint64
+}
+
+// url is the address of path on the next server.
+func (s *servers) url(path string) string {
+	return s.bases[int(s.n.Add(1))%len(s.bases)] + path
+}
+
 // closedLoop runs clients that each send the next request when the last
-// is answered, for the duration, and returns the figures.
-func closedLoop(client *http.Client, name string, o measureOptions, next func(r *rand.Rand) string) *result {
+// is answered, for the duration, and returns the figures; next gives the
+// path of each request on the servers.
+func closedLoop(client *http.Client, name string, o measureOptions, to *servers, next func(r *rand.Rand) string) *result {
 	res := &result{name: name}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -176,7 +190,7 @@ func closedLoop(client *http.Client, name string, o measureOptions, next func(r 
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(seq.Add(1), 17))
 			for time.Now().Before(stop) {
-				res.get(&mu, client, next(r))
+				res.get(&mu, client, to.url(next(r)))
 			}
 		}()
 	}
@@ -186,7 +200,7 @@ func closedLoop(client *http.Client, name string, o measureOptions, next func(r 
 
 // openLoop sends requests at a fixed rate, each on its own whatever the
 // ones before it took.
-func openLoop(client *http.Client, name string, o measureOptions, next func(r *rand.Rand, i int) string) *result {
+func openLoop(client *http.Client, name string, o measureOptions, to *servers, next func(r *rand.Rand, i int) string) *result {
 	res := &result{name: name}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -196,7 +210,7 @@ func openLoop(client *http.Client, name string, o measureOptions, next func(r *r
 	began := time.Now()
 	for i := range int(o.duration.Seconds() * float64(o.rate)) {
 		<-tick.C
-		u := next(r, i)
+		u := to.url(next(r, i))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -244,22 +258,28 @@ func get(client *http.Client, u string) (time.Duration, bool) {
 	return time.Since(t0), err == nil && res.StatusCode == http.StatusOK
 }
 
-// measure runs the program's figures side by side against a running
-// server: a static file of the list page's bytes served from this
-// process, the list page with a new filter combination each request,
-// the cached list page, and uncached searches at a fixed rate.
+// measure runs the program's figures side by side against running
+// servers (one, or several sharing a database, taking requests in turn):
+// a static file of the list page's bytes served from this process, the
+// list page with a new filter combination each request, the cached list
+// page, and uncached searches at a fixed rate. Without gzip the client
+// does not ask for compression, so the servers and the static file send
+// the same bytes and no run pays for inflating them here.
 func measure(w io.Writer, o measureOptions) error {
 	if o.base == "" || o.campaign == "" || o.clients < 1 || o.rate < 1 {
 		return errors.New("--base, --campaign, and positive --clients and --rate are required")
 	}
-	o.base = strings.TrimSuffix(o.base, "/")
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}
-	v, err := readValues(client, o.base, o.campaign)
+	app := &servers{}
+	for _, b := range strings.Split(o.base, ",") {
+		app.bases = append(app.bases, strings.TrimSuffix(strings.TrimSpace(b), "/"))
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1024, DisableCompression: !o.gzip}}
+	v, err := readValues(client, app.bases[0], o.campaign)
 	if err != nil {
 		return err
 	}
-	list := o.base + "/campaigns/" + o.campaign + "/activities"
-	res, err := client.Get(list)
+	list := "/campaigns/" + o.campaign + "/activities"
+	res, err := client.Get(app.bases[0] + list)
 	if err != nil {
 		return err
 	}
@@ -280,16 +300,16 @@ func measure(w io.Writer, o measureOptions) error {
 	})}
 	go srv.Serve(ln)
 	defer srv.Close()
-	static := "http://" + ln.Addr().String() + "/"
+	static := &servers{bases: []string{"http://" + ln.Addr().String()}}
 
-	fmt.Fprintf(w, "campaign %s: %d days, %d districts, %d provinces, %d cities, %d areas, %d audiences, %d pages; list page %d bytes\n",
-		o.campaign, len(v.days), len(v.districts), len(v.provinces), len(v.cities), len(v.categories), len(v.audiences), v.pages, len(page))
-	fmt.Fprintf(w, "before: %s\n", machine(o.pid))
-	base := closedLoop(client, "static file", o, func(*rand.Rand) string { return static })
-	filtered := closedLoop(client, "new filters", o, func(r *rand.Rand) string { return list + "?" + v.filterQuery(r).Encode() })
-	during := machine(o.pid)
-	cached := closedLoop(client, "cached list", o, func(*rand.Rand) string { return list })
-	search := openLoop(client, fmt.Sprintf("searches %d/s", o.rate), o, func(r *rand.Rand, i int) string {
+	fmt.Fprintf(w, "campaign %s on %d server(s): %d days, %d districts, %d provinces, %d cities, %d areas, %d audiences, %d pages; list page %d bytes; gzip %v\n",
+		o.campaign, len(app.bases), len(v.days), len(v.districts), len(v.provinces), len(v.cities), len(v.categories), len(v.audiences), v.pages, len(page), o.gzip)
+	fmt.Fprintf(w, "before: %s\n", machine(o.pids))
+	base := closedLoop(client, "static file", o, static, func(*rand.Rand) string { return "/" })
+	filtered := closedLoop(client, "new filters", o, app, func(r *rand.Rand) string { return list + "?" + v.filterQuery(r).Encode() })
+	during := machine(o.pids)
+	cached := closedLoop(client, "cached list", o, app, func(*rand.Rand) string { return list })
+	search := openLoop(client, fmt.Sprintf("searches %d/s", o.rate), o, app, func(r *rand.Rand, i int) string {
 		// A page number of its own keeps each search out of the cache.
 		return list + "?" + url.Values{"q": {v.searchWord(r, i)}, "page": {strconv.Itoa(1 + i%3)}, "n": {strconv.Itoa(i)}}.Encode()
 	})
@@ -299,19 +319,19 @@ func measure(w io.Writer, o measureOptions) error {
 			r.pct(0.5).Round(10*time.Microsecond), r.pct(0.9).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond),
 			r.pct(1).Round(10*time.Microsecond), r.failed)
 	}
-	fmt.Fprintf(w, "under load: %s\nafter: %s\n", during, machine(o.pid))
+	fmt.Fprintf(w, "under load: %s\nafter: %s\n", during, machine(o.pids))
 	return nil
 }
 
-// machine is the server's resident memory (given its pid) and the load
-// average.
-func machine(pid int) string {
+// machine is the servers' resident memory (given their pids) and the
+// load average.
+func machine(pids []int) string {
 	out := ""
-	if pid > 0 {
+	for _, pid := range pids {
 		if b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); err == nil {
 			for _, line := range strings.Split(string(b), "\n") {
 				if strings.HasPrefix(line, "VmRSS:") {
-					out = "server RSS " + strings.Join(strings.Fields(strings.TrimPrefix(line, "VmRSS:")), " ") + "; "
+					out += "server " + strconv.Itoa(pid) + " RSS " + strings.Join(strings.Fields(strings.TrimPrefix(line, "VmRSS:")), " ") + "; "
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,10 @@ func TestMeasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	if err := measure(&out, measureOptions{base: e.URL, campaign: "national", duration: 300 * time.Millisecond, clients: 2, rate: 20}); err != nil {
+	if err := measure(&out, measureOptions{base: e.URL + "," + e.URL + "/", campaign: "national", pids: []int{os.Getpid()}, duration: 300 * time.Millisecond, clients: 2, rate: 20}); err != nil {
 		t.Fatalf("measure: %v\n%s", err, &out)
 	}
-	for _, want := range []string{"7 days", "static file", "new filters", "cached list", "searches 20/s", "load average"} {
+	for _, want := range []string{"on 2 server(s)", "7 days", "static file", "new filters", "cached list", "searches 20/s", "RSS", "load average"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the figures lack %q:\n%s", want, &out)
 		}
