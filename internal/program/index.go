@@ -60,6 +60,7 @@ type index struct {
 	// posts lists, for each value of a dictionary, the rows holding it in
 	// program order, so a filter reads only the rows of its rarest value.
 	posts map[*dict][][]int32
+	sets  sets
 	// unitDistrict is each unit's district as first seen.
 	unitDistrict []int32
 
@@ -67,7 +68,7 @@ type index struct {
 	views map[string]*view
 	terms *termCache
 	// bookable is, by row, what booking said takes bookings, at bookableAt.
-	bookable   []bool
+	bookable   rowSet
 	bookableAt time.Time
 }
 
@@ -393,6 +394,7 @@ func (b *builder) done() *index {
 		}
 	}
 	ix.posts[ix.days_] = days
+	ix.buildSets()
 	ix.byID = make([]idRow, len(ix.id))
 	for r, id := range ix.id {
 		ix.byID[r] = idRow{id, int32(r)}
@@ -431,8 +433,9 @@ func (ix *index) startOn(r int, day int32) int64 {
 // campaigns are in it, its overview, and how many activities each unit,
 // district, province and city has there.
 type view struct {
-	// in is nil when the scope is the whole index.
+	// in and rows are nil when the scope is the whole index.
 	in                                          []bool
+	rows                                        rowSet
 	overview                                    Overview
 	units, districts, provinces, cities, perDay []int32
 }
@@ -460,6 +463,7 @@ func (ix *index) viewOf(campaignID int64, scope []int64) *view {
 				v.in[k] = true
 			}
 		}
+		v.rows = newRowSet(ix.len())
 	}
 	v.units, v.districts = make([]int32, len(ix.units.codes)), make([]int32, len(ix.districts.codes))
 	v.provinces, v.cities = make([]int32, len(ix.provinces.codes)), make([]int32, len(ix.cities.codes))
@@ -468,6 +472,9 @@ func (ix *index) viewOf(campaignID int64, scope []int64) *view {
 	for r := range ix.len() {
 		if !v.holds(ix, r) {
 			continue
+		}
+		if v.rows != nil {
+			v.rows.add(r)
 		}
 		o.Activities++
 		if ix.flags[r]&flagOpenDay != 0 {
