@@ -371,9 +371,13 @@ type Unit struct {
 	Activities                             int
 }
 
-// District is a district bureau with activities in the program.
+// District is a district bureau with activities in the program, or a
+// province or a city in a parent's program.
 type District struct {
 	Code, Name string
+	// Parent is the code of the place above: a city's province, a
+	// district's city; empty when there is none.
+	Parent     string
 	Activities int
 }
 
