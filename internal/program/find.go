@@ -377,12 +377,17 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 			return nil, 0, nil
 		}
 	}
+	// A filter of values held as row sets is checked by one bit a hit.
+	keeps := func(r int32) bool { return m.keeps(ix, int(r)) }
+	if pass, ok := ix.passing(&m); ok {
+		keeps = func(r int32) bool { return pass.has(int(r)) }
+	}
 	// Scores are small: count the rows kept at each, then walk the scores
 	// from the highest, in program order within each, as Rank orders them,
 	// reading only the scores the window reaches.
 	var count [256]int
 	for i, r := range found.rows {
-		if m.keeps(ix, int(r)) {
+		if keeps(r) {
 			count[found.scores[i]]++
 		}
 	}
@@ -393,7 +398,7 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 		}
 		if total < to && total+count[sc] > from {
 			for i, r := range found.rows {
-				if found.scores[i] == uint8(sc) && m.keeps(ix, int(r)) {
+				if found.scores[i] == uint8(sc) && keeps(r) {
 					win.add(r)
 				}
 			}

@@ -77,13 +77,12 @@ func (ix *index) buildSets() {
 	}
 }
 
-// denseRows are the rows passing a filter that names only values held as
-// row sets, in the order the program shows them, from the from-th to
-// before the to-th, with how many pass in all. ok is false when the
-// filter names a value held only as a row list.
-func (ix *index) denseRows(m *rowMatch, from, to int) (rows []int32, total int, ok bool) {
+// passing is the set of rows passing a filter that names only values
+// held as row sets; ok is false when it names a value held only as a row
+// list.
+func (ix *index) passing(m *rowMatch) (acc rowSet, ok bool) {
 	if m.district >= 0 || m.unit >= 0 || m.city >= 0 {
-		return nil, 0, false
+		return nil, false
 	}
 	s := &ix.sets
 	and := []rowSet{m.v.rows, m.bookable}
@@ -103,7 +102,7 @@ func (ix *index) denseRows(m *rowMatch, from, to int) (rows []int32, total int, 
 	}
 	and = slices.DeleteFunc(and, func(s rowSet) bool { return s == nil })
 	n := ix.len()
-	acc := newRowSet(n)
+	acc = newRowSet(n)
 	if len(and) == 0 {
 		for i := range acc {
 			acc[i] = ^uint64(0)
@@ -111,14 +110,27 @@ func (ix *index) denseRows(m *rowMatch, from, to int) (rows []int32, total int, 
 		if n%64 != 0 {
 			acc[len(acc)-1] = 1<<(n%64) - 1
 		}
-	} else {
-		copy(acc, and[0])
-		for _, s := range and[1:] {
-			for i, w := range s {
-				acc[i] &= w
-			}
+		return acc, true
+	}
+	copy(acc, and[0])
+	for _, s := range and[1:] {
+		for i, w := range s {
+			acc[i] &= w
 		}
 	}
+	return acc, true
+}
+
+// denseRows are the rows passing a filter that names only values held as
+// row sets, in the order the program shows them, from the from-th to
+// before the to-th, with how many pass in all. ok is false when the
+// filter names a value held only as a row list.
+func (ix *index) denseRows(m *rowMatch, from, to int) (rows []int32, total int, ok bool) {
+	acc, ok := ix.passing(m)
+	if !ok {
+		return nil, 0, false
+	}
+	s := &ix.sets
 	// On a day, the open days placed by a later session that day leave
 	// program order: they are merged back in by that session's start.
 	var moved []int32
