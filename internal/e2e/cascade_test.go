@@ -33,11 +33,21 @@ func TestBrowserCascade(t *testing.T) {
 	b.shows(".acts", "海洋生态保护科普日", "厦门市科学技术局")
 	b.capture("cascade-province-city")
 	b.do("open the filters", chromedp.Click(chromedp.CSS(".more-filters summary")), chromedp.WaitVisible(chromedp.CSS("#f-city")))
+	// The districts offered are the chosen city's: Quanzhou's once it is
+	// applied.
 	b.setValue("#f-city", "quanzhou")
-	b.setValue("#f-district", "fengze")
 	b.click(`#apply`, ".acts")
 	if u, _ := url.Parse(b.path()); u.Query().Get("city") != "quanzhou" {
 		t.Errorf("the city is not in the URL: %s", u)
+	}
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector(".more-filters").open = true`)); err != nil {
+		t.Fatal(err)
+	}
+	b.do("wait for the districts", chromedp.WaitVisible(chromedp.CSS("#f-district")))
+	b.setValue("#f-district", "fengze")
+	b.click(`#apply`, ".acts")
+	if u, _ := url.Parse(b.path()); u.Query().Get("district") != "fengze" || u.Query().Get("city") != "quanzhou" {
+		t.Errorf("the city and district are not in the URL: %s", u)
 	}
 	b.shows(".acts", "新冠病毒检测技术科普展")
 	if strings.Contains(b.text("main"), "海洋生态保护科普日") {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -153,23 +155,57 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
-// BenchmarkListPageHTTP is BenchmarkListNewFilter through the whole
-// handler: the page rendered, compressed and its ETag made.
+// BenchmarkListPageHTTP is a list page through the whole handler, the
+// page rendered, compressed and its ETag made, with a new combination of
+// filters each time as programload measure draws them: each filter set
+// or not, to a value that exists, and a page among the first fifty.
 func BenchmarkListPageHTTP(b *testing.B) {
 	a, c := benchApp(b)
+	o, err := a.Program.Overview(context.Background(), c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	values := map[string][]string{"mode": {"onsite", "online", "both"}}
+	for _, d := range c.Days() {
+		values["day"] = append(values["day"], d.Format("2006-01-02"))
+	}
+	for key, levels := range map[string][]program.District{"district": o.Districts, "province": o.Provinces, "city": o.Cities} {
+		for _, d := range levels {
+			values[key] = append(values[key], d.Code)
+		}
+	}
+	for key, terms := range map[string][]campaign.Term{"category": c.Categories, "audience": c.Audiences} {
+		for _, t := range terms {
+			values[key] = append(values[key], t.Code)
+		}
+	}
+	keys := []string{"day", "district", "province", "city", "category", "audience", "mode"}
 	h := a.Handler()
-	days := c.Days()
+	r := rand.New(rand.NewPCG(1, 17))
 	i := 0
 	for b.Loop() {
 		i++
-		u := fmt.Sprintf("/campaigns/%s/activities?day=%s&category=%s&mode=%s&page=%d", c.Slug, days[i%len(days)].Format("2006-01-02"),
-			c.Categories[i%len(c.Categories)].Code, program.Modes[i%len(program.Modes)], 1+i%7)
+		q := url.Values{}
+		for _, k := range keys {
+			if len(values[k]) > 0 && r.IntN(3) == 0 {
+				q.Set(k, values[k][r.IntN(len(values[k]))])
+			}
+		}
+		for _, flag := range []string{"open_day", "bookable"} {
+			if r.IntN(5) == 0 {
+				q.Set(flag, "true")
+			}
+		}
+		q.Set("page", strconv.Itoa(1+r.IntN(50)))
+		u := "/campaigns/" + c.Slug + "/activities?" + q.Encode()
 		req := httptest.NewRequest("GET", u, nil)
-		req.RemoteAddr = fmt.Sprintf("10.0.%d.%d:1234", i/250%250, i%250)
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:1234", i>>16&255, i>>8&255, i&255)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != 200 {
 			b.Fatalf("%s: %d", u, rec.Code)
 		}
+		b.ReportMetric(float64(rec.Body.Len()), "bytes")
 	}
 }

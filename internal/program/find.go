@@ -265,7 +265,7 @@ type rowMatch struct {
 	day, district, unit, province, city, category int32
 	audience                                      uint64
 	needFlags                                     uint8
-	bookable                                      []bool
+	bookable                                      rowSet
 	none                                          bool
 }
 
@@ -314,7 +314,7 @@ func (m *rowMatch) keeps(ix *index, r int) bool {
 		(m.category < 0 || ix.category[r] == m.category) &&
 		ix.audience[r]&m.audience == m.audience &&
 		ix.flags[r]&m.needFlags == m.needFlags &&
-		(m.bookable == nil || m.bookable[r])
+		(m.bookable == nil || m.bookable.has(r))
 }
 
 // rows are the rows of the campaign's program that pass the filter, in
@@ -338,6 +338,9 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 	win.from, win.to = from, to
 	terms := f.Terms()
 	if len(terms) == 0 {
+		if rows, total, ok := ix.denseRows(&m, from, to); ok {
+			return rows, total, nil
+		}
 		// On a day, an open day with several sessions that day is placed
 		// by its first of them; every other row's place is its start, in
 		// program order already.
@@ -374,12 +377,17 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 			return nil, 0, nil
 		}
 	}
+	// A filter of values held as row sets is checked by one bit a hit.
+	keeps := func(r int32) bool { return m.keeps(ix, int(r)) }
+	if pass, ok := ix.passing(&m); ok {
+		keeps = func(r int32) bool { return pass.has(int(r)) }
+	}
 	// Scores are small: count the rows kept at each, then walk the scores
 	// from the highest, in program order within each, as Rank orders them,
 	// reading only the scores the window reaches.
 	var count [256]int
 	for i, r := range found.rows {
-		if m.keeps(ix, int(r)) {
+		if keeps(r) {
 			count[found.scores[i]]++
 		}
 	}
@@ -390,7 +398,7 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 		}
 		if total < to && total+count[sc] > from {
 			for i, r := range found.rows {
-				if found.scores[i] == uint8(sc) && m.keeps(ix, int(r)) {
+				if found.scores[i] == uint8(sc) && keeps(r) {
 					win.add(r)
 				}
 			}

@@ -243,13 +243,11 @@ type Option struct {
 
 type listPage struct {
 	base
-	Filter     Filter
-	Applied    int // filters applied besides the query
-	Ignored    []string
-	Days       []Option
-	Districts  []Option
-	Provinces  []Option
-	Cities     []Option
+	Filter  Filter
+	Applied int // filters applied besides the query
+	Ignored []string
+	Days    []Option
+	levels
 	Categories []Option
 	Audiences  []Option
 	ModeOpts   []Option
@@ -296,10 +294,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	for _, t := range h.dayTabs(p.base, o, f.Day) {
 		p.Days = append(p.Days, Option{t.Date, t.Label, t.Current})
 	}
-	for _, d := range o.Districts {
-		p.Districts = append(p.Districts, Option{d.Code, d.Name, d.Code == f.District})
-	}
-	p.Provinces, p.Cities = levelOptions(o, f)
+	p.levels = levelOptions(o, f)
 	for _, t := range c.Categories {
 		p.Categories = append(p.Categories, Option{t.Code, t.Label(l.Lang), t.Code == f.Category})
 	}

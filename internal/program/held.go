@@ -255,14 +255,14 @@ func (s *Service) patch(ctx context.Context, campaignID, filingID int64) error {
 
 // bookableRows says, by row, which activities of the index take bookings
 // now: one question to booking, held as long as a campaign is.
-func (s *Service) bookableRows(ctx context.Context, ix *index) ([]bool, error) {
+func (s *Service) bookableRows(ctx context.Context, ix *index) (rowSet, error) {
 	ix.mu.Lock()
 	rows, at := ix.bookable, ix.bookableAt
 	ix.mu.Unlock()
 	if rows != nil && time.Since(at) < s.holdFor() {
 		return rows, nil
 	}
-	rows = make([]bool, ix.len())
+	rows = newRowSet(ix.len())
 	if s.Bookings == nil {
 		return rows, nil
 	}
@@ -282,7 +282,7 @@ func (s *Service) bookableRows(ctx context.Context, ix *index) ([]bool, error) {
 	}
 	for id := range ok {
 		if r := ix.rowOf(id); r >= 0 {
-			rows[r] = true
+			rows.add(int(r))
 		}
 	}
 	ix.mu.Lock()

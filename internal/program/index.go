@@ -60,14 +60,16 @@ type index struct {
 	// posts lists, for each value of a dictionary, the rows holding it in
 	// program order, so a filter reads only the rows of its rarest value.
 	posts map[*dict][][]int32
-	// unitDistrict is each unit's district as first seen.
-	unitDistrict []int32
+	sets  sets
+	// unitDistrict is each unit's district as first seen; cityProvince
+	// and districtCity are each city's province and each district's city.
+	unitDistrict, cityProvince, districtCity []int32
 
 	mu    sync.Mutex
 	views map[string]*view
 	terms *termCache
 	// bookable is, by row, what booking said takes bookings, at bookableAt.
-	bookable   []bool
+	bookable   rowSet
 	bookableAt time.Time
 }
 
@@ -257,6 +259,7 @@ func newBuilder(from *index, n int, scope []int64, termBytes int) *builder {
 		ix.campaigns, ix.days_, ix.units, ix.districts = from.campaigns.clone(), from.days_.clone(), from.units.clone(), from.districts.clone()
 		ix.provinces, ix.cities, ix.categories, ix.audiences = from.provinces.clone(), from.cities.clone(), from.categories.clone(), from.audiences.clone()
 		ix.unitDistrict = slices.Clone(from.unitDistrict)
+		ix.cityProvince, ix.districtCity = slices.Clone(from.cityProvince), slices.Clone(from.districtCity)
 		ix.text = make([]byte, 0, len(from.text))
 	} else {
 		ix.scope = map[int64]bool{}
@@ -300,8 +303,14 @@ func (b *builder) add(r *indexRow) {
 		ix.unitDistrict = append(ix.unitDistrict, d)
 	}
 	ix.district = append(ix.district, d)
-	ix.province = append(ix.province, internSome(ix.provinces, r.province, r.provinceName))
-	ix.city = append(ix.city, internSome(ix.cities, r.city, r.cityName))
+	p, c := internSome(ix.provinces, r.province, r.provinceName), internSome(ix.cities, r.city, r.cityName)
+	ix.province, ix.city = append(ix.province, p), append(ix.city, c)
+	if c >= 0 && int(c) == len(ix.cityProvince) {
+		ix.cityProvince = append(ix.cityProvince, p)
+	}
+	if d >= 0 && int(d) == len(ix.districtCity) {
+		ix.districtCity = append(ix.districtCity, c)
+	}
 	ix.category = append(ix.category, internSome(ix.categories, r.category, r.categoryName))
 	var aud uint64
 	for _, a := range r.audiences {
@@ -393,6 +402,7 @@ func (b *builder) done() *index {
 		}
 	}
 	ix.posts[ix.days_] = days
+	ix.buildSets()
 	ix.byID = make([]idRow, len(ix.id))
 	for r, id := range ix.id {
 		ix.byID[r] = idRow{id, int32(r)}
@@ -431,8 +441,9 @@ func (ix *index) startOn(r int, day int32) int64 {
 // campaigns are in it, its overview, and how many activities each unit,
 // district, province and city has there.
 type view struct {
-	// in is nil when the scope is the whole index.
+	// in and rows are nil when the scope is the whole index.
 	in                                          []bool
+	rows                                        rowSet
 	overview                                    Overview
 	units, districts, provinces, cities, perDay []int32
 }
@@ -460,6 +471,7 @@ func (ix *index) viewOf(campaignID int64, scope []int64) *view {
 				v.in[k] = true
 			}
 		}
+		v.rows = newRowSet(ix.len())
 	}
 	v.units, v.districts = make([]int32, len(ix.units.codes)), make([]int32, len(ix.districts.codes))
 	v.provinces, v.cities = make([]int32, len(ix.provinces.codes)), make([]int32, len(ix.cities.codes))
@@ -468,6 +480,9 @@ func (ix *index) viewOf(campaignID int64, scope []int64) *view {
 	for r := range ix.len() {
 		if !v.holds(ix, r) {
 			continue
+		}
+		if v.rows != nil {
+			v.rows.add(r)
 		}
 		o.Activities++
 		if ix.flags[r]&flagOpenDay != 0 {
@@ -507,8 +522,8 @@ func (ix *index) viewOf(campaignID int64, scope []int64) *view {
 			o.Units = append(o.Units, u)
 		}
 	}
-	o.Districts = counted(ix.districts, v.districts)
-	o.Provinces, o.Cities = counted(ix.provinces, v.provinces), counted(ix.cities, v.cities)
+	o.Districts = counted(ix.districts, v.districts, ix.cities, ix.districtCity)
+	o.Provinces, o.Cities = counted(ix.provinces, v.provinces, nil, nil), counted(ix.cities, v.cities, ix.provinces, ix.cityProvince)
 	sort.Slice(o.Units, func(i, j int) bool { return o.Units[i].Code < o.Units[j].Code })
 	// One province or one city is no choice: its own program says it.
 	if len(o.Provinces) < 2 {
@@ -523,12 +538,17 @@ func (ix *index) viewOf(campaignID int64, scope []int64) *view {
 	return v
 }
 
-// counted lists the dictionary's entries with activities, by code.
-func counted(d *dict, counts []int32) []District {
+// counted lists the dictionary's entries with activities, by code, each
+// with its place in the level above (parents, by entry) when there is one.
+func counted(d *dict, counts []int32, above *dict, parents []int32) []District {
 	var out []District
 	for k, n := range counts {
 		if n > 0 {
-			out = append(out, District{Code: d.codes[k], Name: d.names[k], Activities: int(n)})
+			e := District{Code: d.codes[k], Name: d.names[k], Activities: int(n)}
+			if k < len(parents) && parents[k] >= 0 {
+				e.Parent = above.codes[parents[k]]
+			}
+			out = append(out, e)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
@@ -63,6 +64,17 @@ func stored(t *testing.T, e *apptest.Env, campaignID int64) []program.Activity {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
+	ids := make([]int64, len(out))
+	for i, a := range out {
+		ids[i] = a.ID
+	}
+	bookable, err := e.App.Program.Bookings.Bookable(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range out {
+		out[i].Bookable = bookable[out[i].ID]
+	}
 	slices.SortFunc(out, func(x, y program.Activity) int {
 		if c := x.Start.Compare(y.Start); c != 0 {
 			return c
@@ -85,6 +97,7 @@ func expected(as []program.Activity, f program.Filter) []int64 {
 			f.Category != "" && a.CategoryCode != f.Category,
 			f.Audience != "" && !slices.Contains(a.AudienceCodes, f.Audience),
 			f.OpenDay && a.Kind != program.KindOpenDay,
+			f.Bookable && !a.Bookable,
 			f.Mode == program.ModeOnsite && !a.Onsite(),
 			f.Mode == program.ModeOnline && !a.Online(),
 			f.Mode == program.ModeBoth && a.Mode != program.ModeBoth:
@@ -102,6 +115,28 @@ func expected(as []program.Activity, f program.Filter) []int64 {
 	return ids
 }
 
+// takeBookings opens booking now, with a slot to come, for one activity
+// in seven: what the bookable filter finds.
+func takeBookings(t *testing.T, e *apptest.Env) {
+	t.Helper()
+	ctx := context.Background()
+	now := e.App.Program.Clock.Now()
+	opens, closes, slot := db.At(now.AddDate(0, 0, -1)), db.At(now.AddDate(0, 1, 0)), now.AddDate(0, 0, 10)
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO booking_rules (activity_id, campaign_id, opens_at, closes_at, max_party, updated_at)
+			SELECT id, campaign_id, ?, ?, 3, ? FROM program_activities WHERE listed = TRUE AND id % 7 = 0`, []any{opens, closes, opens}},
+		{`INSERT INTO booking_slots (activity_id, campaign_id, start_at, end_at, capacity)
+			SELECT id, campaign_id, ?, ?, 30 FROM program_activities WHERE listed = TRUE AND id % 7 = 0`, []any{db.At(slot), db.At(slot.Add(time.Hour))}},
+	} {
+		if _, err := e.App.DB.Exec(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestIndexMatchesTheDatabase checks every list the index answers against
 // the stored program filtered and ranked one activity at a time: the
 // total, each filter value's count and the order of a page's activities.
@@ -115,6 +150,7 @@ func TestIndexMatchesTheDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		takeBookings(t, e)
 		as := stored(t, e, c.ID)
 		o, err := e.App.Program.Overview(ctx, c)
 		if err != nil {
@@ -126,6 +162,19 @@ func TestIndexMatchesTheDatabase(t *testing.T) {
 		for _, d := range o.Districts {
 			if n := len(expected(as, program.Filter{District: d.Code})); n != d.Activities {
 				t.Errorf("district %s: overview %d, database %d", d.Code, d.Activities, n)
+			}
+		}
+		for _, level := range []struct {
+			counts []program.District
+			filter func(code string) program.Filter
+		}{
+			{o.Provinces, func(code string) program.Filter { return program.Filter{Province: code} }},
+			{o.Cities, func(code string) program.Filter { return program.Filter{City: code} }},
+		} {
+			for _, d := range level.counts {
+				if n := len(expected(as, level.filter(d.Code))); n != d.Activities {
+					t.Errorf("%s: overview %d, database %d", d.Code, d.Activities, n)
+				}
 			}
 		}
 		for day, n := range o.PerDay {
@@ -161,14 +210,24 @@ func TestIndexMatchesTheDatabase(t *testing.T) {
 			t.Fatalf("the national program names %d provinces and %d cities", len(o.Provinces), len(o.Cities))
 		}
 		filters = append(filters, program.Filter{Province: o.Provinces[1].Code}, program.Filter{City: o.Cities[2].Code, Query: "科技"},
-			program.Filter{Province: o.Provinces[0].Code, Day: day, OpenDay: true})
+			program.Filter{Province: o.Provinces[0].Code, Day: day, OpenDay: true},
+			// Values held as row sets together, with what takes bookings.
+			program.Filter{Bookable: true},
+			program.Filter{Bookable: true, Mode: program.ModeOnsite, Audience: c.Audiences[1].Code},
+			program.Filter{Bookable: true, Day: day, OpenDay: true},
+			program.Filter{Province: o.Provinces[2].Code, Audience: c.Audiences[0].Code, Mode: program.ModeBoth, Category: c.Categories[2].Code},
+			program.Filter{Day: c.Days()[4].Format("2006-01-02"), Mode: program.ModeOnline, Province: o.Provinces[1].Code},
+			program.Filter{Day: day, Audience: c.Audiences[3].Code},
+			// A province and a city of another province: nothing.
+			program.Filter{Province: o.Provinces[0].Code, City: o.Cities[len(o.Cities)-1].Code, Day: day})
 		client := e.Client(t)
 		for _, f := range filters {
 			want := expected(as, f)
 			t.Logf("%.60s: %d", f.Query+" "+f.Values().Encode(), len(want))
 			v := f.Values()
 			v.Set("per_page", "50")
-			for _, page := range []int{1, 2, len(want)/50 + 1} {
+			// The last page, and one past the end.
+			for _, page := range []int{1, 2, len(want)/50 + 1, len(want)/50 + 3} {
 				v.Set("page", fmt.Sprint(page))
 				res := client.Get("/api/v1/campaigns/" + c.Slug + "/activities?" + v.Encode())
 				var got struct {

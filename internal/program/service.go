@@ -2,6 +2,7 @@ package program
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"math"
@@ -71,6 +72,10 @@ type Service struct {
 	building sync.Mutex
 	// built, patched and rebuilt count what Indexing reports.
 	built, patched, rebuilt atomic.Int64
+	// byID reads listed activities by a JSON array of ids, parsed once
+	// (SQLite only: PostgreSQL parses on its own side).
+	byIDOnce sync.Once
+	byID     *db.Stmt
 }
 
 // Invalidate forgets what is held in memory after a campaign's switch, a
@@ -200,12 +205,47 @@ const activityColumns = `a.id, a.campaign_id, c.slug, a.filing_id, a.item_uid, a
 	a.district_code, a.district_name, a.province_code, a.province_name, a.city_code, a.city_name, a.host, a.organizer, a.category_code, a.category_name, a.audience_codes, a.audience_names,
 	a.mode, a.start_at, a.end_at, a.days, a.sessions, a.address, a.content, a.online_url, a.capacity, a.expected, a.fields, a.updated_at`
 
+const activitiesWhere = `SELECT ` + activityColumns + ` FROM program_activities a JOIN campaigns c ON c.id = a.campaign_id WHERE `
+
 func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activity, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+activityColumns+` FROM program_activities a JOIN campaigns c ON c.id = a.campaign_id
-		WHERE `+where+` ORDER BY a.start_at, a.id`, args...)
+	rows, err := s.DB.Query(ctx, activitiesWhere+where+` ORDER BY a.start_at, a.id`, args...)
 	if err != nil {
 		return nil, err
 	}
+	return scanActivities(rows)
+}
+
+// loadIDs reads the activities of ids, in program order: on SQLite with
+// one statement parsed once, whatever the number of ids.
+func (s *Service) loadIDs(ctx context.Context, ids []int64) ([]Activity, error) {
+	if s.DB.Dialect != db.Postgres {
+		s.byIDOnce.Do(func() {
+			s.byID, _ = s.DB.Prepare(context.WithoutCancel(ctx), activitiesWhere+`a.id IN (SELECT value FROM json_each(?)) ORDER BY a.start_at, a.id`)
+		})
+	}
+	if s.byID == nil {
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		return s.load(ctx, "a.id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", args...)
+	}
+	list := make([]byte, 0, 12*len(ids)+2)
+	list = append(list, '[')
+	for i, id := range ids {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = strconv.AppendInt(list, id, 10)
+	}
+	rows, err := s.byID.Query(ctx, string(append(list, ']')))
+	if err != nil {
+		return nil, err
+	}
+	return scanActivities(rows)
+}
+
+func scanActivities(rows *sql.Rows) ([]Activity, error) {
 	defer rows.Close()
 	var out []Activity
 	for rows.Next() {
@@ -374,11 +414,7 @@ func (s *Service) byIDs(ctx context.Context, ids []int64) ([]Activity, error) {
 	}
 	out := make([]Activity, len(ids))
 	for chunk := range slices.Chunk(ids, 500) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		as, err := s.load(ctx, "a.id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+")", args...)
+		as, err := s.loadIDs(ctx, chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -405,9 +441,13 @@ type Unit struct {
 	Activities                             int
 }
 
-// District is a district bureau with activities in the program.
+// District is a district bureau with activities in the program, or a
+// province or a city in a parent's program.
 type District struct {
 	Code, Name string
+	// Parent is the code of the place above: a city's province, a
+	// district's city; empty when there is none.
+	Parent     string
 	Activities int
 }
 

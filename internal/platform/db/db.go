@@ -325,6 +325,11 @@ func (d *DB) Prepare(ctx context.Context, query string) (*Stmt, error) {
 	return &Stmt{read: r, write: w}, nil
 }
 
+// Query runs a prepared read-only query.
+func (s *Stmt) Query(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return s.read.QueryContext(ctx, args...)
+}
+
 // QueryRow runs a prepared read-only query that returns at most one row.
 func (s *Stmt) QueryRow(ctx context.Context, args ...any) *sql.Row {
 	return s.read.QueryRowContext(ctx, args...)
