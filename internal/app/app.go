@@ -198,7 +198,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	// field set after it is built.
 	a.Program, a.Booking = new(program.Service), new(booking.Service)
 	*a.Program = program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
-		Cache: program.NewCache(4000, time.Minute), Bookings: a.Booking, Peers: programPeers{d, log, newInstance()}}
+		Cache: program.NewCache(4000, time.Minute), Bookings: a.Booking, Peers: programPeers{d, log, newInstance()},
+		SnapshotDir: filepath.Join(cfg.DataDir, "program")}
 	*a.Booking = booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
 		Log: log, Notifier: bookingTexts{a.Notify}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
 	if err := a.Program.Rebuild(ctx); err != nil {
@@ -313,6 +314,7 @@ func (a *App) FollowPeers(ctx context.Context) {
 
 // Close releases the database.
 func (a *App) Close() error {
+	a.Program.Close()
 	a.Booking.Close()
 	return a.DB.Close()
 }

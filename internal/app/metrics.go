@@ -18,7 +18,7 @@ var (
 	bookingsDesc = prometheus.NewDesc("sciweek_bookings", "Bookings by state (active, waiting, checked_in, cancelled).", []string{"state"}, nil)
 	placesDesc   = prometheus.NewDesc("sciweek_booking_places", "Places of all slots: capacity, taken and checked in.", []string{"kind"}, nil)
 	uploadsDesc  = prometheus.NewDesc("sciweek_uploads", "Files stored with summary reports, by kind, and their bytes.", []string{"kind", "measure"}, nil)
-	indexDesc    = prometheus.NewDesc("sciweek_program_indexes_total", "The public program's indexes: built from the database, patched with a changed filing, rebuilt because the stored program moved.", []string{"how"}, nil)
+	indexDesc    = prometheus.NewDesc("sciweek_program_indexes_total", "The public program's indexes: built from the database, loaded from a snapshot, patched with a changed filing, rebuilt because the stored program moved.", []string{"how"}, nil)
 )
 
 func (c dataCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -31,6 +31,7 @@ func (c dataCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c dataCollector) Collect(ch chan<- prometheus.Metric) {
 	ix := c.a.Program.Indexing()
 	ch <- prometheus.MustNewConstMetric(indexDesc, prometheus.CounterValue, float64(ix.Built), "built")
+	ch <- prometheus.MustNewConstMetric(indexDesc, prometheus.CounterValue, float64(ix.Loaded), "loaded")
 	ch <- prometheus.MustNewConstMetric(indexDesc, prometheus.CounterValue, float64(ix.Patched), "patched")
 	ch <- prometheus.MustNewConstMetric(indexDesc, prometheus.CounterValue, float64(ix.Rebuilt), "rebuilt")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -252,7 +252,7 @@ func (w *writer) dropIndexes() error {
 }
 
 // finish makes the dropped indexes again, fills SQLite's search index in
-// one statement, moves PostgreSQL's id sequences past the seeded ids and
+// one statement, records the program as synced, moves PostgreSQL's id sequences past the seeded ids and
 // brings both databases' statistics up to date.
 func (w *writer) finish() error {
 	for _, def := range w.indexes {
@@ -267,6 +267,12 @@ func (w *writer) finish() error {
 				return err
 			}
 		}
+	}
+	// The program's rows are written from each filing's approved
+	// revision, as the sync records.
+	if _, err := w.d.Exec(w.ctx, `INSERT INTO program_synced (filing_id, revision) SELECT id, approved_revision FROM filings f
+		WHERE approved_revision > 0 AND NOT EXISTS (SELECT 1 FROM program_synced s WHERE s.filing_id = f.id)`); err != nil {
+		return err
 	}
 	if w.d.Dialect == db.Postgres {
 		for _, t := range []string{"organisations", "filings", "program_activities"} {

@@ -109,16 +109,22 @@ func (s *Service) build(ctx context.Context, root int64, scope []int64) (*heldIn
 	}
 	all = union(all, scope)
 	started := time.Now()
-	ix, err := buildIndex(ctx, s.DB, all, s.termBytes())
-	if err != nil {
-		return nil, err
+	ix := s.loadSnapshot(ctx, root, all)
+	if ix != nil {
+		s.fromSnapshot.Add(1)
+		s.Log.Info("program index loaded", "campaign", root, "activities", ix.len(), "took", time.Since(started))
+	} else {
+		if ix, err = buildIndex(ctx, s.DB, all, s.termBytes()); err != nil {
+			return nil, err
+		}
+		// A build reads the program once more than it keeps (the table's
+		// order, then program order): the rest goes back to the system now
+		// rather than whenever the collector gets to it.
+		debug.FreeOSMemory()
+		s.built.Add(1)
+		s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "took", time.Since(started))
+		go s.saveSnapshot(root, ix)
 	}
-	// A build reads the program once more than it keeps (the table's
-	// order, then program order): the rest goes back to the system now
-	// rather than whenever the collector gets to it.
-	debug.FreeOSMemory()
-	s.built.Add(1)
-	s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "took", time.Since(started))
 	h = &heldIndex{ix: ix}
 	s.mu.Lock()
 	if s.indexes == nil {
@@ -184,6 +190,7 @@ func (s *Service) refresh(root int64, h *heldIndex) {
 	if s.Cache != nil {
 		s.Cache.Clear()
 	}
+	go s.saveSnapshot(root, ix)
 }
 
 // mark sums up the stored program of the campaigns: how many activities
@@ -249,6 +256,7 @@ func (s *Service) patch(ctx context.Context, campaignID, filingID int64) error {
 		// A rebuild under way sees the count move and is not swapped in.
 		h.patches++
 		s.mu.Unlock()
+		s.saveLater(root)
 	}
 	return nil
 }

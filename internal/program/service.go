@@ -57,6 +57,9 @@ type Service struct {
 	// TermCacheBytes bounds the search results held per word: 0 is 128
 	// MiB, below 0 holds none (to measure searches that scan).
 	TermCacheBytes int
+	// SnapshotDir, when set, is where the indexes are saved, so a server
+	// started again loads them instead of building them.
+	SnapshotDir string
 
 	mu        sync.Mutex
 	scopes    map[int64][]int64
@@ -70,8 +73,13 @@ type Service struct {
 	// building is held while an index is built or patched, so two never
 	// race to swap theirs in.
 	building sync.Mutex
-	// built, patched and rebuilt count what Indexing reports.
-	built, patched, rebuilt atomic.Int64
+	// built, fromSnapshot, patched and rebuilt count what Indexing reports.
+	built, fromSnapshot, patched, rebuilt atomic.Int64
+	// saving holds the roots whose snapshot is to be written soon; saves
+	// counts those being written; after closed none is.
+	saving map[int64]bool
+	saves  sync.WaitGroup
+	closed bool
 	// byID reads listed activities by a JSON array of ids, parsed once
 	// (SQLite only: PostgreSQL parses on its own side).
 	byIDOnce sync.Once
@@ -113,14 +121,14 @@ func (s *Service) PeerChanged(ctx context.Context, campaignID, filingID int64) {
 }
 
 // IndexCounts says how often the program's indexes were built from the
-// database, patched with a changed filing, and rebuilt because the stored
-// program moved under them: rebuilds climbing means changes reach this
-// server without saying which filing changed.
-type IndexCounts struct{ Built, Patched, Rebuilt int64 }
+// database, loaded from a snapshot, patched with a changed filing, and
+// rebuilt because the stored program moved under them: rebuilds climbing
+// means changes reach this server without saying which filing changed.
+type IndexCounts struct{ Built, Loaded, Patched, Rebuilt int64 }
 
 // Indexing returns the counts since the server started.
 func (s *Service) Indexing() IndexCounts {
-	return IndexCounts{s.built.Load(), s.patched.Load(), s.rebuilt.Load()}
+	return IndexCounts{s.built.Load(), s.fromSnapshot.Load(), s.patched.Load(), s.rebuilt.Load()}
 }
 
 // forget drops what is held; with recheck, the indexes are marked to be

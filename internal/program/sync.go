@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -120,11 +121,17 @@ func (s *Service) behind(ctx context.Context) ([]int64, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// A bulk loader (sciweek bench seed) writes the program's rows of
-	// approved filings as the sync does, without saying so here: a filing
-	// with rows and no record is taken as written from its approved
-	// revision.
-	published, err := s.filingsWithRows(ctx)
+	// A loader that wrote the program's rows of approved filings without
+	// recording it (a database from before program_synced was kept by
+	// every writer) has them taken as written from the approved revision:
+	// only the filings without a record are asked about.
+	var unrecorded []int64
+	for id, r := range revs {
+		if _, ok := synced[id]; !ok && r.Number > 0 {
+			unrecorded = append(unrecorded, id)
+		}
+	}
+	published, err := s.filingsWithRows(ctx, unrecorded)
 	if err != nil {
 		return nil, err
 	}
@@ -142,9 +149,23 @@ func (s *Service) behind(ctx context.Context) ([]int64, error) {
 	return out, nil
 }
 
-// filingsWithRows are the filings with activities stored, listed or not.
-func (s *Service) filingsWithRows(ctx context.Context) (map[int64]bool, error) {
-	return db.Set[int64](ctx, s.DB, `SELECT DISTINCT filing_id FROM program_activities`)
+// filingsWithRows are those of the filings with activities stored,
+// listed or not.
+func (s *Service) filingsWithRows(ctx context.Context, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for chunk := range slices.Chunk(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		some, err := db.Set[int64](ctx, s.DB, `SELECT DISTINCT filing_id FROM program_activities WHERE filing_id IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, some)
+	}
+	return out, nil
 }
 
 func (s *Service) syncFilings(ctx context.Context, ids []int64) error {
