@@ -117,7 +117,7 @@ func (s *Service) build(ctx context.Context, root int64, scope []int64) (*heldIn
 	// order, then program order): the rest goes back to the system now
 	// rather than whenever the collector gets to it.
 	debug.FreeOSMemory()
-	s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "took", time.Since(started))
+	s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "char_bytes", ix.chars.size(), "took", time.Since(started))
 	h = &heldIndex{ix: ix}
 	s.mu.Lock()
 	if s.indexes == nil {
@@ -335,7 +335,7 @@ func (s *Service) Highlights(ctx context.Context, c campaign.Campaign) ([]Activi
 
 func (s *Service) termBytes() int {
 	if s.TermCacheBytes == 0 {
-		return termCacheBytes
+		return -1
 	}
 	return max(0, s.TermCacheBytes)
 }
