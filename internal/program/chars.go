@@ -53,25 +53,58 @@ type charLists struct {
 }
 
 // keys number characters and pairs of characters as the index meets
-// them: a character below lowRunes by a table (0: not held, else its
-// number plus one), any other character or pair by a map.
+// them: a character below lowRunes by a table, and a pair of two of the
+// first pairSide such characters met by another; any other character or
+// pair by a map. In the tables 0 is not held, else the number plus one.
 type keys struct {
-	low  []int32
-	high map[uint64]int32
-	n    int32
+	low []int32
+	// ord is the place among the characters met of each below lowRunes,
+	// for the first pairSide of them; pairs is indexed by two places.
+	ord   []int32
+	pairs []int32
+	high  map[uint64]int32
+	n     int32
+	met   int32
+}
+
+// pairSide bounds the pairs numbered by a table (4 MiB): nearly all
+// pairs of a program's text are of its commonest characters, met first.
+const pairSide = 1024
+
+func newKeys() keys {
+	return keys{low: make([]int32, lowRunes), ord: make([]int32, lowRunes), pairs: make([]int32, pairSide*pairSide), high: map[uint64]int32{}}
 }
 
 // pairKey is the map's key of the pair a, b; a character alone is a pair
 // with -1.
 func pairKey(a, b rune) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
+// slot is where the table holds the number of a, or of the pair a, b;
+// nil when the map holds it.
+func (ks *keys) slot(a, b rune) *int32 {
+	switch {
+	case b < 0 && a < lowRunes:
+		return &ks.low[a]
+	case b >= 0 && a < lowRunes && b < lowRunes && ks.ord[a] > 0 && ks.ord[b] > 0:
+		return &ks.pairs[(ks.ord[a]-1)*pairSide+ks.ord[b]-1]
+	}
+	return nil
+}
+
+// number is the number of a's list, or of the pair a, b's when b is not
+// -1, given a new one the first time; a pair's characters are numbered
+// before it.
 func (ks *keys) number(a, b rune) int32 {
-	if b < 0 && a < lowRunes {
-		if ks.low[a] == 0 {
+	if at := ks.slot(a, b); at != nil {
+		if *at == 0 {
 			ks.n++
-			ks.low[a] = ks.n
+			*at = ks.n
+			if b < 0 && ks.met < pairSide {
+				ks.met++
+				ks.ord[a] = ks.met
+			}
 		}
-		return ks.low[a] - 1
+		return *at - 1
 	}
 	k, ok := ks.high[pairKey(a, b)]
 	if !ok {
@@ -85,8 +118,8 @@ func (ks *keys) number(a, b rune) int32 {
 // list is the number of the list of a, or of the pair a, b when b is not
 // -1; -1 when no row holds it.
 func (ks *keys) list(a, b rune) int32 {
-	if b < 0 && a < lowRunes {
-		return ks.low[a] - 1
+	if at := ks.slot(a, b); at != nil {
+		return *at - 1
 	}
 	if k, ok := ks.high[pairKey(a, b)]; ok {
 		return k
@@ -212,7 +245,7 @@ func indexChars(ix *index, rows []int32) *charLists {
 			}
 		}
 	}
-	ks := keys{low: make([]int32, lowRunes), high: map[uint64]int32{}}
+	ks := newKeys()
 	var rc rowChars
 	var last []int32
 	var size []uint32
@@ -260,7 +293,7 @@ func (ch *chars) size() int {
 }
 
 func (ch *charLists) size() int {
-	return len(ch.data) + 4*len(ch.off) + 4*len(ch.n) + 4*len(ch.low) + 16*len(ch.high)
+	return len(ch.data) + 4*len(ch.off) + 4*len(ch.n) + 4*(len(ch.low)+len(ch.ord)+len(ch.pairs)) + 16*len(ch.high)
 }
 
 // postings are rows in program order with, for each, a set of fields.

@@ -50,6 +50,8 @@ func testRow(i, v int) indexRow {
 			r.fields[k] += testWords[(i*(k+1)+j*5+v*3)%len(testWords)]
 		}
 	}
+	// More characters than the table of pairs takes.
+	r.fields[3] += string(rune(0x4e00+(i*7+v)%1500)) + string(rune(0x4e00+(i*11)%1500))
 	return r
 }
 
