@@ -22,11 +22,19 @@ import (
 type Cache struct {
 	TTL time.Duration
 	Max int
+	// MaxBytes bounds the bytes of the answers held, their compressed
+	// forms included: a rush of new searches, each a page of its own,
+	// would otherwise hold Max whole pages.
+	MaxBytes int
 
 	mu      sync.Mutex
 	entries map[string]*cached
+	used    int
 	gen     uint64
 }
+
+// cacheBytes is a new cache's MaxBytes.
+const cacheBytes = 64 << 20
 
 type cached struct {
 	status int
@@ -40,15 +48,16 @@ type cached struct {
 	etagValue, length, gzLength []string
 }
 
-// NewCache makes a cache of at most max answers, each kept for ttl.
+// NewCache makes a cache of at most max answers and 64 MiB, each kept for
+// ttl.
 func NewCache(max int, ttl time.Duration) *Cache {
-	return &Cache{TTL: ttl, Max: max, entries: map[string]*cached{}}
+	return &Cache{TTL: ttl, Max: max, MaxBytes: cacheBytes, entries: map[string]*cached{}}
 }
 
 // Clear forgets every answer.
 func (c *Cache) Clear() {
 	c.mu.Lock()
-	c.entries = map[string]*cached{}
+	c.entries, c.used = map[string]*cached{}, 0
 	c.gen++
 	c.mu.Unlock()
 }
@@ -69,10 +78,13 @@ func (c *Cache) put(key string, gen uint64, e *cached) {
 	if gen != c.gen {
 		return // the program changed while this answer was made
 	}
-	if len(c.entries) >= c.Max {
-		c.entries = map[string]*cached{}
+	if len(c.entries) >= c.Max || c.MaxBytes > 0 && c.used+e.size() > c.MaxBytes {
+		c.entries, c.used = map[string]*cached{}, 0
 	}
-	c.entries[key] = e
+	if old := c.entries[key]; old != nil {
+		c.used -= old.size()
+	}
+	c.entries[key], c.used = e, c.used+e.size()
 }
 
 // recorder holds a handler's answer so it can be compressed and cached.
@@ -135,8 +147,12 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
+func (e *cached) size() int { return len(e.body) + len(e.gz) }
+
 func finish(rec *recorder) *cached {
-	e := &cached{status: rec.status, header: rec.header, body: rec.body.Bytes(), at: time.Now()}
+	// The recorder's buffer grew by doubling: the answer is kept in a
+	// copy of its own size.
+	e := &cached{status: rec.status, header: rec.header, body: bytes.Clone(rec.body.Bytes()), at: time.Now()}
 	if e.status == 0 {
 		e.status = http.StatusOK
 	}

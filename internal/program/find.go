@@ -9,20 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
-	"unicode/utf8"
-
-	"github.com/sciweek/sciweek/internal/platform/db"
 )
-
-// maxCandidates is the most activities the database's text index is
-// asked to name for a term; a term found more often is scanned for, which
-// costs the same whatever it matches.
-const maxCandidates = 4096
-
-// termCacheBytes bounds the per-term search results an index holds.
-const termCacheBytes = 128 << 20
 
 // termHits are the rows holding a term, in program order, with the term's
 // score in each.
@@ -88,10 +76,9 @@ func (c *termCache) put(t string, h *termHits) {
 	}
 }
 
-// hits finds the rows holding t. A term of three characters or more is
-// first asked of the database's text index, which names few candidates
-// for a rare word; a short or common one is scanned for in the arena, on
-// every core. Either way each row is scored the same way Rank does.
+// hits finds the rows holding t, from the index's character lists (see
+// chars.go), each scored the same way Rank does; a rush of one new word
+// looks for it once.
 func (s *Service) hits(ctx context.Context, ix *index, t string) (*termHits, error) {
 	if h := ix.terms.get(t); h != nil {
 		return h, nil
@@ -123,68 +110,7 @@ func (s *Service) hits(ctx context.Context, ix *index, t string) (*termHits, err
 }
 
 func (s *Service) find(ctx context.Context, ix *index, t string) (*termHits, error) {
-	if utf8.RuneCountInString(t) >= trigramRunes {
-		ids, err := s.textCandidates(ctx, ix, t, min(ix.len()/16, maxCandidates)+1)
-		if err != nil {
-			return nil, err
-		}
-		if ids != nil {
-			return ix.scoreRows(ids, []byte(t)), nil
-		}
-	}
-	return ix.scan([]byte(t)), nil
-}
-
-// textCandidates asks the database's text index for the activities that
-// may hold t; nil when there are more than limit, so scanning is cheaper.
-func (s *Service) textCandidates(ctx context.Context, ix *index, t string, limit int) ([]int64, error) {
-	var q string
-	var args []any
-	if s.DB.Dialect == db.Postgres {
-		for id := range ix.scope {
-			args = append(args, id)
-		}
-		q = `SELECT id FROM program_activities WHERE campaign_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ") +
-			`) AND listed = TRUE AND search_text LIKE ? ESCAPE '\' LIMIT ?`
-		args = append(args, likePattern(t), limit+1)
-	} else {
-		q, args = `SELECT rowid FROM program_search WHERE program_search MATCH ? LIMIT ?`, []any{ftsQuery([]string{t}), limit + 1}
-	}
-	rows, err := s.DB.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	if len(ids) > limit {
-		return nil, rows.Err()
-	}
-	return ids, rows.Err()
-}
-
-// scoreRows scores the candidates that the index holds.
-func (ix *index) scoreRows(ids []int64, t []byte) *termHits {
-	var rows []int32
-	for _, id := range ids {
-		if r := ix.rowOf(id); r >= 0 {
-			rows = append(rows, r)
-		}
-	}
-	slices.Sort(rows)
-	h := &termHits{}
-	for _, r := range rows {
-		if sc := ix.score(int(r), t); sc > 0 {
-			h.rows, h.scores = append(h.rows, r), append(h.scores, sc)
-		}
-	}
-	return h
+	return ix.charHits([]byte(t)), nil
 }
 
 // score is t's weight in row r: the weights of the fields holding it.
@@ -200,20 +126,10 @@ func (ix *index) score(r int, t []byte) uint8 {
 
 // scan finds t in the arena, each core taking a run of rows.
 func (ix *index) scan(t []byte) *termHits {
-	n := ix.len()
-	parts := min(runtime.GOMAXPROCS(0), max(1, n/4096))
-	out := make([]termHits, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[p] = ix.scanRows(t, p*n/parts, (p+1)*n/parts)
-		}()
-	}
-	wg.Wait()
+	out := make([]termHits, runtime.GOMAXPROCS(0))
+	parts := inParts(ix.len(), 4096, func(p, lo, hi int) { out[p] = ix.scanRows(t, lo, hi) })
 	h := &termHits{}
-	for _, o := range out {
+	for _, o := range out[:parts] {
 		h.rows, h.scores = append(h.rows, o.rows...), append(h.scores, o.scores...)
 	}
 	return h

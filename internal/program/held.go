@@ -122,7 +122,7 @@ func (s *Service) build(ctx context.Context, root int64, scope []int64) (*heldIn
 		// rather than whenever the collector gets to it.
 		debug.FreeOSMemory()
 		s.built.Add(1)
-		s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "took", time.Since(started))
+		s.Log.Info("program index built", "campaign", root, "activities", ix.len(), "text_bytes", len(ix.text), "char_bytes", ix.chars.size(), "took", time.Since(started))
 		go s.saveSnapshot(root, ix)
 	}
 	h = &heldIndex{ix: ix}
@@ -348,7 +348,7 @@ func (s *Service) Highlights(ctx context.Context, c campaign.Campaign) ([]Activi
 
 func (s *Service) termBytes() int {
 	if s.TermCacheBytes == 0 {
-		return termCacheBytes
+		return -1
 	}
 	return max(0, s.TermCacheBytes)
 }

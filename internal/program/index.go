@@ -54,6 +54,8 @@ type index struct {
 	// Row r's five search fields are text[field[5r+k]:field[5r+k+1]].
 	text  []byte
 	field []uint32
+	// chars lists the rows holding each character of text.
+	chars *chars
 	byID  []idRow
 
 	campaigns, days_, units, districts, provinces, cities, categories, audiences *dict
@@ -223,7 +225,7 @@ func buildIndex(ctx context.Context, d *db.DB, scope []int64, termBytes int) (*i
 	for _, r := range order {
 		sorted.copyRow(read, int(r))
 	}
-	return sorted.done(), nil
+	return sorted.done().withChars(), nil
 }
 
 // patched is a copy of ix in which the activities of the filing are the
@@ -231,20 +233,24 @@ func buildIndex(ctx context.Context, d *db.DB, scope []int64, termBytes int) (*i
 func (ix *index) patched(filingID int64, rows []indexRow) *index {
 	b := newBuilder(ix, ix.len()+len(rows), nil, ix.terms.max)
 	next := 0
+	// moved is the new row of each row, -1 when it is gone.
+	moved := make([]int32, ix.len())
 	for r := range ix.len() {
 		if ix.filing[r] == filingID {
+			moved[r] = -1
 			continue
 		}
 		for next < len(rows) && programOrder(rows[next].start, rows[next].id, ix.start[r], ix.id[r]) < 0 {
 			b.add(&rows[next])
 			next++
 		}
+		moved[r] = int32(b.ix.len())
 		b.copyRow(ix, r)
 	}
 	for ; next < len(rows); next++ {
 		b.add(&rows[next])
 	}
-	return b.done()
+	return b.done().withCharsFrom(ix, moved)
 }
 
 // builder appends rows to a new index.

@@ -203,6 +203,12 @@ func TestIndexMatchesTheDatabase(t *testing.T) {
 			{Query: o.Units[3].Name},
 			{Query: "kx"},
 			{Query: "实验", District: o.Districts[0].Code, Mode: program.ModeOnsite},
+			// Found from the character lists: a letter, a character twice,
+			// a rare word beside a common one, the replacement character.
+			{Query: "k"},
+			{Query: "科科"},
+			{Query: string(rare[1:3]) + " 科"},
+			{Query: "\ufffd"},
 		}
 		// The data set is a chain, national over provinces over cities:
 		// the levels below filter the national program too.

@@ -14,10 +14,6 @@ const MaxQueryRunes = 100
 // maxTerms is how many words of a query are searched for.
 const maxTerms = 6
 
-// trigramRunes is the shortest term the SQLite trigram index can find;
-// shorter terms take the LIKE path.
-const trigramRunes = 3
-
 // Terms splits a query into the lower-cased words that must all be found.
 // Every character is literal: quotes, stars, percent signs and FTS or SQL
 // keywords are searched for as text.
@@ -194,23 +190,4 @@ func Snippet(text string, terms []string, width int) string {
 		s += "…"
 	}
 	return s
-}
-
-// ftsQuery is the FTS5 expression that finds rows holding every long term:
-// each term a quoted string, its quotes doubled, so no FTS syntax survives.
-func ftsQuery(terms []string) string {
-	var parts []string
-	for _, t := range terms {
-		if utf8.RuneCountInString(t) >= trigramRunes {
-			parts = append(parts, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
-		}
-	}
-	return strings.Join(parts, " AND ")
-}
-
-// likePattern is a LIKE pattern that finds t anywhere, with \ escaping the
-// wildcards % and _ and itself.
-func likePattern(t string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(t) + "%"
 }

@@ -54,8 +54,9 @@ type Service struct {
 	Peers Peers
 	// Cache holds rendered answers; Invalidate empties it.
 	Cache *Cache
-	// TermCacheBytes bounds the search results held per word: 0 is 128
-	// MiB, below 0 holds none (to measure searches that scan).
+	// TermCacheBytes bounds the search results held per word: 0 sizes it
+	// from the program (80 bytes an activity, at least 1 MiB), below 0
+	// holds none (to measure searches that are found anew).
 	TermCacheBytes int
 	// SnapshotDir, when set, is where the indexes are saved, so a server
 	// started again loads them instead of building them.

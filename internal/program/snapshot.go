@@ -311,7 +311,7 @@ func (ix *index) dicts() []*dict {
 }
 
 // readSnapshot reads an index writeSnapshot wrote and derives the rest
-// as a build does.
+// (row lists, row sets, the character lists) as a build does.
 func readSnapshot(r io.Reader, termBytes int) (*index, error) {
 	sum := crc32.New(castagnoli)
 	s := &snapReader{r: io.TeeReader(r, sum)}
@@ -348,7 +348,7 @@ func readSnapshot(r io.Reader, termBytes int) (*index, error) {
 	if err := ix.consistent(); err != nil {
 		return nil, err
 	}
-	return b.done(), nil
+	return b.done().withChars(), nil
 }
 
 // consistent checks that a snapshot's columns agree with each other, so
