@@ -9,7 +9,7 @@ import "sync"
 
 // Most is how many values a Map holds; past it, it starts again empty. A
 // value can be large (the statistics of a national campaign hold its
-// 100,000 organisations, some 40 MB), so they are few.
+// 100,000 organisations, by id and by code), so they are few.
 const Most = 8
 
 // Map is a set of kept values by key. Its zero value is ready to use;
