@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/demo"
+	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
@@ -283,4 +285,27 @@ func clip(s string) string {
 		return s[:3000] + "…"
 	}
 	return s
+}
+
+// ApproveWaiting approves, at every level up to the organiser, the first
+// table 1 of the campaign slug that waits for review and was never
+// approved, and returns its filing's id.
+func (e *Env) ApproveWaiting(t testing.TB, slug string) int64 {
+	t.Helper()
+	sys := account.AsSystem(context.Background())
+	var id int64
+	if err := e.App.DB.QueryRow(sys, `SELECT f.id FROM filings f JOIN campaigns c ON c.id = f.campaign_id
+		WHERE c.slug = ? AND f.table_no = 1 AND f.state = 'submitted' AND f.approved_revision = 0 ORDER BY f.id LIMIT 1`, slug).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	f, err := e.App.Filings.Get(sys, id)
+	for err == nil && f.State == filing.StateSubmitted {
+		if err = e.App.Filings.Approve(sys, f.ID, f.Version, ""); err == nil {
+			f, err = e.App.Filings.Get(sys, f.ID)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -80,8 +80,11 @@ type BoardView struct {
 }
 
 // BoardPage is one page of the board (see Board). The whole board is
-// counted from one lean query of every organisation's tables; only the
-// page's organisations are read in full. Errors: Forbidden.
+// counted by one aggregate query, grouped by level and the two tables'
+// states, and kept until a filing of the campaign or an organisation
+// changes (see tallies); the page's organisations are picked by another
+// query that stops at the page. No more than a page of organisations
+// comes back, and only those are read in full. Errors: Forbidden.
 func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQuery) (BoardView, error) {
 	v := BoardView{Counts: map[Status]int{}}
 	root, err := s.Accounts.BoardRoot(ctx, c.OwnerOrgID)
@@ -92,14 +95,12 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 	if err != nil {
 		return v, err
 	}
-	deadline, err := s.Deadlines(ctx, c)
+	extended, err := s.extensions(ctx, c)
 	if err != nil {
 		return v, err
 	}
-	// A draft that never held an item, and was never approved, has not
-	// started.
-	const cell = `COALESCE(f%[1]d.state, ''), COALESCE(f%[1]d.approved_revision, 0),
-		CASE WHEN f%[1]d.state = 'draft' AND f%[1]d.approved_revision = 0 THEN EXISTS (SELECT 1 FROM filing_items i WHERE i.filing_id = f%[1]d.id) ELSE TRUE END`
+	deadline := deadlines(c, extended)
+	now := s.Clock.Now()
 	// The levels below with their own campaign come first, one row each;
 	// their units are theirs to follow.
 	q.PerPage = max(q.PerPage, 1)
@@ -125,70 +126,53 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 		}
 		v.Total++
 	}
-	rows, err := s.DB.Query(ctx, `SELECT o.id, o.depth, o.path, `+fmt.Sprintf(cell, 1)+`, `+fmt.Sprintf(cell, 2)+` FROM organisations o
-		LEFT JOIN filings f1 ON f1.campaign_id = ? AND f1.org_id = o.id AND f1.table_no = 1
-		LEFT JOIN filings f2 ON f2.campaign_id = ? AND f2.org_id = o.id AND f2.table_no = 2
-		WHERE o.path LIKE ? AND o.path LIKE ? AND o.id <> ? AND o.status = ? ORDER BY o.path`,
-		c.ID, c.ID, root.Path+"%", owner.Path+"%", owner.ID, account.StatusActive)
+	b := s.boardCells(c, root, owner, below, deadline, extended, now)
+	tallies, err := s.tallies(ctx, c, b)
 	if err != nil {
 		return v, err
 	}
-	defer rows.Close()
-	var page []int64
-	now := s.Clock.Now()
-	for rows.Next() {
-		var id int64
-		var depth int
-		var path string
-		var row BoardRow
-		var state [3]string
-		var approved [3]int
-		var started [3]bool
-		if err := rows.Scan(&id, &depth, &path, &state[1], &approved[1], &started[1], &state[2], &approved[2], &started[2]); err != nil {
-			return v, err
-		}
-		if inLevel(below, path) {
-			continue
-		}
-		level := depth - owner.Depth
+	units := 0
+	for _, t := range tallies {
+		level := t.Depth - owner.Depth
 		levels[level] = true
-		for t := 1; t <= 2; t++ {
-			st := StatusNotStarted
-			switch {
-			case state[t] == "" || (state[t] == string(StateDraft) && approved[t] == 0 && !started[t]):
-			case state[t] == string(StateDraft) && approved[t] > 0:
-				st = StatusApproved // reopened: the approved revision stands
-			default:
-				st = Status(state[t])
-			}
-			row.Cells[t] = BoardCell{Status: st, Late: review.Late(State(st), deadline(id), now)}
-			v.Counts[st]++
-			if row.Cells[t].Late {
-				v.Late++
+		// A deadline that has passed, or one that has not.
+		due := map[bool]time.Time{true: {}, false: now}[t.Passed]
+		var row BoardRow
+		for i := 1; i <= 2; i++ {
+			row.Cells[i] = BoardCell{Status: t.State[i], Late: review.Late(State(t.State[i]), due, now)}
+			v.Counts[t.State[i]] += t.N
+			if row.Cells[i].Late {
+				v.Late += t.N
 			}
 		}
-		if (q.Level != 0 && q.Level != level) || !q.shows(row) {
-			continue
+		if (q.Level == 0 || q.Level == level) && q.shows(row) {
+			units += t.N
 		}
-		if v.Total >= from && v.Total < from+q.PerPage {
-			page = append(page, id)
-		}
-		v.Total++
-	}
-	if err := rows.Err(); err != nil {
-		return v, err
 	}
 	for l := range levels {
 		v.Levels = append(v.Levels, l)
 	}
 	slices.Sort(v.Levels)
-	if len(page) == 0 {
+	// The page continues after the level rows it shows.
+	skip, take := max(from-v.Total, 0), from+q.PerPage-max(from, v.Total)
+	v.Total += units
+	if take <= 0 || skip >= units {
 		return v, nil
+	}
+	where, args := q.where(owner)
+	page, err := db.Set[int64](ctx, s.DB, `SELECT id FROM (`+b.sql+`) b WHERE `+where+` ORDER BY path LIMIT ? OFFSET ?`,
+		append(append(b.args, args...), take, skip)...)
+	if err != nil {
+		return v, err
+	}
+	ids := make([]int64, 0, len(page))
+	for id := range page {
+		ids = append(ids, id)
 	}
 	// The page's organisations in full, with those above them.
 	names := map[int64]account.Organisation{}
 	var orgs []account.Organisation
-	for _, id := range page {
+	for _, id := range ids {
 		o, err := s.Accounts.OrgByID(ctx, id)
 		if err != nil {
 			return v, err
@@ -202,14 +186,94 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 			}
 		}
 	}
-	in := strings.TrimSuffix(strings.Repeat("?, ", len(page)), ", ")
-	args := make([]any, len(page))
-	for i, id := range page {
-		args[i] = id
-	}
-	rest, err := s.boardRows(ctx, c, orgs, names, below, "o.id IN ("+in+")", args...)
+	slices.SortFunc(orgs, func(a, b account.Organisation) int { return strings.Compare(a.Path, b.Path) })
+	rest, err := s.boardRows(ctx, c, orgs, names, below, "o.id IN ("+placeholders(len(ids))+")", anys(ids)...)
 	v.Rows = append(v.Rows, rest...)
 	return v, err
+}
+
+// boardQuery is a query of the board's organisations with the state of
+// each table and whether their deadline has passed, as columns id, path,
+// depth, s1, s2 and passed.
+type boardQuery struct {
+	sql  string
+	args []any
+}
+
+// cellState is the board's status of table %[1]d, in SQL: a draft that
+// never held an item, and was never approved, has not started; a reopened
+// one keeps its approved revision.
+const cellState = `CASE WHEN f%[1]d.state IS NULL THEN 'not_started'
+		WHEN f%[1]d.state <> 'draft' THEN f%[1]d.state
+		WHEN f%[1]d.approved_revision > 0 THEN 'approved'
+		WHEN EXISTS (SELECT 1 FROM filing_items i WHERE i.filing_id = f%[1]d.id) THEN 'draft'
+		ELSE 'not_started' END`
+
+// boardCells is the board's organisations below root in c, but for those
+// within the levels below (their own row) and the organiser itself.
+func (s *Service) boardCells(c campaign.Campaign, root, owner account.Organisation, below []account.Organisation,
+	deadline func(int64) time.Time, extended map[int64]time.Time, now time.Time) boardQuery {
+	// Whether an organisation's deadline has passed is the campaign's
+	// answer but for the few with an extension that answers otherwise.
+	passed, others := now.After(c.FilingDeadline), []any{}
+	for org := range extended {
+		if now.After(deadline(org)) != passed {
+			others = append(others, org)
+		}
+	}
+	passedSQL := map[bool]string{true: "TRUE", false: "FALSE"}[passed]
+	if len(others) > 0 {
+		passedSQL = map[bool]string{true: "o.id NOT IN ", false: "o.id IN "}[passed] + "(" + placeholders(len(others)) + ")"
+	}
+	b := boardQuery{sql: `SELECT o.id, o.path, o.depth, ` + fmt.Sprintf(cellState, 1) + ` AS s1, ` + fmt.Sprintf(cellState, 2) + ` AS s2, ` + passedSQL + ` AS passed
+		FROM organisations o
+		LEFT JOIN filings f1 ON f1.campaign_id = ? AND f1.org_id = o.id AND f1.table_no = 1
+		LEFT JOIN filings f2 ON f2.campaign_id = ? AND f2.org_id = o.id AND f2.table_no = 2
+		WHERE o.path LIKE ? AND o.path LIKE ? AND o.id <> ? AND o.status = ?`}
+	b.args = append(others, c.ID, c.ID, root.Path+"%", owner.Path+"%", owner.ID, account.StatusActive)
+	for _, l := range below {
+		b.sql += ` AND o.path NOT LIKE ?`
+		b.args = append(b.args, l.Path+"%")
+	}
+	return b
+}
+
+// where is the condition on a boardQuery's rows that q's level, state
+// and table make, with its arguments.
+func (q BoardQuery) where(owner account.Organisation) (string, []any) {
+	where, args := "TRUE", []any{}
+	if q.Level != 0 {
+		where, args = "depth = ?", append(args, owner.Depth+q.Level)
+	}
+	if q.State == "" {
+		return where, args
+	}
+	var cells []string
+	for t := 1; t <= 2; t++ {
+		if q.Table != 0 && q.Table != t {
+			continue
+		}
+		if q.State == "late" {
+			cells = append(cells, fmt.Sprintf("(s%d IN ('not_started', 'draft', 'returned') AND passed)", t))
+			continue
+		}
+		cells, args = append(cells, fmt.Sprintf("s%d = ?", t)), append(args, q.State)
+	}
+	return where + " AND (" + strings.Join(cells, " OR ") + ")", args
+}
+
+// placeholders is n comma-separated placeholders, for an IN list.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// anys is ids as arguments of a query.
+func anys(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
 }
 
 // shows reports whether a row passes the query's status and table.
@@ -343,12 +407,17 @@ func (s *Service) Deadlines(ctx context.Context, c campaign.Campaign) (func(orgI
 	if err != nil {
 		return nil, err
 	}
+	return deadlines(c, extended), nil
+}
+
+// deadlines is each organisation's deadline in c given the extensions.
+func deadlines(c campaign.Campaign, extended map[int64]time.Time) func(orgID int64) time.Time {
 	return func(orgID int64) time.Time {
 		if until, ok := extended[orgID]; ok && until.After(c.FilingDeadline) {
 			return until
 		}
 		return c.FilingDeadline
-	}, nil
+	}
 }
 
 // extensions are the deadlines of a campaign's organisations that have

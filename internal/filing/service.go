@@ -17,6 +17,7 @@ import (
 	"github.com/sciweek/sciweek/internal/platform/blob"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/platform/keep"
 	"github.com/sciweek/sciweek/internal/review"
 )
 
@@ -37,6 +38,12 @@ type Service struct {
 	// LevelNotices, when set, is told of each decision on a level's
 	// submission upward, so its organiser learns of it.
 	LevelNotices review.Notifier
+
+	// What the board and the statistics count, kept under the
+	// fingerprint of what it is counted from (see Fingerprint).
+	boardCounts keep.Map[[]boardTally]
+	figures     keep.Map[[]Figures]
+	timeliness  keep.Map[[2]int]
 }
 
 // Publisher is told after a filing's approved items or a campaign's form

@@ -281,9 +281,13 @@ func (s *Service) SubmitUpward(ctx context.Context, c campaign.Campaign, version
 		by = p.ID
 	}
 	snap := marshal(rows)
+	var counts [3]int
+	for _, r := range rows {
+		counts[r.Table]++
+	}
 	st := review.Step{Set: "revision = revision + 1, submitted_at = ?", Args: []any{now}, Then: func(tx *db.Tx, _ review.State) error {
-		_, err := tx.Exec(ctx, `INSERT INTO submission_revisions (submission_id, number, items, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?)`,
-			sb.ID, sb.Revision+1, snap, by, now)
+		_, err := tx.Exec(ctx, `INSERT INTO submission_revisions (submission_id, number, items, table1_rows, table2_rows, submitted_by, submitted_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, sb.ID, sb.Revision+1, snap, counts[1], counts[2], by, now)
 		return err
 	}}
 	_, err = e.Submit(ctx, submissionKind, sb.subject(org, parent), version, st)
@@ -371,12 +375,12 @@ func (s *Service) childLevels(ctx context.Context, c campaign.Campaign) ([]child
 			return nil, err
 		}
 		cl := childLevel{Campaign: k, Org: org, Submission: sb}
-		rows, err := s.SubmittedRows(ctx, sb)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			cl.Rows[r.Table]++
+		if sb.Revision > 0 {
+			// Counted when the revision was written (migration 0024).
+			if err := s.DB.QueryRow(ctx, `SELECT table1_rows, table2_rows FROM submission_revisions WHERE submission_id = ? AND number = ?`,
+				sb.ID, sb.Revision).Scan(&cl.Rows[1], &cl.Rows[2]); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, cl)
 	}

@@ -7,6 +7,7 @@ package stats
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
 	"github.com/sciweek/sciweek/internal/platform/clock"
+	"github.com/sciweek/sciweek/internal/platform/keep"
 	"github.com/sciweek/sciweek/internal/report"
 )
 
@@ -32,6 +34,8 @@ type Service struct {
 	Bookings interface {
 		Totals(ctx context.Context, campaignID int64) (map[string][2]int, error)
 	}
+
+	areas keep.Map[*area] // see area
 }
 
 // Bar is one labelled number of a chart.
@@ -141,15 +145,9 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 	if err != nil {
 		return sum, err
 	}
-	var items []filing.Figures
 	var reps []report.Report
 	repCampaign := map[int64]campaign.Campaign{}
 	for _, cc := range scope {
-		is, err := s.Filings.ApprovedFigures(ctx, cc)
-		if err != nil {
-			return sum, err
-		}
-		items = append(items, is...)
 		rs, err := s.Reports.List(ctx, cc)
 		if err != nil {
 			return sum, err
@@ -159,65 +157,23 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 		}
 		reps = append(reps, rs...)
 	}
-	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	a, err := s.area(ctx, c, scope, p.Org, lang)
 	if err != nil {
 		return sum, err
 	}
-	orgs, err := s.Accounts.Subtree(ctx, p.Org)
-	if err != nil {
-		return sum, err
-	}
-	names, byCode := map[int64]account.Organisation{}, map[string]account.Organisation{}
-	for _, o := range orgs {
-		names[o.ID], byCode[o.Code] = o, o
-	}
-	district := func(o account.Organisation) string {
-		ids := append(o.AncestorIDs(), o.ID)
-		for i, id := range ids {
-			if id == owner.ID && i+1 < len(ids) {
-				if d, ok := names[ids[i+1]]; ok {
-					return d.DisplayName(lang)
-				}
-			}
-		}
-		return owner.DisplayName(lang)
-	}
-
+	names, byCode, district := a.names, a.byCode, a.district
 	rows := map[string]*DistrictRow{}
+	for d, r := range a.rows {
+		rows[d] = &r
+	}
 	row := func(d string) *DistrictRow {
 		if rows[d] == nil {
 			rows[d] = &DistrictRow{District: d}
 		}
 		return rows[d]
 	}
-	byCat, byDay, byMode := map[string]int{}, map[string]int{}, map[string]int{}
-	var days []string
-	for _, d := range c.Days() {
-		days = append(days, d.Format("01-02"))
-		byDay[d.Format("01-02")] = 0
-	}
-	var cats []string
-	for _, t := range c.Categories {
-		cats = append(cats, t.Name)
-		byCat[t.Name] = 0
-	}
-	for _, m := range filing.Modes {
-		byMode[m] = 0
-	}
-	for _, it := range items {
-		o, ok := byCode[it.OrgCode]
-		if !ok {
-			continue
-		}
-		r := row(district(o))
-		r.Activities++
-		r.Expected += count(it.Expected)
-		byCat[it.Category]++
-		byMode[it.Mode]++
-		if t, err := time.ParseInLocation("2006-01-02 15:04", it.Start, clock.Zone); err == nil {
-			byDay[t.Format("01-02")]++
-		}
-	}
+	byCat, byDay, byMode := a.byCat, a.byDay, a.byMode
+	days, cats := a.days, a.cats
 	reporting := map[string]int{}
 	for _, rep := range reps {
 		o, ok := names[rep.OrgID]
@@ -249,13 +205,7 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 			return sum, err
 		}
 	}
-	var units int
-	for _, o := range orgs {
-		if o.ID != owner.ID && o.Status == account.StatusActive && o.Kind == account.KindUnit {
-			units++
-		}
-	}
-	reporting["missing"] = max(0, units-reporting["on_time"]-reporting["late"])
+	reporting["missing"] = max(0, a.units-reporting["on_time"]-reporting["late"])
 
 	var order []string
 	for d := range rows {
@@ -287,6 +237,103 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 	sum.Reporting = chart("stats.chart.reporting", translate(l, reporting), []string{l.T("stats.when.on_time"), l.T("stats.when.late"), l.T("stats.when.missing")})
 	sort.SliceStable(sum.Cases, func(i, j int) bool { return sum.Cases[i].District < sum.Cases[j].District })
 	return sum, nil
+}
+
+// area is what the statistics count from the organisations of an area and
+// the approved items of table 1 of a campaign's subtree, by district.
+type area struct {
+	owner        account.Organisation
+	lang         string
+	names        map[int64]account.Organisation
+	byCode       map[string]account.Organisation
+	units        int // active units, the organiser aside
+	rows         map[string]DistrictRow
+	byCat, byDay map[string]int
+	byMode       map[string]int
+	days, cats   []string
+}
+
+// district is the name of o's district: the organisation right below the
+// organiser on o's path, or the organiser for its own.
+func (a *area) district(o account.Organisation) string {
+	ids := append(o.AncestorIDs(), o.ID)
+	for i, id := range ids {
+		if id == a.owner.ID && i+1 < len(ids) {
+			if d, ok := a.names[ids[i+1]]; ok {
+				return d.DisplayName(a.lang)
+			}
+		}
+	}
+	return a.owner.DisplayName(a.lang)
+}
+
+// area counts c's subtree (scope) in org's area, or returns it as kept
+// when no filing of the scope and no organisation has changed since (see
+// filing.Fingerprint). The caller must not change what it returns.
+func (s *Service) area(ctx context.Context, c campaign.Campaign, scope []campaign.Campaign, org account.Organisation, lang string) (*area, error) {
+	key := fmt.Sprint(org.ID, lang, c.Days(), c.Categories)
+	for _, cc := range scope {
+		print, err := s.Filings.Fingerprint(ctx, cc)
+		if err != nil {
+			return nil, err
+		}
+		key += " " + print
+	}
+	if a, ok := s.areas.Get(key); ok {
+		return a, nil
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := s.Accounts.Subtree(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	a := &area{owner: owner, lang: lang, names: map[int64]account.Organisation{}, byCode: map[string]account.Organisation{}, rows: map[string]DistrictRow{},
+		byCat: map[string]int{}, byDay: map[string]int{}, byMode: map[string]int{}}
+	for _, o := range orgs {
+		a.names[o.ID], a.byCode[o.Code] = o, o
+		if o.ID != owner.ID && o.Status == account.StatusActive && o.Kind == account.KindUnit {
+			a.units++
+		}
+	}
+	for _, d := range c.Days() {
+		a.days = append(a.days, d.Format("01-02"))
+		a.byDay[d.Format("01-02")] = 0
+	}
+	for _, t := range c.Categories {
+		a.cats = append(a.cats, t.Name)
+		a.byCat[t.Name] = 0
+	}
+	for _, m := range filing.Modes {
+		a.byMode[m] = 0
+	}
+	for _, cc := range scope {
+		items, err := s.Filings.ApprovedFigures(ctx, cc)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			o, ok := a.byCode[it.OrgCode]
+			if !ok {
+				continue
+			}
+			d := a.district(o)
+			r := a.rows[d]
+			r.District = d
+			r.Activities++
+			r.Expected += count(it.Expected)
+			a.rows[d] = r
+			a.byCat[it.Category]++
+			a.byMode[it.Mode]++
+			if t, err := time.ParseInLocation("2006-01-02 15:04", it.Start, clock.Zone); err == nil {
+				a.byDay[t.Format("01-02")]++
+			}
+		}
+	}
+	s.areas.Put(key, a)
+	return a, nil
 }
 
 // translate turns keys of timeliness counts into the reader's words.

@@ -15,6 +15,10 @@ import (
 	"github.com/sciweek/sciweek/internal/demo"
 )
 
+// totalActivities is the total row of the districts' table: its first
+// number is the activities approved.
+var totalActivities = regexp.MustCompile(`(?s)<table class="stats-districts">.*?<tfoot><tr><th scope="row">合计</th><td>(\d+)</td>`)
+
 func TestStatistics(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		admin := e.As(t, "admin")
@@ -26,7 +30,7 @@ func TestStatistics(t *testing.T) {
 		if n, m := strings.Count(page.Body, `<svg class="bars"`), strings.Count(page.Body, `<table id="chart-`); n != 7 || m != 7 {
 			t.Errorf("%d charts, %d tables", n, m)
 		}
-		total := regexp.MustCompile(`(?s)<table class="stats-districts">.*?<tfoot><tr><th scope="row">合计</th><td>(\d+)</td>`).FindStringSubmatch(page.Body)
+		total := totalActivities.FindStringSubmatch(page.Body)
 		if total == nil || total[1] != "35" {
 			t.Errorf("total activities: %v", total)
 		}
@@ -98,4 +102,31 @@ func TestBookedAndCheckedIn(t *testing.T) {
 	if len(nums) < 5 || nums[3] != strconv.Itoa(booked) || nums[4] != strconv.Itoa(checkedIn) {
 		t.Errorf("totals %v, want booked %d and checked in %d", nums, booked, checkedIn)
 	}
+}
+
+// TestStatisticsFollowApproval approves a unit's waiting table 1 and sees
+// the statistics, read just before, count its activities at once.
+func TestStatisticsFollowApproval(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
+		admin := e.As(t, "admin")
+		total := func() int {
+			t.Helper()
+			page := admin.Get("/campaigns/2026/stats")
+			m := totalActivities.FindStringSubmatch(page.Body)
+			if page.Status != 200 || m == nil {
+				t.Fatalf("stats: %d", page.Status)
+			}
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+		before := total()
+		id := e.ApproveWaiting(t, "2026")
+		var items int
+		if err := e.App.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM filing_items WHERE filing_id = ?`, id).Scan(&items); err != nil {
+			t.Fatal(err)
+		}
+		if after := total(); items == 0 || after != before+items {
+			t.Errorf("after approving %d activities the statistics count %d, before %d", items, after, before)
+		}
+	})
 }

@@ -76,7 +76,25 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		d.Close()
 		return nil, err
 	}
+	if err := d.optimize(ctx, "PRAGMA optimize=0x10002"); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
+}
+
+// optimize runs SQLite's PRAGMA optimize, as SQLite advises for
+// long-lived connections: at open with mask 0x10002, which analyses every
+// table whose statistics are missing or stale (the filing board's indexes
+// are chosen only once they are analysed), and plain at close, which
+// analyses what the connection's queries found worth it. Each is quick,
+// since SQLite limits how many rows it reads. PostgreSQL analyses by itself.
+func (d *DB) optimize(ctx context.Context, pragma string) error {
+	if d.Dialect != SQLite {
+		return nil
+	}
+	_, err := d.write.ExecContext(ctx, pragma)
+	return err
 }
 
 func openSQLite(path string) (*DB, error) {
@@ -132,8 +150,10 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every connection.
+// Close closes every connection, SQLite's after its PRAGMA optimize (what
+// that could not analyse, the next open does).
 func (d *DB) Close() error {
+	d.optimize(context.Background(), "PRAGMA optimize")
 	err := d.read.Close()
 	if d.write != d.read {
 		err = errors.Join(err, d.write.Close())
