@@ -140,7 +140,7 @@ func loadXiamen(ctx context.Context, accounts *account.Service, campaigns *campa
 		if c, err = campaigns.Get(ctx, c.Slug); err != nil {
 			return err
 		}
-		if err := loadSamples(ctx, accounts, *filings, c, xiamenProjects, xiamenOpenDays, approved); err != nil {
+		if err := loadSamples(ctx, accounts, filings, c, xiamenProjects, xiamenOpenDays, approved); err != nil {
 			return fmt.Errorf("demo Xiamen filings: %w", err)
 		}
 	}
@@ -210,7 +210,7 @@ func loadChainUpcoming(ctx context.Context, accounts *account.Service, campaigns
 			return "", fmt.Errorf("demo upcoming %s: %w", st.slug, err)
 		}
 		if st.src == xiamenSlug && filings != nil {
-			if err := loadSamples(ctx, accounts, *filings, c, xiamenProjects, xiamenOpenDays, approved); err != nil {
+			if err := loadSamples(ctx, accounts, filings, c, xiamenProjects, xiamenOpenDays, approved); err != nil {
 				return "", fmt.Errorf("demo filings %s: %w", c.Slug, err)
 			}
 		}

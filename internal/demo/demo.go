@@ -132,7 +132,7 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 	}
 	// 2020 was filed in full and approved before it was archived.
 	if filings != nil {
-		if err := loadFilings(ctx, accounts_, *filings, c2020, func(string, int) filing.State { return filing.StateApproved }); err != nil {
+		if err := loadFilings(ctx, accounts_, filings, c2020, func(string, int) filing.State { return filing.StateApproved }); err != nil {
 			return false, fmt.Errorf("demo filings 2020: %w", err)
 		}
 	}
@@ -149,7 +149,7 @@ func Load(ctx context.Context, accounts_ *account.Service, campaigns *campaign.S
 	if filings == nil {
 		return true, nil
 	}
-	if err := loadFilings(ctx, accounts_, *filings, next, upcomingState); err != nil {
+	if err := loadFilings(ctx, accounts_, filings, next, upcomingState); err != nil {
 		return false, fmt.Errorf("demo filings %s: %w", next.Slug, err)
 	}
 	return true, nil

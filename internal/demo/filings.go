@@ -106,13 +106,13 @@ func openDayValues(o openDay, c campaign.Campaign) filing.Values {
 
 // loadFilings files the sample tables of a campaign with a clock set inside
 // its filing window; final says how far each organisation's tables get.
-func loadFilings(ctx context.Context, accounts *account.Service, fs filing.Service, c campaign.Campaign, final func(org string, table int) filing.State) error {
+func loadFilings(ctx context.Context, accounts *account.Service, fs *filing.Service, c campaign.Campaign, final func(org string, table int) filing.State) error {
 	return loadSamples(ctx, accounts, fs, c, projects, openDays, final)
 }
 
 // loadSamples files the given sample tables of a campaign.
-func loadSamples(ctx context.Context, accounts *account.Service, fs filing.Service, c campaign.Campaign, projects []project, openDays []openDay, final func(org string, table int) filing.State) error {
-	fs.Clock = clock.NewFixed(c.FilingDeadline.Add(-72 * time.Hour))
+func loadSamples(ctx context.Context, accounts *account.Service, fs *filing.Service, c campaign.Campaign, projects []project, openDays []openDay, final func(org string, table int) filing.State) error {
+	fs = fs.At(clock.NewFixed(c.FilingDeadline.Add(-72 * time.Hour)))
 	sys := account.AsSystem(ctx)
 	type key struct {
 		org   string

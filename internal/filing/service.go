@@ -46,6 +46,14 @@ type Service struct {
 	timeliness  keep.Map[[2]int]
 }
 
+// At is the service acting at the time the clock tells, with the same
+// database and followers and nothing kept: what a loader of past filings
+// (the demo's) files with, whose dates must fall inside their window.
+func (s *Service) At(c clock.Clock) *Service {
+	return &Service{DB: s.DB, Accounts: s.Accounts, Campaigns: s.Campaigns, Audit: s.Audit, Blobs: s.Blobs, Clock: c,
+		Publisher: s.Publisher, Notices: s.Notices, LevelNotices: s.LevelNotices}
+}
+
 // Publisher is told after a filing's approved items or a campaign's form
 // may have changed (filingID 0: every filing of the campaign), so what is
 // published from them (the program, bookable slots) can follow.
