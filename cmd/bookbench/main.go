@@ -72,6 +72,7 @@ type config struct {
 	overFor     time.Duration
 	overCap     int
 	pgbench     bool
+	profile     string
 }
 
 func run() error {
@@ -87,6 +88,7 @@ func run() error {
 	flag.DurationVar(&c.overFor, "overload-for", 5*time.Second, "length of the overload test")
 	flag.IntVar(&c.overCap, "overload-capacity", 500, "places in the slot the overload fights for")
 	flag.BoolVar(&c.pgbench, "pgbench", false, "after the sustained test, run pgbench's UPDATE+INSERT on one row with 32 clients against the same server (needs -database-url)")
+	flag.StringVar(&c.profile, "profile", "", "write the first server's CPU profile during the sustained test to this file (go tool pprof FILE)")
 	flag.BoolVar(&verbose, "v", false, "show the servers' logs")
 	flag.Parse()
 	if c.sciweek == "" {
@@ -103,13 +105,17 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	var bases []string
+	var metrics string
 	for i := range c.instances {
-		base, stop, err := startServer(ctx, c, filepath.Join(dir, fmt.Sprint(i)), i == 0)
+		base, m, stop, err := startServer(ctx, c, filepath.Join(dir, fmt.Sprint(i)), i == 0)
 		if err != nil {
 			return err
 		}
 		defer stop()
 		bases = append(bases, base)
+		if i == 0 {
+			metrics = m
+		}
 	}
 	fmt.Printf("sciweek: %d instance(s), database %s\n", len(bases), map[bool]string{true: "SQLite", false: "PostgreSQL"}[c.databaseURL == ""])
 	admin, err := login(bases[0], "admin")
@@ -129,7 +135,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	profiled := make(chan error, 1)
+	if c.profile != "" {
+		go func() { profiled <- profile(metrics, c.sustain-time.Second, c.profile) }()
+	} else {
+		profiled <- nil
+	}
 	res := closedLoop(bases, big, c.workers, c.sustain)
+	if err := <-profiled; err != nil {
+		return err
+	}
 	sustained := float64(res.count(201)) / res.elapsed.Seconds()
 	fmt.Printf("\nsustained: %d workers for %s: %.0f bookings/s; %s; p50 %s, p99 %s; load average %s\n", c.workers, c.sustain, sustained, res.statuses(), res.pct(50), res.pct(99), res.load)
 	if c.pgbench {
@@ -178,16 +193,27 @@ func run() error {
 	return nil
 }
 
-// startServer runs `sciweek serve --demo` on a free loopback port and waits
-// until it answers.
-func startServer(ctx context.Context, c config, dir string, first bool) (string, func(), error) {
+// freeAddr is a loopback address with a port nobody listens on.
+func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	args := []string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn", "--trust-proxy"}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startServer runs `sciweek serve --demo` on a free loopback port, with its
+// metrics and profiles on another, and waits until it answers.
+func startServer(ctx context.Context, c config, dir string, first bool) (base, metrics string, stop func(), err error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return "", "", nil, err
+	}
+	if metrics, err = freeAddr(); err != nil {
+		return "", "", nil, err
+	}
+	args := []string{"serve", "--addr", addr, "--metrics-addr", metrics, "--data", dir, "--log-level", "warn", "--trust-proxy"}
 	if first {
 		args = append(args, "--demo")
 	}
@@ -201,22 +227,44 @@ func startServer(ctx context.Context, c config, dir string, first bool) (string,
 		cmd.Stderr = os.Stderr
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	go io.Copy(io.Discard, bufio.NewReader(out))
-	stop := func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
-	base := "http://" + addr
+	stop = func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
+	base = "http://" + addr
 	for range 300 {
 		if res, err := http.Get(base + "/healthz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				return base, stop, nil
+				return base, "http://" + metrics, stop, nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	stop()
-	return "", nil, fmt.Errorf("sciweek on %s did not start", addr)
+	return "", "", nil, fmt.Errorf("sciweek on %s did not start", addr)
+}
+
+// profile saves the server's CPU profile over d, taken from its metrics
+// address.
+func profile(metrics string, d time.Duration, file string) error {
+	res, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", metrics, max(1, int(d.Seconds()))))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("profile: %s", res.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func login(base, user string) (*http.Client, error) {

@@ -280,8 +280,12 @@ func (a *App) Close() error {
 // RunJobs works the job queue — e-mail, text messages, reminders and other
 // scheduled work — until ctx ends, then lets the jobs in hand finish.
 func (a *App) RunJobs(ctx context.Context) {
-	// Another server's change to the program empties this one's cache.
-	go a.DB.Listen(ctx, programChannel, a.Log, a.Program.InvalidateLocal)
+	// Another server's change to the program, or to booking's slots and
+	// rules, empties this one's caches.
+	go a.DB.Listen(ctx, programChannel, a.Log, func() {
+		a.Program.InvalidateLocal()
+		a.Booking.Forget()
+	})
 	a.Notify.LogChannels()
 	a.Jobs.Run(ctx)
 }
