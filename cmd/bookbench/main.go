@@ -40,6 +40,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -104,18 +105,15 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	var servers []server
 	var bases []string
-	var metrics string
 	for i := range c.instances {
-		base, m, stop, err := startServer(ctx, c, filepath.Join(dir, fmt.Sprint(i)), i == 0)
+		sv, err := startServer(ctx, c, filepath.Join(dir, fmt.Sprint(i)), i == 0)
 		if err != nil {
 			return err
 		}
-		defer stop()
-		bases = append(bases, base)
-		if i == 0 {
-			metrics = m
-		}
+		defer sv.stop()
+		servers, bases = append(servers, sv), append(bases, sv.base)
 	}
 	fmt.Printf("sciweek: %d instance(s), database %s\n", len(bases), map[bool]string{true: "SQLite", false: "PostgreSQL"}[c.databaseURL == ""])
 	admin, err := login(bases[0], "admin")
@@ -137,16 +135,22 @@ func run() error {
 	}
 	profiled := make(chan error, 1)
 	if c.profile != "" {
-		go func() { profiled <- profile(metrics, c.sustain-time.Second, c.profile) }()
+		go func() { profiled <- profile(servers[0].metrics, c.sustain-time.Second, c.profile) }()
 	} else {
 		profiled <- nil
 	}
+	cpu := cpuTime(servers)
 	res := closedLoop(bases, big, c.workers, c.sustain)
+	cpu = cpuTime(servers) - cpu
 	if err := <-profiled; err != nil {
 		return err
 	}
 	sustained := float64(res.count(201)) / res.elapsed.Seconds()
 	fmt.Printf("\nsustained: %d workers for %s: %.0f bookings/s; %s; p50 %s, p99 %s; load average %s\n", c.workers, c.sustain, sustained, res.statuses(), res.pct(50), res.pct(99), res.load)
+	if n := res.count(201); n > 0 {
+		fmt.Printf("server CPU: %s in all, %s a booking (user and system time of the sciweek processes)\n",
+			cpu.Round(10*time.Millisecond), (cpu / time.Duration(n)).Round(time.Microsecond))
+	}
 	if c.pgbench {
 		if c.databaseURL == "" {
 			return errors.New("-pgbench needs -database-url")
@@ -203,15 +207,23 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
+// server is a running `sciweek serve`.
+type server struct {
+	base, metrics string
+	pid           int
+	stop          func()
+}
+
 // startServer runs `sciweek serve --demo` on a free loopback port, with its
 // metrics and profiles on another, and waits until it answers.
-func startServer(ctx context.Context, c config, dir string, first bool) (base, metrics string, stop func(), err error) {
+func startServer(ctx context.Context, c config, dir string, first bool) (server, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return "", "", nil, err
+		return server{}, err
 	}
-	if metrics, err = freeAddr(); err != nil {
-		return "", "", nil, err
+	metrics, err := freeAddr()
+	if err != nil {
+		return server{}, err
 	}
 	args := []string{"serve", "--addr", addr, "--metrics-addr", metrics, "--data", dir, "--log-level", "warn", "--trust-proxy"}
 	if first {
@@ -227,22 +239,43 @@ func startServer(ctx context.Context, c config, dir string, first bool) (base, m
 		cmd.Stderr = os.Stderr
 	}
 	if err := cmd.Start(); err != nil {
-		return "", "", nil, err
+		return server{}, err
 	}
 	go io.Copy(io.Discard, bufio.NewReader(out))
-	stop = func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
-	base = "http://" + addr
+	sv := server{base: "http://" + addr, metrics: "http://" + metrics, pid: cmd.Process.Pid,
+		stop: func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }}
 	for range 300 {
-		if res, err := http.Get(base + "/healthz"); err == nil {
+		if res, err := http.Get(sv.base + "/healthz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				return base, "http://" + metrics, stop, nil
+				return sv, nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	stop()
-	return "", "", nil, fmt.Errorf("sciweek on %s did not start", addr)
+	sv.stop()
+	return server{}, fmt.Errorf("sciweek on %s did not start", addr)
+}
+
+// cpuTime is the user and system time the servers' processes have used,
+// from /proc (zero where it cannot be read).
+func cpuTime(servers []server) time.Duration {
+	var ticks int64
+	for _, sv := range servers {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", sv.pid))
+		if err != nil {
+			continue
+		}
+		// The fields after the command's name, which ends with ')': utime
+		// and stime are the 12th and 13th.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + st
+		}
+	}
+	return time.Duration(ticks) * time.Second / 100
 }
 
 // profile saves the server's CPU profile over d, taken from its metrics

@@ -125,9 +125,12 @@ func (s *Service) bookOne(ctx context.Context, p *pending, racy *racyRead) error
 	}
 }
 
-// hotStatements are the statements every booking runs, parsed once.
+// hotStatements are the statements every booking runs, parsed once;
+// count and counts, those of a batch on SQLite (PostgreSQL's driver keeps
+// what it parsed per connection).
 type hotStatements struct {
 	context, take, insert *db.Stmt
+	count, counts         *db.Stmt
 }
 
 func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
@@ -145,7 +148,12 @@ func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
 			{&h.insert, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at,
 					client_key, client_label)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			{&h.count, sqliteOnly(s.DB.Dialect, `SELECT taken, capacity FROM booking_slots WHERE id = ?`)},
+			{&h.counts, sqliteOnly(s.DB.Dialect, countsText)},
 		} {
+			if p.sql == "" {
+				continue
+			}
 			if *p.dst, s.hotErr = s.DB.Prepare(context.WithoutCancel(ctx), p.sql); s.hotErr != nil {
 				return
 			}
@@ -153,6 +161,17 @@ func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
 		s.hot = h
 	})
 	return s.hot, s.hotErr
+}
+
+// countsText is countsQuery's text on SQLite, the same for every batch.
+var countsText, _ = countsQuery(db.SQLite, nil, nil, nil, nil)
+
+// sqliteOnly is query on SQLite, and nothing to prepare on PostgreSQL.
+func sqliteOnly(d db.Dialect, query string) string {
+	if d == db.Postgres {
+		return ""
+	}
+	return query
 }
 
 // bookingContext is what Book needs to know about a slot: the slot and
