@@ -44,6 +44,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -139,17 +140,17 @@ func run() error {
 	} else {
 		profiled <- nil
 	}
-	cpu := cpuTime(servers)
+	cpu, own := cpuTime(servers), ownCPU()
 	res := closedLoop(bases, big, c.workers, c.sustain)
-	cpu = cpuTime(servers) - cpu
+	cpu, own = cpuTime(servers)-cpu, ownCPU()-own
 	if err := <-profiled; err != nil {
 		return err
 	}
 	sustained := float64(res.count(201)) / res.elapsed.Seconds()
 	fmt.Printf("\nsustained: %d workers for %s: %.0f bookings/s; %s; p50 %s, p99 %s; load average %s\n", c.workers, c.sustain, sustained, res.statuses(), res.pct(50), res.pct(99), res.load)
 	if n := res.count(201); n > 0 {
-		fmt.Printf("server CPU: %s in all, %s a booking (user and system time of the sciweek processes)\n",
-			cpu.Round(10*time.Millisecond), (cpu / time.Duration(n)).Round(time.Microsecond))
+		fmt.Printf("server CPU: %s in all, %s a booking (user and system time of the sciweek processes); bookbench's own: %s a booking\n",
+			cpu.Round(10*time.Millisecond), (cpu / time.Duration(n)).Round(time.Microsecond), (own / time.Duration(n)).Round(time.Microsecond))
 	}
 	if c.pgbench {
 		if c.databaseURL == "" {
@@ -255,6 +256,15 @@ func startServer(ctx context.Context, c config, dir string, first bool) (server,
 	}
 	sv.stop()
 	return server{}, fmt.Errorf("sciweek on %s did not start", addr)
+}
+
+// ownCPU is the user and system time bookbench itself has used.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // cpuTime is the user and system time the servers' processes have used,

@@ -65,6 +65,9 @@ const insertColumns = `INSERT INTO bookings (code, slot_id, activity_id, campaig
 
 // writer is the queue of bookings and the goroutine that stores them.
 type writer struct {
+	// carry is what the batch being stored took from the queue and left
+	// for the next one; only the writer's goroutine touches it.
+	carry  []*pending
 	queue  chan *pending
 	quit   chan struct{}
 	done   chan struct{}
@@ -116,43 +119,68 @@ func (s *Service) Close() {
 
 func (s *Service) write() {
 	defer close(s.w.done)
+	// carry holds bookings drained from the queue that the last batch
+	// could not take; they start the next one.
+	var carry []*pending
 	for {
-		var first *pending
-		select {
-		case first = <-s.w.queue:
-		case <-s.w.quit:
-			// Nothing more is queued once closed is set: store the rest.
-			for {
-				select {
-				case p := <-s.w.queue:
-					s.commit([]*pending{p})
-				default:
-					return
-				}
-			}
-		}
-		batch := []*pending{first}
-	fill:
-		for len(batch) < BatchMax {
+		n := min(len(carry), BatchMax)
+		batch := slices.Clone(carry[:n])
+		carry = carry[n:]
+		if len(batch) == 0 {
 			select {
 			case p := <-s.w.queue:
 				batch = append(batch, p)
-			default:
-				break fill
+			case <-s.w.quit:
+				// Nothing more is queued once closed is set: store the
+				// rest, and what their batches carried.
+				for {
+					select {
+					case p := <-s.w.queue:
+						carry = append(carry, s.commit([]*pending{p})...)
+					default:
+						for _, p := range carry {
+							s.commit([]*pending{p})
+						}
+						return
+					}
+				}
 			}
 		}
-		s.commit(batch)
+		batch = s.w.fill(batch, nil)
+		carry = append(carry, s.commit(batch)...)
 	}
 }
 
+// fill adds to the batch the bookings waiting in the queue, up to
+// BatchMax; with join, only those it accepts, returning the others to
+// carry to the next batch.
+func (w *writer) fill(batch []*pending, join func(*pending) bool) []*pending {
+	for len(batch) < BatchMax {
+		select {
+		case p := <-w.queue:
+			if join != nil && !join(p) {
+				w.carry = append(w.carry, p)
+				continue
+			}
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 // commit stores a batch and answers its waiters; when the batch's
-// transaction fails, each booking is tried alone.
-func (s *Service) commit(batch []*pending) {
+// transaction fails, each booking is tried alone. It returns the bookings
+// it took from the queue while the batch waited for its slots' locks but
+// did not store, which go to the next batch.
+func (s *Service) commit(batch []*pending) []*pending {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	s.w.carry = nil
 	_, err := s.prepared(ctx)
 	if err == nil {
-		err = s.storeBatch(ctx, batch)
+		batch, err = s.storeBatch(ctx, batch)
 	}
 	if err != nil {
 		if len(batch) > 1 {
@@ -165,6 +193,7 @@ func (s *Service) commit(batch []*pending) {
 	for _, p := range batch {
 		close(p.done)
 	}
+	return s.w.carry
 }
 
 // errCountsMoved is a batch whose slot's count changed under it, which
@@ -184,7 +213,13 @@ type venueTime struct {
 // its transaction, then writes them. Slots are locked in the order of
 // their ids, then venues: every writer locks in that order, so two
 // servers' batches never wait on each other in a cycle.
-func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
+//
+// On PostgreSQL, once its slots are locked, the batch takes from the queue
+// the bookings of those slots that arrived meanwhile: when another
+// server's batch held a lock, they waited for it too, and now share this
+// commit instead of waiting for the next lock. It returns the batch as
+// stored.
+func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending, error) {
 	bySlot := map[int64][]*pending{}
 	var ids []int64
 	for _, p := range batch {
@@ -195,7 +230,7 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 		bySlot[p.sl.ID] = append(bySlot[p.sl.ID], p)
 	}
 	slices.Sort(ids)
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		h, err := s.prepared(ctx)
 		if err != nil {
 			return err
@@ -211,6 +246,16 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 			if p := bySlot[id][0]; p.r.Venue != nil {
 				vts = append(vts, venueTime{p.r.Venue.ID, p.sl.Start})
 			}
+		}
+		if tx.Dialect() == db.Postgres {
+			batch = s.w.fill(batch, func(p *pending) bool {
+				if bySlot[p.sl.ID] == nil {
+					return false
+				}
+				p.err, p.state, p.code = nil, StateActive, newCode()
+				bySlot[p.sl.ID] = append(bySlot[p.sl.ID], p)
+				return true
+			})
 		}
 		venues, err := lockVenues(ctx, tx, vts)
 		if err != nil {
@@ -245,6 +290,7 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 		}
 		return s.insertBookings(ctx, tx, stored)
 	})
+	return batch, err
 }
 
 // lockSlot reads a slot's count and capacity in the batch's transaction,
