@@ -152,10 +152,11 @@ func (s *Service) write() {
 }
 
 // fill adds to the batch the bookings waiting in the queue, up to
-// BatchMax; with join, only those it accepts, returning the others to
-// carry to the next batch.
+// BatchMax; with join, only those it accepts, setting the others aside
+// to carry to the next batch, up to a batch of them, so the queue still
+// fills and refuses bookings past QueueMax.
 func (w *writer) fill(batch []*pending, join func(*pending) bool) []*pending {
-	for len(batch) < BatchMax {
+	for len(batch) < BatchMax && len(w.carry) < BatchMax {
 		select {
 		case p := <-w.queue:
 			if join != nil && !join(p) {
