@@ -178,7 +178,6 @@ func (w *writer) fill(batch []*pending, join func(*pending) bool) []*pending {
 func (s *Service) commit(batch []*pending) []*pending {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	s.w.carry = nil
 	_, err := s.prepared(ctx)
 	if err == nil {
 		batch, err = s.storeBatch(ctx, batch)
@@ -194,7 +193,9 @@ func (s *Service) commit(batch []*pending) []*pending {
 	for _, p := range batch {
 		close(p.done)
 	}
-	return s.w.carry
+	carried := s.w.carry
+	s.w.carry = nil
+	return carried
 }
 
 // errCountsMoved is a batch whose slot's count changed under it, which
