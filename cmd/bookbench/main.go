@@ -40,9 +40,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -72,6 +74,7 @@ type config struct {
 	overFor     time.Duration
 	overCap     int
 	pgbench     bool
+	profile     string
 }
 
 func run() error {
@@ -87,6 +90,7 @@ func run() error {
 	flag.DurationVar(&c.overFor, "overload-for", 5*time.Second, "length of the overload test")
 	flag.IntVar(&c.overCap, "overload-capacity", 500, "places in the slot the overload fights for")
 	flag.BoolVar(&c.pgbench, "pgbench", false, "after the sustained test, run pgbench's UPDATE+INSERT on one row with 32 clients against the same server (needs -database-url)")
+	flag.StringVar(&c.profile, "profile", "", "write the first server's CPU profile during the sustained test to this file (go tool pprof FILE)")
 	flag.BoolVar(&verbose, "v", false, "show the servers' logs")
 	flag.Parse()
 	if c.sciweek == "" {
@@ -102,14 +106,15 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	var servers []server
 	var bases []string
 	for i := range c.instances {
-		base, stop, err := startServer(ctx, c, filepath.Join(dir, fmt.Sprint(i)), i == 0)
+		sv, err := startServer(ctx, c, filepath.Join(dir, fmt.Sprint(i)), i == 0)
 		if err != nil {
 			return err
 		}
-		defer stop()
-		bases = append(bases, base)
+		defer sv.stop()
+		servers, bases = append(servers, sv), append(bases, sv.base)
 	}
 	fmt.Printf("sciweek: %d instance(s), database %s\n", len(bases), map[bool]string{true: "SQLite", false: "PostgreSQL"}[c.databaseURL == ""])
 	admin, err := login(bases[0], "admin")
@@ -129,9 +134,24 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	profiled := make(chan error, 1)
+	if c.profile != "" {
+		go func() { profiled <- profile(servers[0].metrics, c.sustain-time.Second, c.profile) }()
+	} else {
+		profiled <- nil
+	}
+	cpu, own := cpuTime(servers), ownCPU()
 	res := closedLoop(bases, big, c.workers, c.sustain)
+	cpu, own = cpuTime(servers)-cpu, ownCPU()-own
+	if err := <-profiled; err != nil {
+		return err
+	}
 	sustained := float64(res.count(201)) / res.elapsed.Seconds()
 	fmt.Printf("\nsustained: %d workers for %s: %.0f bookings/s; %s; p50 %s, p99 %s; load average %s\n", c.workers, c.sustain, sustained, res.statuses(), res.pct(50), res.pct(99), res.load)
+	if n := res.count(201); n > 0 {
+		fmt.Printf("server CPU: %s in all, %s a booking (user and system time of the sciweek processes); bookbench's own: %s a booking\n",
+			cpu.Round(10*time.Millisecond), (cpu / time.Duration(n)).Round(time.Microsecond), (own / time.Duration(n)).Round(time.Microsecond))
+	}
 	if c.pgbench {
 		if c.databaseURL == "" {
 			return errors.New("-pgbench needs -database-url")
@@ -178,16 +198,35 @@ func run() error {
 	return nil
 }
 
-// startServer runs `sciweek serve --demo` on a free loopback port and waits
-// until it answers.
-func startServer(ctx context.Context, c config, dir string, first bool) (string, func(), error) {
+// freeAddr is a loopback address with a port nobody listens on.
+func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	args := []string{"serve", "--addr", addr, "--data", dir, "--log-level", "warn", "--trust-proxy"}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// server is a running `sciweek serve`.
+type server struct {
+	base, metrics string
+	pid           int
+	stop          func()
+}
+
+// startServer runs `sciweek serve --demo` on a free loopback port, with its
+// metrics and profiles on another, and waits until it answers.
+func startServer(ctx context.Context, c config, dir string, first bool) (server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return server{}, err
+	}
+	metrics, err := freeAddr()
+	if err != nil {
+		return server{}, err
+	}
+	args := []string{"serve", "--addr", addr, "--metrics-addr", metrics, "--data", dir, "--log-level", "warn", "--trust-proxy"}
 	if first {
 		args = append(args, "--demo")
 	}
@@ -201,22 +240,74 @@ func startServer(ctx context.Context, c config, dir string, first bool) (string,
 		cmd.Stderr = os.Stderr
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return server{}, err
 	}
 	go io.Copy(io.Discard, bufio.NewReader(out))
-	stop := func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
-	base := "http://" + addr
+	sv := server{base: "http://" + addr, metrics: "http://" + metrics, pid: cmd.Process.Pid,
+		stop: func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }}
 	for range 300 {
-		if res, err := http.Get(base + "/healthz"); err == nil {
+		if res, err := http.Get(sv.base + "/healthz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				return base, stop, nil
+				return sv, nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	stop()
-	return "", nil, fmt.Errorf("sciweek on %s did not start", addr)
+	sv.stop()
+	return server{}, fmt.Errorf("sciweek on %s did not start", addr)
+}
+
+// ownCPU is the user and system time bookbench itself has used.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuTime is the user and system time the servers' processes have used,
+// from /proc (zero where it cannot be read).
+func cpuTime(servers []server) time.Duration {
+	var ticks int64
+	for _, sv := range servers {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", sv.pid))
+		if err != nil {
+			continue
+		}
+		// The fields after the command's name, which ends with ')': utime
+		// and stime are the 12th and 13th.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + st
+		}
+	}
+	return time.Duration(ticks) * time.Second / 100
+}
+
+// profile saves the server's CPU profile over d, taken from its metrics
+// address.
+func profile(metrics string, d time.Duration, file string) error {
+	res, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", metrics, max(1, int(d.Seconds()))))
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("profile: %s", res.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func login(base, user string) (*http.Client, error) {

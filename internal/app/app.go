@@ -274,17 +274,20 @@ func (p programPeers) ProgramChanged(campaignID, filingID int64) {
 }
 
 // follow is the listener of programChannel: another server's news reaches
-// the program; this server's own, already applied, is skipped; an empty
-// payload (a connection made again) or one not understood rechecks.
-func (p programPeers) follow(ctx context.Context, s *program.Service) func(string) {
+// the program, and booking forgets the slots and rules it holds; this
+// server's own, already applied, is skipped; an empty payload (a
+// connection made again) or one not understood rechecks.
+func (p programPeers) follow(ctx context.Context, s *program.Service, forget func()) func(string) {
 	return func(payload string) {
 		var from string
 		var campaignID, filingID int64
 		if n, _ := fmt.Sscanf(payload, "%s %d %d", &from, &campaignID, &filingID); n != 3 {
+			forget()
 			s.InvalidateLocal()
 			return
 		}
 		if from != p.self {
+			forget()
 			s.PeerChanged(ctx, campaignID, filingID)
 		}
 	}
@@ -301,15 +304,15 @@ func newInstance() string {
 // news that the public program changed.
 const programChannel = "sciweek_program"
 
-// FollowPeers brings this server's program in line with the changes other
-// servers sharing its PostgreSQL database make, until ctx ends; on SQLite
-// it returns at once.
+// FollowPeers brings this server's program and booking in line with the
+// changes other servers sharing its PostgreSQL database make, until ctx
+// ends; on SQLite it returns at once.
 func (a *App) FollowPeers(ctx context.Context) {
 	peers, ok := a.Program.Peers.(programPeers)
 	if !ok {
 		return
 	}
-	a.DB.Listen(ctx, programChannel, a.Log, peers.follow(ctx, a.Program))
+	a.DB.Listen(ctx, programChannel, a.Log, peers.follow(ctx, a.Program, a.Booking.Forget))
 }
 
 // Close releases the database.
@@ -322,7 +325,8 @@ func (a *App) Close() error {
 // RunJobs works the job queue — e-mail, text messages, reminders and other
 // scheduled work — until ctx ends, then lets the jobs in hand finish.
 func (a *App) RunJobs(ctx context.Context) {
-	// Another server's change to the program reaches this one's.
+	// Another server's change to the program, or to booking's slots and
+	// rules, reaches this one's.
 	go a.FollowPeers(ctx)
 	a.Notify.LogChannels()
 	a.Jobs.Run(ctx)

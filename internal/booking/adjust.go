@@ -39,7 +39,7 @@ func (s *Service) AdjustSlot(ctx context.Context, slotID int64, capacity string)
 			map[string]any{"slot": slotID, "capacity": n, "was": sl.Capacity, "flag": sl.Flag})
 	})
 	if err == nil {
-		s.Program.Invalidate()
+		s.changed()
 	}
 	return err
 }

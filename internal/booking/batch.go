@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,9 @@ const insertColumns = `INSERT INTO bookings (code, slot_id, activity_id, campaig
 
 // writer is the queue of bookings and the goroutine that stores them.
 type writer struct {
+	// carry is what the batch being stored took from the queue and left
+	// for the next one; only the writer's goroutine touches it.
+	carry  []*pending
 	queue  chan *pending
 	quit   chan struct{}
 	done   chan struct{}
@@ -115,43 +119,68 @@ func (s *Service) Close() {
 
 func (s *Service) write() {
 	defer close(s.w.done)
+	// carry holds bookings drained from the queue that the last batch
+	// could not take; they start the next one.
+	var carry []*pending
 	for {
-		var first *pending
-		select {
-		case first = <-s.w.queue:
-		case <-s.w.quit:
-			// Nothing more is queued once closed is set: store the rest.
-			for {
-				select {
-				case p := <-s.w.queue:
-					s.commit([]*pending{p})
-				default:
-					return
-				}
-			}
-		}
-		batch := []*pending{first}
-	fill:
-		for len(batch) < BatchMax {
+		n := min(len(carry), BatchMax)
+		batch := slices.Clone(carry[:n])
+		carry = carry[n:]
+		if len(batch) == 0 {
 			select {
 			case p := <-s.w.queue:
 				batch = append(batch, p)
-			default:
-				break fill
+			case <-s.w.quit:
+				// Nothing more is queued once closed is set: store the
+				// rest, and what their batches carried.
+				for {
+					select {
+					case p := <-s.w.queue:
+						carry = append(carry, s.commit([]*pending{p})...)
+					default:
+						for _, p := range carry {
+							s.commit([]*pending{p})
+						}
+						return
+					}
+				}
 			}
 		}
-		s.commit(batch)
+		batch = s.w.fill(batch, nil)
+		carry = append(carry, s.commit(batch)...)
 	}
 }
 
+// fill adds to the batch the bookings waiting in the queue, up to
+// BatchMax; with join, only those it accepts, setting the others aside
+// to carry to the next batch, up to a batch of them, so the queue still
+// fills and refuses bookings past QueueMax.
+func (w *writer) fill(batch []*pending, join func(*pending) bool) []*pending {
+	for len(batch) < BatchMax && len(w.carry) < BatchMax {
+		select {
+		case p := <-w.queue:
+			if join != nil && !join(p) {
+				w.carry = append(w.carry, p)
+				continue
+			}
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
 // commit stores a batch and answers its waiters; when the batch's
-// transaction fails, each booking is tried alone.
-func (s *Service) commit(batch []*pending) {
+// transaction fails, each booking is tried alone. It returns the bookings
+// it took from the queue while the batch waited for its slots' locks but
+// did not store, which go to the next batch.
+func (s *Service) commit(batch []*pending) []*pending {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	_, err := s.prepared(ctx)
 	if err == nil {
-		err = s.storeBatch(ctx, batch)
+		batch, err = s.storeBatch(ctx, batch)
 	}
 	if err != nil {
 		if len(batch) > 1 {
@@ -164,6 +193,9 @@ func (s *Service) commit(batch []*pending) {
 	for _, p := range batch {
 		close(p.done)
 	}
+	carried := s.w.carry
+	s.w.carry = nil
+	return carried
 }
 
 // errCountsMoved is a batch whose slot's count changed under it, which
@@ -183,7 +215,13 @@ type venueTime struct {
 // its transaction, then writes them. Slots are locked in the order of
 // their ids, then venues: every writer locks in that order, so two
 // servers' batches never wait on each other in a cycle.
-func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
+//
+// On PostgreSQL, once its slots are locked, the batch takes from the queue
+// the bookings of those slots that arrived meanwhile: when another
+// server's batch held a lock, they waited for it too, and now share this
+// commit instead of waiting for the next lock. It returns the batch as
+// stored.
+func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending, error) {
 	bySlot := map[int64][]*pending{}
 	var ids []int64
 	for _, p := range batch {
@@ -194,16 +232,16 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 		bySlot[p.sl.ID] = append(bySlot[p.sl.ID], p)
 	}
 	slices.Sort(ids)
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		lock := ""
-		if tx.Dialect() == db.Postgres {
-			lock = " FOR UPDATE"
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		h, err := s.prepared(ctx)
+		if err != nil {
+			return err
 		}
 		slots := map[int64]*placeCount{}
 		var vts []venueTime
 		for _, id := range ids {
 			c := &placeCount{}
-			if err := tx.QueryRow(ctx, `SELECT taken, capacity FROM booking_slots WHERE id = ?`+lock, id).Scan(&c.taken, &c.capacity); err != nil {
+			if err := s.lockSlot(ctx, tx, h, id).Scan(&c.taken, &c.capacity); err != nil {
 				return err
 			}
 			slots[id] = c
@@ -211,25 +249,31 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 				vts = append(vts, venueTime{p.r.Venue.ID, p.sl.Start})
 			}
 		}
+		if tx.Dialect() == db.Postgres {
+			batch = s.w.fill(batch, func(p *pending) bool {
+				if bySlot[p.sl.ID] == nil {
+					return false
+				}
+				p.err, p.state, p.code = nil, StateActive, newCode()
+				bySlot[p.sl.ID] = append(bySlot[p.sl.ID], p)
+				return true
+			})
+		}
 		venues, err := lockVenues(ctx, tx, vts)
 		if err != nil {
 			return err
 		}
-		phones, err := s.phoneBookings(ctx, tx, batch)
+		counts, err := s.countBatch(ctx, tx, h, batch, ids)
 		if err != nil {
 			return err
 		}
 		var stored []*pending
 		for _, id := range ids {
-			ok, err := s.decide(ctx, tx, bySlot[id], slots[id], venues, phones)
-			if err != nil {
-				return err
-			}
-			stored = append(stored, ok...)
+			stored = append(stored, s.decide(bySlot[id], slots[id], venues, counts)...)
 		}
 		for _, id := range ids {
 			if c := slots[id]; c.added > 0 {
-				res, err := tx.Exec(ctx, `UPDATE booking_slots SET taken = taken + ? WHERE id = ? AND taken + ? <= capacity`, c.added, id, c.added)
+				res, err := tx.ExecStmt(ctx, h.take, c.added, id, c.added)
 				if err != nil {
 					return err
 				}
@@ -248,6 +292,17 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) error {
 		}
 		return s.insertBookings(ctx, tx, stored)
 	})
+	return batch, err
+}
+
+// lockSlot reads a slot's count and capacity in the batch's transaction,
+// locking its row on PostgreSQL; SQLite's writer transaction is exclusive
+// already, and runs the statement parsed once.
+func (s *Service) lockSlot(ctx context.Context, tx *db.Tx, h *hotStatements, id int64) *sql.Row {
+	if tx.Dialect() == db.Postgres {
+		return tx.QueryRow(ctx, `SELECT taken, capacity FROM booking_slots WHERE id = ? FOR UPDATE`, id)
+	}
+	return tx.QueryRowStmt(ctx, h.count, id)
 }
 
 // lockVenues reads, and on PostgreSQL locks, the places given out at each
@@ -278,24 +333,23 @@ func lockVenues(ctx context.Context, tx *db.Tx, vts []venueTime) (map[venueTime]
 }
 
 // decide settles, in arrival order, the bookings of one slot: a phone
-// that has booked too often within the guard's window (phones counts its
-// bookings, and those the batch stores), a phone that holds the slot already, no places left (or the waiting list), the
-// address's share; it counts the places taken and returns the bookings to
-// store.
-func (s *Service) decide(ctx context.Context, tx *db.Tx, group []*pending, slot *placeCount, venues map[venueTime]*placeCount,
-	phones map[string]int) ([]*pending, error) {
-	held, err := s.phonesHeld(ctx, tx, group)
-	if err != nil {
-		return nil, err
+// that has booked too often within the guard's window, a phone that holds
+// the slot already, no places left (or the waiting list), the address's
+// share; it counts what each stored booking takes, for the next ones of
+// the batch, and returns the bookings to store.
+func (s *Service) decide(group []*pending, slot *placeCount, venues map[venueTime]*placeCount, c batchCounts) []*pending {
+	id := group[0].sl.ID
+	held, used := c.held[id], c.used[id]
+	if held == nil {
+		held = map[string]bool{}
 	}
-	used, err := s.addressesUsed(ctx, tx, group)
-	if err != nil {
-		return nil, err
+	if used == nil {
+		used = map[string]int{}
 	}
 	g := s.guard()
 	var out []*pending
 	for _, p := range group {
-		if phones[p.hash] >= g.PhoneMax {
+		if c.phones[p.hash] >= g.PhoneMax {
 			p.err = rateLimited("hardening.booking.phone_limit", g.Window, g.PhoneMax)
 			continue
 		}
@@ -321,7 +375,7 @@ func (s *Service) decide(ctx context.Context, tx *db.Tx, group []*pending, slot 
 			used[p.from.key] += p.party
 		}
 		held[p.hash] = true
-		phones[p.hash]++
+		c.phones[p.hash]++
 		p.state = StateWaiting
 		if took {
 			p.state = StateActive
@@ -332,7 +386,7 @@ func (s *Service) decide(ctx context.Context, tx *db.Tx, group []*pending, slot 
 		}
 		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // marks returns n placeholders separated by commas.
@@ -342,90 +396,114 @@ func marks(n int) string {
 
 // inList is a condition that column is one of values, and its
 // arguments. On SQLite the values are one parameter, a JSON array, so the
-// statement's text is the same for every batch and costs no more to
-// parse whatever the batch's size. PostgreSQL parses on its own side and
-// plans better with the values written out.
-func inList(tx *db.Tx, column string, values []string) (string, []any) {
-	if tx.Dialect() == db.Postgres {
-		args := make([]any, len(values))
-		for i, v := range values {
-			args[i] = v
-		}
-		return column + ` IN (` + marks(len(values)) + `)`, args
+// statement's text is the same for every batch and is parsed once.
+// PostgreSQL parses on its own side and plans better with the values
+// written out.
+func inList[T string | int64](dialect db.Dialect, column string, values []T) (string, []any) {
+	if dialect != db.Postgres {
+		return column + ` IN (SELECT value FROM json_each(?))`, []any{jsonList(values)}
 	}
-	return column + ` IN (SELECT value FROM json_each(?))`, []any{jsonList(values)}
+	if len(values) == 0 {
+		return `FALSE`, nil
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return column + ` IN (` + marks(len(values)) + `)`, args
 }
 
-// jsonList is the values as a JSON array; they are hex digests, which
+// jsonList is the values as a JSON array; strings are hex digests, which
 // need no escaping.
-func jsonList(values []string) string {
-	var b strings.Builder
-	b.Grow(len(values) * 44)
-	b.WriteByte('[')
+func jsonList[T string | int64](values []T) string {
+	b := make([]byte, 0, len(values)*44+2)
+	b = append(b, '[')
 	for i, v := range values {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteByte('"')
-		b.WriteString(v)
-		b.WriteByte('"')
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
-// phonesHeld says which of the group's phones hold a booking of its slot.
-func (s *Service) phonesHeld(ctx context.Context, tx *db.Tx, group []*pending) (map[string]bool, error) {
-	hashes := make([]string, len(group))
-	for i, p := range group {
-		hashes[i] = p.hash
-	}
-	in, args := inList(tx, "phone_hash", hashes)
-	rows, err := tx.Query(ctx, `SELECT phone_hash FROM bookings WHERE slot_id = ? AND state <> 'cancelled' AND `+in,
-		append([]any{group[0].sl.ID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	held := make(map[string]bool, len(group))
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			return nil, err
+		switch v := any(v).(type) {
+		case string:
+			b = append(append(append(b, '"'), v...), '"')
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
 		}
-		held[h] = true
 	}
-	return held, rows.Err()
+	return string(append(b, ']'))
 }
 
-// phoneBookings counts, for each phone of the batch, its bookings of any
-// slot within the guard's window: the phone's limit, checked for the
-// whole batch in one query.
-func (s *Service) phoneBookings(ctx context.Context, tx *db.Tx, batch []*pending) (map[string]int, error) {
-	hashes := make([]string, len(batch))
-	for i, p := range batch {
-		hashes[i] = p.hash
-	}
-	in, args := inList(tx, "phone_hash", hashes)
-	return db.Pairs[string, int](ctx, tx, `SELECT phone_hash, COUNT(*) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND `+in+`
-		GROUP BY phone_hash`, append([]any{db.At(batch[0].now.Add(-s.guard().Window))}, args...)...)
+// batchCounts is what a batch decides against, read in its transaction
+// after its slots are locked.
+type batchCounts struct {
+	// phones counts each phone's bookings of any slot within the guard's
+	// window: the phone's limit.
+	phones map[string]int
+	// held says, by slot, which of the batch's phones hold it already.
+	held map[int64]map[string]bool
+	// used sums, by slot, the places each of the batch's addresses took
+	// within the window.
+	used map[int64]map[string]int
 }
 
-// addressesUsed sums the places each of the group's addresses has booked
-// in its slot within the guard's window.
-func (s *Service) addressesUsed(ctx context.Context, tx *db.Tx, group []*pending) (map[string]int, error) {
+// countsQuery reads batchCounts in one statement: each row is a kind (0
+// phone, 1 held, 2 address), a slot, a key and a number.
+func countsQuery(dialect db.Dialect, since any, phones, keys []string, slots []int64) (string, []any) {
+	phoneIn, phoneArgs := inList(dialect, "phone_hash", phones)
+	keyIn, keyArgs := inList(dialect, "client_key", keys)
+	slotIn, slotArgs := inList(dialect, "slot_id", slots)
+	q := `SELECT 0, 0, phone_hash, COUNT(*) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND ` + phoneIn + ` GROUP BY phone_hash
+		UNION ALL SELECT 1, slot_id, phone_hash, 1 FROM bookings WHERE state <> 'cancelled' AND ` + slotIn + ` AND ` + phoneIn + `
+		UNION ALL SELECT 2, slot_id, client_key, SUM(party) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND ` + slotIn + ` AND ` + keyIn + `
+			GROUP BY slot_id, client_key`
+	return q, slices.Concat([]any{since}, phoneArgs, slotArgs, phoneArgs, []any{since}, slotArgs, keyArgs)
+}
+
+// countBatch reads the counts the batch's bookings are decided against.
+func (s *Service) countBatch(ctx context.Context, tx *db.Tx, h *hotStatements, batch []*pending, slots []int64) (batchCounts, error) {
+	c := batchCounts{phones: map[string]int{}, held: map[int64]map[string]bool{}, used: map[int64]map[string]int{}}
+	phones := make([]string, len(batch))
 	var keys []string
-	for _, p := range group {
+	for i, p := range batch {
+		phones[i] = p.hash
 		if p.from.key != "" {
 			keys = append(keys, p.from.key)
 		}
 	}
-	if len(keys) == 0 {
-		return map[string]int{}, nil
+	q, args := countsQuery(tx.Dialect(), db.At(batch[0].now.Add(-s.guard().Window)), phones, keys, slots)
+	var rows *sql.Rows
+	var err error
+	if tx.Dialect() == db.Postgres {
+		rows, err = tx.Query(ctx, q, args...)
+	} else {
+		rows, err = tx.QueryStmt(ctx, h.counts, args...)
 	}
-	in, args := inList(tx, "client_key", keys)
-	return db.Pairs[string, int](ctx, tx, `SELECT client_key, SUM(party) FROM bookings WHERE slot_id = ? AND created_at > ? AND state <> 'cancelled'
-		AND `+in+` GROUP BY client_key`, append([]any{group[0].sl.ID, db.At(group[0].now.Add(-s.guard().Window))}, args...)...)
+	if err != nil {
+		return c, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, n int
+		var slot int64
+		var key string
+		if err := rows.Scan(&kind, &slot, &key, &n); err != nil {
+			return c, err
+		}
+		switch kind {
+		case 0:
+			c.phones[key] = n
+		case 1:
+			if c.held[slot] == nil {
+				c.held[slot] = map[string]bool{}
+			}
+			c.held[slot][key] = true
+		case 2:
+			if c.used[slot] == nil {
+				c.used[slot] = map[string]int{}
+			}
+			c.used[slot][key] = n
+		}
+	}
+	return c, rows.Err()
 }
 
 // insertBookings stores the bookings. On SQLite with the prepared one-row

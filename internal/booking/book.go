@@ -125,9 +125,12 @@ func (s *Service) bookOne(ctx context.Context, p *pending, racy *racyRead) error
 	}
 }
 
-// hotStatements are the statements every booking runs, parsed once.
+// hotStatements are the statements every booking runs, parsed once;
+// count and counts, those of a batch on SQLite (PostgreSQL's driver keeps
+// what it parsed per connection).
 type hotStatements struct {
 	context, take, insert *db.Stmt
+	count, counts         *db.Stmt
 }
 
 func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
@@ -145,7 +148,12 @@ func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
 			{&h.insert, `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash, phone_masked, lang, created_at,
 					client_key, client_label)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+			{&h.count, sqliteOnly(s.DB.Dialect, `SELECT taken, capacity FROM booking_slots WHERE id = ?`)},
+			{&h.counts, sqliteOnly(s.DB.Dialect, countsText)},
 		} {
+			if p.sql == "" {
+				continue
+			}
 			if *p.dst, s.hotErr = s.DB.Prepare(context.WithoutCancel(ctx), p.sql); s.hotErr != nil {
 				return
 			}
@@ -155,27 +163,57 @@ func (s *Service) prepared(ctx context.Context) (*hotStatements, error) {
 	return s.hot, s.hotErr
 }
 
-// bookingContext reads what Book needs to know about a slot: the slot and
-// its activity's rules, then from the program whether the activity is
-// public and its campaign's week held online. Errors: NotFound (no such slot, its activity is not public, or it
-// takes no bookings).
+// countsText is countsQuery's text on SQLite, the same for every batch.
+var countsText, _ = countsQuery(db.SQLite, nil, nil, nil, nil)
+
+// sqliteOnly is query on SQLite, and nothing to prepare on PostgreSQL.
+func sqliteOnly(d db.Dialect, query string) string {
+	if d == db.Postgres {
+		return ""
+	}
+	return query
+}
+
+// bookingContext is what Book needs to know about a slot: the slot and
+// its activity's rules, held in memory until they change (heldSlots),
+// then from the program, which holds its own answer, whether the activity
+// is public and its campaign's week held online. Errors: NotFound (no
+// such slot, its activity is not public, or it takes no bookings).
 func (s *Service) bookingContext(ctx context.Context, slotID int64) (Slot, Rules, bool, error) {
-	var sl Slot
-	var r Rules
+	held, ok, gen := s.held.get(slotID)
+	if !ok {
+		var err error
+		if held, err = s.readSlot(ctx, slotID); err != nil {
+			return held.sl, held.r, false, err
+		}
+		s.held.put(slotID, held, gen)
+	}
+	listed, online, err := s.Program.Takes(ctx, held.sl.ActivityID)
+	if err == nil && !listed {
+		err = errs.NotFoundf("slot %d", slotID)
+	}
+	return held.sl, held.r, online, err
+}
+
+// readSlot reads a slot and its activity's rules. Errors: NotFound (no
+// such slot, or its activity takes no bookings).
+func (s *Service) readSlot(ctx context.Context, slotID int64) (heldSlot, error) {
+	var held heldSlot
+	sl, r := &held.sl, &held.r
 	var start, end, opens, closes, onlineAt db.Time
 	var venueID sql.NullInt64
 	h, err := s.prepared(ctx)
 	if err != nil {
-		return sl, r, false, err
+		return held, err
 	}
 	err = h.context.QueryRow(ctx, slotID).
 		Scan(&sl.ID, &sl.ActivityID, &sl.CampaignID, &start, &end, &sl.Capacity, &sl.Taken,
 			&opens, &closes, &r.MaxParty, &onlineAt, &venueID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return sl, r, false, errs.NotFoundf("slot %d", slotID)
+		return held, errs.NotFoundf("slot %d", slotID)
 	}
 	if err != nil {
-		return sl, r, false, err
+		return held, err
 	}
 	sl.Start, sl.End = start.In(clock.Zone), end.In(clock.Zone)
 	r.ActivityID, r.CampaignID, r.Opens, r.Closes = sl.ActivityID, sl.CampaignID, opens.In(clock.Zone), closes.In(clock.Zone)
@@ -185,11 +223,7 @@ func (s *Service) bookingContext(ctx context.Context, slotID int64) (Slot, Rules
 	if venueID.Valid {
 		r.Venue = &Venue{ID: venueID.Int64}
 	}
-	listed, online, err := s.Program.Takes(ctx, sl.ActivityID)
-	if err == nil && !listed {
-		err = errs.NotFoundf("slot %d", slotID)
-	}
-	return sl, r, online, err
+	return held, nil
 }
 
 // take counts party places out of the slot, and out of its venue when it

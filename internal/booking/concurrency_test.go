@@ -101,6 +101,21 @@ func TestRaceControl(t *testing.T) {
 // TestNeverOverbookTwoProcesses runs the race through two sciweek
 // instances sharing one PostgreSQL database.
 func TestNeverOverbookTwoProcesses(t *testing.T) {
+	apps, bases := twoServers(t)
+	f := setup(t, &apptest.Env{App: apps[0], URL: bases[0]})
+	slot := f.slot(t, f.project, 8, 12)
+	apps[1].Program.Invalidate()
+	created, _ := race(t, bases, slot, 60)
+	taken, rows, same := counts(t, apps[1], slot)
+	if created != 12 || taken != 12 || rows != 12 || same > 1 {
+		t.Errorf("two instances sold %d, slot %d taken, %d rows, same phone %d; want 12, 12, 12, 1", created, taken, rows, same)
+	}
+}
+
+// twoServers starts two sciweek instances sharing one PostgreSQL database
+// with the demo, each behind its own HTTP server; it skips without
+// PostgreSQL.
+func twoServers(t *testing.T) ([]*app.App, []string) {
 	u, ok := dbtest.PostgresURL(t)
 	if !ok {
 		t.Skip("SCIWEEK_TEST_POSTGRES_URL is not set")
@@ -125,14 +140,7 @@ func TestNeverOverbookTwoProcesses(t *testing.T) {
 		t.Cleanup(srv.Close)
 		apps, bases = append(apps, a), append(bases, srv.URL)
 	}
-	f := setup(t, &apptest.Env{App: apps[0], URL: bases[0]})
-	slot := f.slot(t, f.project, 8, 12)
-	apps[1].Program.Invalidate()
-	created, _ := race(t, bases, slot, 60)
-	taken, rows, same := counts(t, apps[1], slot)
-	if created != 12 || taken != 12 || rows != 12 || same > 1 {
-		t.Errorf("two instances sold %d, slot %d taken, %d rows, same phone %d; want 12, 12, 12, 1", created, taken, rows, same)
-	}
+	return apps, bases
 }
 
 var _ = booking.StateActive

@@ -7,3 +7,9 @@ func (s *Service) SetRacy(on bool) { s.racy = on }
 // SetOneByOne switches Book to a transaction per booking, the path before
 // batches, for the benchmark that compares the two.
 func (s *Service) SetOneByOne(on bool) { s.oneByOne = on }
+
+// Queued counts the bookings waiting for the writer.
+func (s *Service) Queued() int {
+	s.writerOnce.Do(s.startWriter)
+	return len(s.w.queue)
+}

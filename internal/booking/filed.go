@@ -133,7 +133,7 @@ func (s *Service) Publish(ctx context.Context, c campaign.Campaign, source strin
 		return s.Audit.Record(ctx, tx, "booking.filed", "filing", source, map[string]any{"offers": len(offers), "slots_changed": changed})
 	})
 	if err == nil && changed > 0 {
-		s.Program.Invalidate()
+		s.changed()
 	}
 	return err
 }

@@ -137,7 +137,7 @@ func (s *Service) SetOnline(ctx context.Context, activityID int64, online bool) 
 	if err != nil {
 		return err
 	}
-	s.Program.Invalidate()
+	s.changed()
 	if online {
 		return s.markOnline(ctx, "activity_id = ?", a.ID)
 	}

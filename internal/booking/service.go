@@ -52,6 +52,8 @@ type Service struct {
 	writerMu   sync.RWMutex
 	w          *writer
 
+	held heldSlots
+
 	hotOnce sync.Once
 	hot     *hotStatements
 	hotErr  error
@@ -241,7 +243,7 @@ func (s *Service) SetRules(ctx context.Context, activityID int64, in RulesInput)
 			map[string]any{"opens": in.Opens, "closes": in.Closes, "max_party": party, "venue": venue, "venue_capacity": venueCap})
 	})
 	if err == nil {
-		s.Program.Invalidate()
+		s.changed()
 	}
 	return err
 }
@@ -390,7 +392,7 @@ func (s *Service) AddSlots(ctx context.Context, activityID int64, in SlotsInput)
 			map[string]any{"days": in.Days, "from": in.From, "to": in.To, "every": in.Every, "capacity": capacity, "added": added})
 	})
 	if err == nil {
-		s.Program.Invalidate()
+		s.changed()
 	}
 	return added, err
 }
@@ -416,7 +418,7 @@ func (s *Service) DeleteSlot(ctx context.Context, slotID int64) error {
 		return s.Audit.Record(ctx, tx, "booking.slot_delete", "activity", strconv.FormatInt(sl.ActivityID, 10), map[string]any{"slot": slotID, "start": sl.Start})
 	})
 	if err == nil {
-		s.Program.Invalidate()
+		s.changed()
 	}
 	return err
 }

@@ -359,3 +359,14 @@ func (s *Stmt) QueryRow(ctx context.Context, args ...any) *sql.Row {
 func (t *Tx) ExecStmt(ctx context.Context, s *Stmt, args ...any) (sql.Result, error) {
 	return t.tx.StmtContext(ctx, s.write).ExecContext(ctx, args...)
 }
+
+// QueryStmt runs a prepared query inside the transaction.
+func (t *Tx) QueryStmt(ctx context.Context, s *Stmt, args ...any) (*sql.Rows, error) {
+	return t.tx.StmtContext(ctx, s.write).QueryContext(ctx, args...)
+}
+
+// QueryRowStmt runs a prepared query that returns at most one row inside
+// the transaction.
+func (t *Tx) QueryRowStmt(ctx context.Context, s *Stmt, args ...any) *sql.Row {
+	return t.tx.StmtContext(ctx, s.write).QueryRowContext(ctx, args...)
+}
