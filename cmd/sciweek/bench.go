@@ -21,7 +21,6 @@ func benchSeed(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.IntVar(&o.Units, "units", 100000, "units that file them")
 		fs.StringVar(&start, "start", "", "first day of the campaign's week, YYYY-MM-DD (default: three weeks from today)")
 		fs.BoolVar(&o.Flat, "flat", false, "one national campaign over the whole tree instead of the campaign chain (for the organiser pages' figures)")
-		fs.BoolVar(&o.ShortGrams, "short-grams", false, "SQLite: also index every one- and two-character piece for short search words (slow)")
 		return func() error {
 			if o.Activities < 0 || o.Units < 1 {
 				return errors.New("--activities must be 0 or more and --units 1 or more")

@@ -35,9 +35,6 @@ type Options struct {
 	// Start is the first day of the campaign's week; zero is three weeks
 	// from now.
 	Start time.Time
-	// ShortGrams also writes SQLite's table of one- and two-character
-	// pieces that short search words use; it multiplies the load time.
-	ShortGrams bool
 	// Flat builds one national campaign over the whole tree instead of
 	// the chain, so one organiser's board, statistics and export hold
 	// every unit and activity.
@@ -91,7 +88,7 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	w := &writer{d: a.DB, ctx: ctx, now: db.At(time.Now()), shortGrams: o.ShortGrams && a.DB.Dialect == db.SQLite}
+	w := &writer{d: a.DB, ctx: ctx, now: db.At(time.Now())}
 	if err := w.ids(); err != nil {
 		return res, err
 	}
@@ -114,7 +111,7 @@ func Seed(ctx context.Context, a *app.App, o Options) (Result, error) {
 	} else {
 		progress("campaigns: 1 national, %d provincial, %d city in %s", len(tree.provinces), len(chain)-1, time.Since(started).Round(time.Millisecond))
 	}
-	g := &generator{c: chain[0].c, days: chain[0].c.Days(), now: w.now, shortGrams: w.shortGrams}
+	g := &generator{c: chain[0].c, days: chain[0].c.Days(), now: w.now}
 	chain = chain[1:]
 	if err := w.dropIndexes(); err != nil {
 		return res, err
@@ -346,7 +343,6 @@ type generator struct {
 	c                    campaign.Campaign
 	days                 []time.Time
 	now                  db.Time
-	shortGrams           bool
 	filingID, activityID int64
 }
 
@@ -484,18 +480,12 @@ func (g *generator) filing(r *rows, c campaign.Campaign, t filing.Template, tabl
 	r.add(tRevisions, fid, 1, revision.String(), at)
 	listed := 0
 	for _, it := range items {
-		vals, search, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, program.Level{Code: u.code, Name: u.name}, u.district, u.province, u.town, at)
+		vals, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, program.Level{Code: u.code, Name: u.name}, u.district, u.province, u.town, at)
 		if !ok {
 			continue
 		}
 		g.activityID++
 		r.add(tActivities, append([]any{g.activityID}, vals...)...)
-		r.add(tSearch, g.activityID, search[0], search[1], search[2], search[3], search[4])
-		if g.shortGrams {
-			for _, gram := range program.ShortGrams(search) {
-				r.add(tGrams, gram, g.activityID)
-			}
-		}
 		listed++
 	}
 	return listed

@@ -21,16 +21,11 @@ var (
 	tItems      = &table{name: "filing_items", columns: "filing_id, uid, position, data, created_at, updated_at", n: 6}
 	tRevisions  = &table{name: "filing_revisions", columns: "filing_id, number, items, submitted_at", n: 4}
 	tActivities = &table{name: "program_activities", columns: "id, " + program.BulkColumns, n: 36}
-	// tSearch holds SQLite's search fields until the load is done: the
-	// search index is then filled by one statement, which is many times
-	// faster than indexing every insert.
-	tSearch = &table{name: "seed_search", columns: "id, title, unit, address, content, initials", n: 6}
-	tGrams  = &table{name: "program_grams", columns: "gram, activity_id", n: 2}
 	// tables in the order their rows may be written: a row's references
 	// are written before it.
-	tables = []*table{tOrgs, tFilings, tItems, tRevisions, tActivities, tSearch, tGrams}
+	tables = []*table{tOrgs, tFilings, tItems, tRevisions, tActivities}
 	// seeded are the tables whose indexes are made after the load.
-	seeded = []string{"filings", "filing_items", "filing_revisions", "program_activities", "program_grams"}
+	seeded = []string{"filings", "filing_items", "filing_revisions", "program_activities"}
 )
 
 func init() {
@@ -51,13 +46,12 @@ func (t *table) insert(rows int) string {
 // writer buffers rows and writes them with multi-row inserts prepared
 // once, in the transaction it holds.
 type writer struct {
-	d          *db.DB
-	ctx        context.Context
-	now        db.Time
-	shortGrams bool
-	tx         *db.Tx
-	done       chan error
-	commitNow  chan bool
+	d         *db.DB
+	ctx       context.Context
+	now       db.Time
+	tx        *db.Tx
+	done      chan error
+	commitNow chan bool
 
 	indexes                     []string // dropped for the load
 	stmts                       map[*table]*db.Stmt
@@ -77,15 +71,7 @@ func (w *writer) ids() error {
 		}
 	}
 	w.stmts, w.pending = map[*table]*db.Stmt{}, map[*table][]any{}
-	if w.d.Dialect == db.SQLite {
-		if _, err := w.d.Exec(w.ctx, `CREATE TABLE seed_search (id INTEGER PRIMARY KEY, title TEXT, unit TEXT, address TEXT, content TEXT, initials TEXT)`); err != nil {
-			return err
-		}
-	}
 	for _, t := range tables {
-		if w.d.Dialect != db.SQLite && (t == tSearch || t == tGrams) {
-			continue
-		}
 		s, err := w.d.Prepare(w.ctx, t.insert(t.rowsPer()))
 		if err != nil {
 			return err
@@ -251,21 +237,13 @@ func (w *writer) dropIndexes() error {
 	return nil
 }
 
-// finish makes the dropped indexes again, fills SQLite's search index in
-// one statement, records the program as synced, moves PostgreSQL's id sequences past the seeded ids and
-// brings both databases' statistics up to date.
+// finish makes the dropped indexes again, records the program as synced,
+// moves PostgreSQL's id sequences past the seeded ids and brings both
+// databases' statistics up to date.
 func (w *writer) finish() error {
 	for _, def := range w.indexes {
 		if _, err := w.d.Exec(w.ctx, def); err != nil {
 			return err
-		}
-	}
-	if w.d.Dialect == db.SQLite {
-		for _, q := range []string{`INSERT INTO program_search (rowid, title, unit, address, content, initials) SELECT id, title, unit, address, content, initials FROM seed_search`,
-			`DROP TABLE seed_search`} {
-			if _, err := w.d.Exec(w.ctx, q); err != nil {
-				return err
-			}
 		}
 	}
 	// The program's rows are written from each filing's approved

@@ -2,7 +2,6 @@ package program
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/filing"
@@ -21,32 +20,23 @@ type Level struct{ Code, Name string }
 
 // BulkRow is an approved item as the program stores it, for loaders that
 // write many items at once (sciweek bench seed): the values of
-// BulkColumns, and the five fields of its search index. It is what the
+// BulkColumns. It is what the
 // program's own sync writes, digest included, so the sync finds such rows
 // unchanged. ok is false when the item has no readable time.
 func BulkRow(c campaign.Campaign, t filing.Template, table int, v filing.Values, filingID int64, uid string, position int,
-	unit, district, province, city Level, now db.Time) (values []any, search []string, ok bool) {
+	unit, district, province, city Level, now db.Time) (values []any, ok bool) {
 	a, ok := fromItem(c, t, table, v)
 	if !ok {
-		return nil, nil, false
+		return nil, false
 	}
 	a.CampaignID, a.FilingID, a.ItemUID, a.Position = c.ID, filingID, uid, position
 	a.UnitCode, a.UnitName, a.DistrictCode, a.DistrictName = unit.Code, unit.Name, district.Code, district.Name
 	a.ProvinceCode, a.ProvinceName, a.CityCode, a.CityName = province.Code, province.Name, city.Code, city.Name
 	sessions, _ := json.Marshal(a.Sessions)
 	fields, _ := json.Marshal(a.Fields)
-	text := searchText(&a)
 	values = []any{a.CampaignID, a.FilingID, a.ItemUID, tableOf(a.Kind), true, a.Position, a.Title, a.UnitCode, a.UnitName,
 		a.DistrictCode, a.DistrictName, a.ProvinceCode, a.ProvinceName, a.CityCode, a.CityName, a.Host, a.Organizer, a.CategoryCode, a.CategoryName, joinList(a.AudienceCodes), joinList(a.AudienceNames),
 		string(a.Mode), db.At(a.Start), db.At(a.End), joinList(a.Days), string(sessions), a.Address, a.Content, a.OnlineURL,
-		a.Capacity, a.Expected, string(fields), text, digest(&a), now}
-	search = strings.SplitN(text, "\n", 5)
-	for len(search) < 5 {
-		search = append(search, "")
-	}
-	return values, search, true
+		a.Capacity, a.Expected, string(fields), searchText(&a), digest(&a), now}
+	return values, true
 }
-
-// ShortGrams lists the one- and two-character pieces of search fields
-// that SQLite's short-word index holds for an activity.
-func ShortGrams(search []string) []string { return shortGrams(search) }

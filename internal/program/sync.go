@@ -233,7 +233,6 @@ func (s *Service) syncFiling(ctx context.Context, filingID int64) error {
 		if err != nil {
 			return err
 		}
-		var changed []int64
 		keep := map[string]bool{}
 		for _, a := range acts {
 			keep[a.ItemUID] = true
@@ -241,26 +240,20 @@ func (s *Service) syncFiling(ctx context.Context, filingID int64) error {
 			if o, ok := old[a.ItemUID]; ok && o.listed && o.digest == d {
 				continue // unchanged: its updated_at and ETags stay
 			}
-			id, err := upsert(ctx, tx, &a, d, now)
-			if err != nil {
+			if err := upsert(ctx, tx, &a, d, now); err != nil {
 				return err
 			}
-			changed = append(changed, id)
 		}
 		for uid, o := range old {
 			if o.listed && !keep[uid] {
 				if _, err := tx.Exec(ctx, `UPDATE program_activities SET listed = FALSE, updated_at = ? WHERE id = ?`, now, o.id); err != nil {
 					return err
 				}
-				changed = append(changed, o.id)
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO program_synced (filing_id, revision) VALUES (?, ?)
 			ON CONFLICT (filing_id) DO UPDATE SET revision = excluded.revision`, f.ID, f.ApprovedRevision); err != nil {
 			return err
-		}
-		if tx.Dialect() == db.SQLite {
-			return reindex(ctx, tx, changed)
 		}
 		return nil
 	})
@@ -352,7 +345,7 @@ func (s *Service) levelsOf(ctx context.Context, c campaign.Campaign, org account
 	return province, city, err
 }
 
-func upsert(ctx context.Context, tx *db.Tx, a *Activity, digest string, now db.Time) (int64, error) {
+func upsert(ctx context.Context, tx *db.Tx, a *Activity, digest string, now db.Time) error {
 	sessions, _ := json.Marshal(a.Sessions)
 	fields, _ := json.Marshal(a.Fields)
 	_, err := tx.Exec(ctx, `INSERT INTO program_activities (campaign_id, filing_id, item_uid, table_no, listed, position, title, unit_code, unit_name,
@@ -372,75 +365,7 @@ func upsert(ctx context.Context, tx *db.Tx, a *Activity, digest string, now db.T
 		a.DistrictCode, a.DistrictName, a.ProvinceCode, a.ProvinceName, a.CityCode, a.CityName, a.Host, a.Organizer, a.CategoryCode, a.CategoryName, joinList(a.AudienceCodes), joinList(a.AudienceNames),
 		string(a.Mode), db.At(a.Start), db.At(a.End), joinList(a.Days), string(sessions), a.Address, a.Content, a.OnlineURL,
 		a.Capacity, a.Expected, string(fields), searchText(a), digest, now)
-	if err != nil {
-		return 0, err
-	}
-	var id int64
-	err = tx.QueryRow(ctx, `SELECT id FROM program_activities WHERE filing_id = ? AND item_uid = ?`, a.FilingID, a.ItemUID).Scan(&id)
-	return id, err
-}
-
-// reindex brings the SQLite search tables in line with the activities:
-// their trigram index rows, and their one- and two-character pieces.
-func reindex(ctx context.Context, tx *db.Tx, ids []int64) error {
-	for _, id := range ids {
-		if _, err := tx.Exec(ctx, `DELETE FROM program_search WHERE rowid = ?`, id); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM program_grams WHERE activity_id = ?`, id); err != nil {
-			return err
-		}
-		var text string
-		var listed bool
-		if err := tx.QueryRow(ctx, `SELECT search_text, listed FROM program_activities WHERE id = ?`, id).Scan(&text, &listed); err != nil {
-			return err
-		}
-		if !listed {
-			continue
-		}
-		parts := strings.SplitN(text, "\n", 5)
-		for len(parts) < 5 {
-			parts = append(parts, "")
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO program_search (rowid, title, unit, address, content, initials) VALUES (?, ?, ?, ?, ?, ?)`,
-			id, parts[0], parts[1], parts[2], parts[3], parts[4]); err != nil {
-			return err
-		}
-		grams := shortGrams(parts)
-		for len(grams) > 0 {
-			n := min(len(grams), 200)
-			args := make([]any, 0, 2*n)
-			for _, g := range grams[:n] {
-				args = append(args, g, id)
-			}
-			q := `INSERT INTO program_grams (gram, activity_id) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
-			if _, err := tx.Exec(ctx, q, args...); err != nil {
-				return err
-			}
-			grams = grams[n:]
-		}
-	}
-	return nil
-}
-
-// shortGrams lists, once each, every piece of one or two characters of the
-// fields, the pieces a one- or two-character term can be.
-func shortGrams(fields []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range fields {
-		r := []rune(f)
-		for i := range r {
-			for n := 1; n <= 2 && i+n <= len(r); n++ {
-				g := string(r[i : i+n])
-				if !seen[g] && strings.TrimSpace(g) == g {
-					seen[g] = true
-					out = append(out, g)
-				}
-			}
-		}
-	}
-	return out
+	return err
 }
 
 func tableOf(k Kind) int {
