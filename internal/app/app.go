@@ -267,28 +267,47 @@ type programPeers struct {
 }
 
 func (p programPeers) ProgramChanged(campaignID, filingID int64) {
-	payload := fmt.Sprintf("%s %d %d", p.self, campaignID, filingID)
+	p.tell(fmt.Sprintf("%s %d %d", p.self, campaignID, filingID))
+}
+
+func (p programPeers) BookingsChanged() { p.tell(p.self + " " + bookingsNews) }
+
+func (p programPeers) tell(payload string) {
 	if err := p.d.Broadcast(context.Background(), programChannel, payload); err != nil {
 		p.log.Warn("telling other servers the program changed", "err", err)
 	}
 }
 
-// follow is the listener of programChannel: another server's news reaches
-// the program, and booking forgets the slots and rules it holds; this
-// server's own, already applied, is skipped; an empty payload (a
-// connection made again) or one not understood rechecks.
+// bookingsNews is the payload's word for a change of slots, rules or
+// venues.
+const bookingsNews = "bookings"
+
+// follow is the listener of programChannel: another server's news of a
+// filing, a campaign or bookings reaches the program, and booking forgets
+// the slots and rules it holds; this server's own, already applied, is
+// skipped; an empty payload (a connection made again) or one not
+// understood rechecks.
 func (p programPeers) follow(ctx context.Context, s *program.Service, forget func()) func(string) {
 	return func(payload string) {
 		var from string
 		var campaignID, filingID int64
-		if n, _ := fmt.Sscanf(payload, "%s %d %d", &from, &campaignID, &filingID); n != 3 {
+		switch f := strings.Fields(payload); {
+		case len(f) == 2 && f[1] == bookingsNews:
+			if f[0] != p.self {
+				forget()
+				s.PeerBookingsChanged()
+			}
+		case len(f) == 3:
+			if n, _ := fmt.Sscanf(payload, "%s %d %d", &from, &campaignID, &filingID); n != 3 {
+				forget()
+				s.InvalidateLocal()
+			} else if from != p.self {
+				forget()
+				s.PeerChanged(ctx, campaignID, filingID)
+			}
+		default:
 			forget()
 			s.InvalidateLocal()
-			return
-		}
-		if from != p.self {
-			forget()
-			s.PeerChanged(ctx, campaignID, filingID)
 		}
 	}
 }

@@ -65,8 +65,8 @@ func (s *Service) Forget() { s.held.forget() }
 
 // changed follows a committed change to slots, rules or venues: this
 // server forgets what it holds, and the program, which tells the other
-// servers, is invalidated.
+// servers, drops what it made from what takes bookings.
 func (s *Service) changed() {
 	s.held.forget()
-	s.Program.Invalidate()
+	s.Program.BookingsChanged()
 }

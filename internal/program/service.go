@@ -35,8 +35,11 @@ type Bookings interface {
 // changed, so they bring theirs in line too: with a filing named (and its
 // campaign), that filing's rows changed and they patch it in; with only a
 // campaign, all its filings did; with neither, anything else did.
+// BookingsChanged tells them that slots, rules or venues did, which
+// changes what takes bookings but none of the program's rows.
 type Peers interface {
 	ProgramChanged(campaignID, filingID int64)
+	BookingsChanged()
 }
 
 // Service reads the public program and keeps it in line with the approved
@@ -101,6 +104,19 @@ func (s *Service) Invalidate() {
 
 // InvalidateLocal is Invalidate for this process only.
 func (s *Service) InvalidateLocal() { s.forget(true) }
+
+// BookingsChanged follows a change to slots, rules or venues: rendered
+// answers and bookable sets are dropped here and on the other servers;
+// the indexes stay as they are, since no activity changed.
+func (s *Service) BookingsChanged() {
+	s.forget(false)
+	if s.Peers != nil {
+		s.Peers.BookingsChanged()
+	}
+}
+
+// PeerBookingsChanged is what another server's BookingsChanged calls here.
+func (s *Service) PeerBookingsChanged() { s.forget(false) }
 
 // PeerChanged is what another server's ProgramChanged calls here. A filing
 // named is patched into the indexes held, as the other server did with
