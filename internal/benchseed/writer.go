@@ -39,7 +39,7 @@ func init() {
 func (t *table) rowsPer() int { return min(500, 30000/t.n) }
 
 func (t *table) insert(rows int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", t.n), ", ") + ")"
+	one := "(" + db.Marks(t.n) + ")"
 	return "INSERT INTO " + t.name + " (" + t.columns + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
 }
 

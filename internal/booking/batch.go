@@ -389,11 +389,6 @@ func (s *Service) decide(group []*pending, slot *placeCount, venues map[venueTim
 	return out
 }
 
-// marks returns n placeholders separated by commas.
-func marks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
 // inList is a condition that column is one of values, and its
 // arguments. On SQLite the values are one parameter, a JSON array, so the
 // statement's text is the same for every batch and is parsed once.
@@ -403,14 +398,7 @@ func inList[T string | int64](dialect db.Dialect, column string, values []T) (st
 	if dialect != db.Postgres {
 		return column + ` IN (SELECT value FROM json_each(?))`, []any{jsonList(values)}
 	}
-	if len(values) == 0 {
-		return `FALSE`, nil
-	}
-	args := make([]any, len(values))
-	for i, v := range values {
-		args[i] = v
-	}
-	return column + ` IN (` + marks(len(values)) + `)`, args
+	return db.In(column, values)
 }
 
 // jsonList is the values as a JSON array; strings are hex digests, which
@@ -537,7 +525,7 @@ func (s *Service) insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) 
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(" + marks(15) + ")")
+			q.WriteString("(" + db.Marks(15) + ")")
 			args = p.appendArgs(args)
 		}
 		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {

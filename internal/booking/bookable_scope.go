@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"strings"
 
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
@@ -17,17 +16,18 @@ func (s *Service) BookableIn(ctx context.Context, campaignIDs []int64) (map[int6
 	}
 	switched := s.Program.Switches(ctx)
 	now := db.At(s.now())
-	args := []any{now, now, now}
+	var onSite []int64
 	for _, id := range campaignIDs {
 		if _, online := switched[id]; !online {
-			args = append(args, id)
+			onSite = append(onSite, id)
 		}
 	}
-	if len(args) == 3 {
+	if len(onSite) == 0 {
 		return out, nil
 	}
+	in, args := db.In("r.campaign_id", onSite)
 	return db.Set[int64](ctx, s.DB, `SELECT r.activity_id FROM booking_rules r
 		WHERE r.online_at IS NULL AND r.opens_at <= ? AND r.closes_at > ?
 		AND EXISTS (SELECT 1 FROM booking_slots s WHERE s.activity_id = r.activity_id AND s.start_at > ?)
-		AND r.campaign_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(args)-3), ", ")+`)`, args...)
+		AND `+in, append([]any{now, now, now}, args...)...)
 }

@@ -187,7 +187,7 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 		}
 	}
 	slices.SortFunc(orgs, func(a, b account.Organisation) int { return strings.Compare(a.Path, b.Path) })
-	rest, err := s.boardRows(ctx, c, orgs, names, below, "o.id IN ("+placeholders(len(ids))+")", anys(ids)...)
+	rest, err := s.boardRows(ctx, c, orgs, names, below, "o.id IN ("+db.Marks(len(ids))+")", db.Args(ids)...)
 	v.Rows = append(v.Rows, rest...)
 	return v, err
 }
@@ -223,7 +223,7 @@ func (s *Service) boardCells(c campaign.Campaign, root, owner account.Organisati
 	}
 	passedSQL := map[bool]string{true: "TRUE", false: "FALSE"}[passed]
 	if len(others) > 0 {
-		passedSQL = map[bool]string{true: "o.id NOT IN ", false: "o.id IN "}[passed] + "(" + placeholders(len(others)) + ")"
+		passedSQL = map[bool]string{true: "o.id NOT IN ", false: "o.id IN "}[passed] + "(" + db.Marks(len(others)) + ")"
 	}
 	b := boardQuery{sql: `SELECT o.id, o.path, o.depth, ` + fmt.Sprintf(cellState, 1) + ` AS s1, ` + fmt.Sprintf(cellState, 2) + ` AS s2, ` + passedSQL + ` AS passed
 		FROM organisations o
@@ -260,20 +260,6 @@ func (q BoardQuery) where(owner account.Organisation) (string, []any) {
 		cells, args = append(cells, fmt.Sprintf("s%d = ?", t)), append(args, q.State)
 	}
 	return where + " AND (" + strings.Join(cells, " OR ") + ")", args
-}
-
-// placeholders is n comma-separated placeholders, for an IN list.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// anys is ids as arguments of a query.
-func anys(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
 }
 
 // shows reports whether a row passes the query's status and table.

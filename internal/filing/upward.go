@@ -447,11 +447,12 @@ func (s *Service) levelRows(ctx context.Context, c campaign.Campaign, root accou
 		return nil, nil, err
 	}
 	// The levels' own reminders and deadlines, read at once.
-	ids := make([]any, len(levels))
+	ids := make([]int64, len(levels))
 	for i, l := range levels {
 		ids[i] = l.Org.ID
 	}
-	reminded, err := s.reminded(ctx, c, "o.id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
+	in, args := db.In("o.id", ids)
+	reminded, err := s.reminded(ctx, c, in, args...)
 	if err != nil {
 		return nil, nil, err
 	}

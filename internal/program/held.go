@@ -3,7 +3,6 @@ package program
 import (
 	"context"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/campaign"
@@ -198,14 +197,10 @@ func (s *Service) refresh(root int64, h *heldIndex) {
 // off by an unlisted row that was the last changed: then it is rebuilt
 // once more than needed.
 func (s *Service) mark(ctx context.Context, scope []int64) (string, error) {
-	args := make([]any, len(scope))
-	for i, id := range scope {
-		args[i] = id
-	}
 	var n int64
 	var last db.Time
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*), MAX(updated_at) FROM program_activities WHERE listed = TRUE AND campaign_id IN (`+
-		strings.TrimSuffix(strings.Repeat("?, ", len(scope)), ", ")+`)`, args...).Scan(&n, &last)
+	in, args := db.In("campaign_id", scope)
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*), MAX(updated_at) FROM program_activities WHERE listed = TRUE AND `+in, args...).Scan(&n, &last)
 	var at int64
 	if n > 0 {
 		at = last.UnixNano()

@@ -8,7 +8,6 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -204,14 +203,11 @@ func programOrder(start1, id1, start2, id2 int64) int {
 
 // buildIndex reads the listed activities of the campaigns into an index.
 func buildIndex(ctx context.Context, d *db.DB, scope []int64, termBytes int) (*index, error) {
-	args := make([]any, len(scope))
-	for i, id := range scope {
-		args[i] = id
-	}
 	// Read in the table's order, which is the fastest, then put in
 	// program order by copying the columns row by row.
 	b := newBuilder(nil, 0, scope, termBytes)
-	err := eachRow(ctx, d, b.add, "campaign_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(scope)), ", ")+")", args...)
+	in, args := db.In("campaign_id", scope)
+	err := eachRow(ctx, d, b.add, in, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,26 +3,14 @@ package program
 import (
 	"context"
 	"time"
+
+	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
 // ItemActivities maps the items of a filing to their activities, listed or
 // not, so another domain can follow an item into the program.
 func (s *Service) ItemActivities(ctx context.Context, filingID int64) (map[string]int64, error) {
-	rows, err := s.DB.Query(ctx, `SELECT item_uid, id FROM program_activities WHERE filing_id = ?`, filingID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var uid string
-		var id int64
-		if err := rows.Scan(&uid, &id); err != nil {
-			return nil, err
-		}
-		out[uid] = id
-	}
-	return out, rows.Err()
+	return db.Pairs[string, int64](ctx, s.DB, `SELECT item_uid, id FROM program_activities WHERE filing_id = ?`, filingID)
 }
 
 // Listed counts the campaign's activities in the public program.

@@ -8,7 +8,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -249,11 +248,8 @@ func (s *Service) loadIDs(ctx context.Context, ids []int64) ([]Activity, error) 
 		})
 	}
 	if s.byID == nil {
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		return s.load(ctx, "a.id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", args...)
+		in, args := db.In("a.id", ids)
+		return s.load(ctx, in, args...)
 	}
 	list := make([]byte, 0, 12*len(ids)+2)
 	list = append(list, '[')

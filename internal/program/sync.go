@@ -104,21 +104,8 @@ func (s *Service) behind(ctx context.Context) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT filing_id, revision FROM program_synced`)
+	synced, err := db.Pairs[int64, int](ctx, s.DB, `SELECT filing_id, revision FROM program_synced`)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	synced := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var rev int
-		if err := rows.Scan(&id, &rev); err != nil {
-			return nil, err
-		}
-		synced[id] = rev
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// A loader that wrote the program's rows of approved filings without
@@ -154,12 +141,8 @@ func (s *Service) behind(ctx context.Context) ([]int64, error) {
 func (s *Service) filingsWithRows(ctx context.Context, ids []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	for chunk := range slices.Chunk(ids, 500) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		some, err := db.Set[int64](ctx, s.DB, `SELECT DISTINCT filing_id FROM program_activities WHERE filing_id IN (`+
-			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, args...)
+		in, args := db.In("filing_id", chunk)
+		some, err := db.Set[int64](ctx, s.DB, `SELECT DISTINCT filing_id FROM program_activities WHERE `+in, args...)
 		if err != nil {
 			return nil, err
 		}
