@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -267,7 +268,7 @@ type programPeers struct {
 }
 
 func (p programPeers) ProgramChanged(campaignID, filingID int64) {
-	p.tell(fmt.Sprintf("%s %d %d", p.self, campaignID, filingID))
+	p.tell(p.self + " " + strconv.FormatInt(campaignID, 10) + " " + strconv.FormatInt(filingID, 10))
 }
 
 func (p programPeers) BookingsChanged() { p.tell(p.self + " " + bookingsNews) }
@@ -289,26 +290,24 @@ const bookingsNews = "bookings"
 // understood rechecks.
 func (p programPeers) follow(ctx context.Context, s *program.Service, forget func()) func(string) {
 	return func(payload string) {
-		var from string
-		var campaignID, filingID int64
-		switch f := strings.Fields(payload); {
-		case len(f) == 2 && f[1] == bookingsNews:
-			if f[0] != p.self {
-				forget()
-				s.PeerBookingsChanged()
-			}
-		case len(f) == 3:
-			if n, _ := fmt.Sscanf(payload, "%s %d %d", &from, &campaignID, &filingID); n != 3 {
-				forget()
-				s.InvalidateLocal()
-			} else if from != p.self {
-				forget()
-				s.PeerChanged(ctx, campaignID, filingID)
-			}
-		default:
-			forget()
-			s.InvalidateLocal()
+		f := strings.Fields(payload)
+		if len(f) > 0 && f[0] == p.self {
+			return
 		}
+		forget()
+		if len(f) == 2 && f[1] == bookingsNews {
+			s.PeerBookingsChanged()
+			return
+		}
+		if len(f) == 3 {
+			campaignID, err1 := strconv.ParseInt(f[1], 10, 64)
+			filingID, err2 := strconv.ParseInt(f[2], 10, 64)
+			if err1 == nil && err2 == nil {
+				s.PeerChanged(ctx, campaignID, filingID)
+				return
+			}
+		}
+		s.InvalidateLocal()
 	}
 }
 
