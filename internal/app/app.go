@@ -116,6 +116,9 @@ type App struct {
 	Metrics   *web.Metrics
 	mapURL    string
 	routes    *web.RouteList
+	// peers carries this server's news to the others sharing its
+	// PostgreSQL database, and theirs to this one's program and booking.
+	peers peers
 }
 
 // uploadRoutes take files: their handlers stream the multipart body with
@@ -198,8 +201,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 	// then each is built by one literal holding the other, so neither has a
 	// field set after it is built.
 	a.Program, a.Booking = new(program.Service), new(booking.Service)
+	a.peers = peers{d, log, newInstance()}
 	*a.Program = program.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Filings: a.Filings, Audit: a.Audit, Clock: clk, Log: log,
-		Cache: program.NewCache(4000, time.Minute), Bookings: a.Booking, Peers: programPeers{d, log, newInstance()},
+		Cache: program.NewCache(4000, time.Minute), Bookings: a.Booking, Peers: a.peers,
 		SnapshotDir: filepath.Join(cfg.DataDir, "program")}
 	*a.Booking = booking.Service{DB: d, Accounts: a.Accounts, Campaigns: a.Campaigns, Program: a.Program, Audit: a.Audit, Clock: clk, Keys: keys,
 		Log: log, Notifier: bookingTexts{a.Notify}, EraseAfter: cmp.Or(cfg.EraseBookingsAfter, booking.DefaultEraseAfter)}
@@ -258,24 +262,25 @@ func texter(c SMSConfig) sms.Sender {
 	return &sms.HTTP{URL: c.URL, Secret: c.Secret, Header: c.Header}
 }
 
-// programPeers tells other servers on one PostgreSQL database that the
-// program changed, and which filing, naming this server so that it skips
-// its own news.
-type programPeers struct {
+// peers are the other servers sharing one PostgreSQL database. They are
+// told when the program changed, and which filing, or when booking's
+// slots, rules or venues did; each notice names this server so that it
+// skips its own.
+type peers struct {
 	d    *db.DB
 	log  *slog.Logger
 	self string
 }
 
-func (p programPeers) ProgramChanged(campaignID, filingID int64) {
+func (p peers) ProgramChanged(campaignID, filingID int64) {
 	p.tell(p.self + " " + strconv.FormatInt(campaignID, 10) + " " + strconv.FormatInt(filingID, 10))
 }
 
-func (p programPeers) BookingsChanged() { p.tell(p.self + " " + bookingsNews) }
+func (p peers) BookingsChanged() { p.tell(p.self + " " + bookingsNews) }
 
-func (p programPeers) tell(payload string) {
-	if err := p.d.Broadcast(context.Background(), programChannel, payload); err != nil {
-		p.log.Warn("telling other servers the program changed", "err", err)
+func (p peers) tell(payload string) {
+	if err := p.d.Broadcast(context.Background(), peersChannel, payload); err != nil {
+		p.log.Warn("telling other servers of a change", "err", err)
 	}
 }
 
@@ -283,12 +288,12 @@ func (p programPeers) tell(payload string) {
 // venues.
 const bookingsNews = "bookings"
 
-// follow is the listener of programChannel: another server's news of a
+// follow is the listener of peersChannel: another server's news of a
 // filing, a campaign or bookings reaches the program, and booking forgets
 // the slots and rules it holds; this server's own, already applied, is
 // skipped; an empty payload (a connection made again) or one not
 // understood rechecks.
-func (p programPeers) follow(ctx context.Context, s *program.Service, forget func()) func(string) {
+func (p peers) follow(ctx context.Context, s *program.Service, forget func()) func(string) {
 	return func(payload string) {
 		f := strings.Fields(payload)
 		if len(f) > 0 && f[0] == p.self {
@@ -318,19 +323,17 @@ func newInstance() string {
 	return hex.EncodeToString(b)
 }
 
-// programChannel carries, between servers on one PostgreSQL database, the
-// news that the public program changed.
-const programChannel = "sciweek_program"
+// peersChannel carries, between servers on one PostgreSQL database, the
+// news that the public program or booking's slots and rules changed. Its
+// name stays what it was when it carried the program's news alone, so
+// that servers of both versions hear each other during an upgrade.
+const peersChannel = "sciweek_program"
 
 // FollowPeers brings this server's program and booking in line with the
 // changes other servers sharing its PostgreSQL database make, until ctx
 // ends; on SQLite it returns at once.
 func (a *App) FollowPeers(ctx context.Context) {
-	peers, ok := a.Program.Peers.(programPeers)
-	if !ok {
-		return
-	}
-	a.DB.Listen(ctx, programChannel, a.Log, peers.follow(ctx, a.Program, a.Booking.Forget))
+	a.DB.Listen(ctx, peersChannel, a.Log, a.peers.follow(ctx, a.Program, a.Booking.Forget))
 }
 
 // Close releases the database.
