@@ -190,10 +190,26 @@ func cpuTime() time.Duration {
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
+// settled waits until the server has built its program's index, which
+// it does in the background when it starts, and has counted the board
+// once: what the board's benchmarks time then shares the cores with
+// nothing else of the server's.
+func settled(b *testing.B, e *apptest.Env, c *apptest.Client) {
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if n := e.App.Program.Indexing(); n.Built+n.Loaded > 0 {
+			break
+		}
+	}
+	if res := c.Get("/campaigns/national/board"); res.Status != http.StatusOK {
+		b.Fatalf("board: %d", res.Status)
+	}
+}
+
 // BenchmarkBoardPage asks for a page of the national board, a different
 // level, state and page each time.
 func BenchmarkBoardPage(b *testing.B) {
-	_, c := benchEnv(b)
+	e, c := benchEnv(b)
+	settled(b, e, c)
 	queries := []string{"level=4", "level=4&state=not_started&page=7", "level=4&state=approved&table=1&page=3", "level=3&state=late",
 		"level=2", "state=submitted", "level=4&page=50", "level=1"}
 	timed(b, c, func(i int) string { return "/campaigns/national/board?" + queries[i%len(queries)] })
@@ -222,6 +238,7 @@ func BenchmarkBoardPageChanging(b *testing.B) {
 		units = append(units, code)
 	}
 	rows.Close()
+	settled(b, e, c)
 	queries := []string{"level=4", "level=4&state=not_started&page=7", "level=4&state=approved&table=1&page=3", "level=3&state=late",
 		"level=2", "state=submitted", "level=4&page=50", "level=1"}
 	timedBetween(b, c, func(i int) string { return "/campaigns/national/board?" + queries[i%len(queries)] }, func(i int) {
