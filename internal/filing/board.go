@@ -80,10 +80,11 @@ type BoardView struct {
 }
 
 // BoardPage is one page of the board (see Board). The whole board is
-// counted by one aggregate query, grouped by level and the two tables'
-// states, and kept until a filing of the campaign or an organisation
-// changes (see tallies); the page's organisations are picked by another
-// query that stops at the page. No more than a page of organisations
+// counted once, by level and the two tables' states, and kept: a change
+// to a filing of the campaign is then read alone and moves its
+// organisation from one count to another, and only a change to the
+// organisations counts again (see tallies). The page's organisations are
+// picked by another query that stops at the page. No more than a page of organisations
 // comes back, and only those are read in full. Errors: Forbidden.
 func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQuery) (BoardView, error) {
 	v := BoardView{Counts: map[Status]int{}}
@@ -194,10 +195,15 @@ func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQue
 
 // boardQuery is a query of the board's organisations with the state of
 // each table and whether their deadline has passed, as columns id, path,
-// depth, s1, s2 and passed.
+// depth, s1, s2 and passed. scope is the same query without passed, with
+// its own arguments: what the board's counts are kept for (see tallies),
+// whose deadline has passed being the campaign's answer (passed) but for
+// the organisations in others.
 type boardQuery struct {
-	sql  string
-	args []any
+	sql, scope      string
+	args, scopeArgs []any
+	passed          bool
+	others          []int64
 }
 
 // cellState is the board's status of table %[1]d, in SQL: a draft that
@@ -215,26 +221,30 @@ func (s *Service) boardCells(c campaign.Campaign, root, owner account.Organisati
 	deadline func(int64) time.Time, extended map[int64]time.Time, now time.Time) boardQuery {
 	// Whether an organisation's deadline has passed is the campaign's
 	// answer but for the few with an extension that answers otherwise.
-	passed, others := now.After(c.FilingDeadline), []any{}
+	b := boardQuery{passed: now.After(c.FilingDeadline)}
 	for org := range extended {
-		if now.After(deadline(org)) != passed {
-			others = append(others, org)
+		if now.After(deadline(org)) != b.passed {
+			b.others = append(b.others, org)
 		}
 	}
-	passedSQL := map[bool]string{true: "TRUE", false: "FALSE"}[passed]
-	if len(others) > 0 {
-		passedSQL = map[bool]string{true: "o.id NOT IN ", false: "o.id IN "}[passed] + "(" + db.Marks(len(others)) + ")"
+	passedSQL := map[bool]string{true: "TRUE", false: "FALSE"}[b.passed]
+	if len(b.others) > 0 {
+		passedSQL = map[bool]string{true: "o.id NOT IN ", false: "o.id IN "}[b.passed] + "(" + db.Marks(len(b.others)) + ")"
 	}
-	b := boardQuery{sql: `SELECT o.id, o.path, o.depth, ` + fmt.Sprintf(cellState, 1) + ` AS s1, ` + fmt.Sprintf(cellState, 2) + ` AS s2, ` + passedSQL + ` AS passed
+	columns := `o.id, o.path, o.depth, ` + fmt.Sprintf(cellState, 1) + ` AS s1, ` + fmt.Sprintf(cellState, 2) + ` AS s2`
+	from := `
 		FROM organisations o
 		LEFT JOIN filings f1 ON f1.campaign_id = ? AND f1.org_id = o.id AND f1.table_no = 1
 		LEFT JOIN filings f2 ON f2.campaign_id = ? AND f2.org_id = o.id AND f2.table_no = 2
-		WHERE o.path LIKE ? AND o.path LIKE ? AND o.id <> ? AND o.status = ?`}
-	b.args = append(others, c.ID, c.ID, root.Path+"%", owner.Path+"%", owner.ID, account.StatusActive)
+		WHERE o.path LIKE ? AND o.path LIKE ? AND o.id <> ? AND o.status = ?`
+	b.scopeArgs = []any{c.ID, c.ID, root.Path + "%", owner.Path + "%", owner.ID, account.StatusActive}
 	for _, l := range below {
-		b.sql += ` AND o.path NOT LIKE ?`
-		b.args = append(b.args, l.Path+"%")
+		from += ` AND o.path NOT LIKE ?`
+		b.scopeArgs = append(b.scopeArgs, l.Path+"%")
 	}
+	b.scope = `SELECT ` + columns + from
+	b.sql = `SELECT ` + columns + `, ` + passedSQL + ` AS passed` + from
+	b.args = append(db.Args(b.others), b.scopeArgs...)
 	return b
 }
 

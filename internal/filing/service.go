@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -40,10 +41,12 @@ type Service struct {
 	LevelNotices review.Notifier
 
 	// What the board and the statistics count, kept under the
-	// fingerprint of what it is counted from (see Fingerprint).
-	boardCounts keep.Map[[]boardTally]
-	figures     keep.Map[[]Figures]
-	timeliness  keep.Map[[2]int]
+	// fingerprint of what it is counted from (see Fingerprint); the
+	// board's counts follow the filings' changes (see tallies).
+	boardCountsMu sync.Mutex
+	boardCounts   keep.Map[*boardCount]
+	figures       keep.Map[[]Figures]
+	timeliness    keep.Map[[2]int]
 }
 
 // At is the service acting at the time the clock tells, with the same
