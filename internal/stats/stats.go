@@ -9,16 +9,13 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
-	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/keep"
 	"github.com/sciweek/sciweek/internal/report"
 )
@@ -122,13 +119,6 @@ type Summary struct {
 	Districts  []DistrictRow
 	Totals     DistrictRow
 	Cases      []Case
-}
-
-// count reads a number such as 600 or 600人.
-func count(s string) int {
-	s = strings.TrimRight(strings.TrimSpace(s), "人次")
-	n, _ := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
-	return n
 }
 
 // Summarize counts the campaign in the caller's area: the whole city for
@@ -310,26 +300,28 @@ func (s *Service) area(ctx context.Context, c campaign.Campaign, scope []campaig
 		a.byMode[m] = 0
 	}
 	for _, cc := range scope {
-		items, err := s.Filings.ApprovedFigures(ctx, cc)
+		filings, err := s.Filings.ApprovedFigures(ctx, cc)
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range items {
-			o, ok := a.byCode[it.OrgCode]
-			if !ok {
+		for _, f := range filings {
+			o, ok := a.byCode[f.OrgCode]
+			if !ok || len(f.Groups) == 0 {
 				continue
 			}
 			d := a.district(o)
 			r := a.rows[d]
 			r.District = d
-			r.Activities++
-			r.Expected += count(it.Expected)
-			a.rows[d] = r
-			a.byCat[it.Category]++
-			a.byMode[it.Mode]++
-			if t, err := time.ParseInLocation("2006-01-02 15:04", it.Start, clock.Zone); err == nil {
-				a.byDay[t.Format("01-02")]++
+			for _, g := range f.Groups {
+				r.Activities += g.Activities
+				r.Expected += g.Expected
+				a.byCat[g.Category] += g.Activities
+				a.byMode[g.Mode] += g.Activities
+				if g.Day != "" {
+					a.byDay[g.Day] += g.Activities
+				}
 			}
+			a.rows[d] = r
 		}
 	}
 	s.areas.Put(key, a)
