@@ -265,17 +265,7 @@ func (s *Service) countRevisions(ctx context.Context, ids []int64, want map[int6
 		groups := []FigureGroup{}
 		for _, it := range items {
 			v := it.Values
-			g := FigureGroup{Category: one(v.Category), Mode: one(v.Mode), Activities: 1, Expected: participants(v.Expected)}
-			if t, err := time.ParseInLocation("2006-01-02 15:04", v.Start, clock.Zone); err == nil {
-				g.Day = one(t.Format("01-02"))
-			}
-			i := slices.IndexFunc(groups, func(h FigureGroup) bool { return h.Category == g.Category && h.Mode == g.Mode && h.Day == g.Day })
-			if i < 0 {
-				groups = append(groups, g)
-			} else {
-				groups[i].Activities++
-				groups[i].Expected += g.Expected
-			}
+			groups = addActivity(groups, one, v.Category, v.Mode, v.Start, v.Expected)
 		}
 		got[id] = groups
 		counted = append(counted, id)
@@ -285,6 +275,38 @@ func (s *Service) countRevisions(ctx context.Context, ids []int64, want map[int6
 		return err
 	}
 	return s.storeFigures(ctx, counted, want, got)
+}
+
+// addActivity counts one activity into the groups of a revision.
+func addActivity(groups []FigureGroup, one func(string) string, category, mode, start, expected string) []FigureGroup {
+	g := FigureGroup{Category: one(category), Mode: one(mode), Activities: 1, Expected: participants(expected)}
+	if t, err := time.ParseInLocation("2006-01-02 15:04", start, clock.Zone); err == nil {
+		g.Day = one(t.Format("01-02"))
+	}
+	i := slices.IndexFunc(groups, func(h FigureGroup) bool { return h.Category == g.Category && h.Mode == g.Mode && h.Day == g.Day })
+	if i < 0 {
+		return append(groups, g)
+	}
+	groups[i].Activities++
+	groups[i].Expected += g.Expected
+	return groups
+}
+
+// CountFigures groups the items of a revision of table 1 as
+// filing_figures stores them: what a bulk loader writes beside the
+// revision, so that the statistics need not count it on first reading.
+// No items is one group of no activities.
+func CountFigures(items []Item) []FigureGroup {
+	var groups []FigureGroup
+	same := func(v string) string { return v }
+	for _, it := range items {
+		v := it.Values
+		groups = addActivity(groups, same, v[KeyCategory], v[KeyMode], v[KeyStart], v[KeyExpected])
+	}
+	if len(groups) == 0 {
+		return []FigureGroup{{}}
+	}
+	return groups
 }
 
 // storeFigures writes the figures of the given revisions, a few hundred

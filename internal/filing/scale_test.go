@@ -19,6 +19,7 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/benchseed"
+	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
@@ -151,10 +152,19 @@ func benchEnv(b *testing.B) (*apptest.Env, *apptest.Client) {
 
 // timed asks for the page path(i) gives, b.N times, and reports the 50th
 // and 99th percentiles of the answers' times.
-func timed(b *testing.B, c *apptest.Client, path func(i int) string) {
+func timed(b *testing.B, c *apptest.Client, path func(i int) string) { timedAfter(b, c, path, nil) }
+
+// timedAfter is timed with change(i), when set, run untimed before each
+// request.
+func timedAfter(b *testing.B, c *apptest.Client, path func(i int) string, change func(i int)) {
 	took := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
+		if change != nil {
+			b.StopTimer()
+			change(i)
+			b.StartTimer()
+		}
 		start := time.Now()
 		if res := c.Get(path(i)); res.Status != http.StatusOK {
 			b.Fatalf("%s: %d", path(i), res.Status)
@@ -181,6 +191,43 @@ func BenchmarkBoardPage(b *testing.B) {
 func BenchmarkStats(b *testing.B) {
 	_, c := benchEnv(b)
 	timed(b, c, func(int) string { return "/campaigns/national/stats" })
+}
+
+// BenchmarkStatsAfterChange asks for the national statistics after one
+// filing changed: reopened, submitted again and approved, so that its
+// approved revision is a new one each time and the statistics count it
+// (and read again what tells them nothing else changed).
+func BenchmarkStatsAfterChange(b *testing.B) {
+	e, c := benchEnv(b)
+	sys := account.AsSystem(context.Background())
+	var id int64
+	if err := e.App.DB.QueryRow(sys, `SELECT MAX(id) FROM filings WHERE table_no = 1 AND state = 'approved'`).Scan(&id); err != nil {
+		b.Fatal(err)
+	}
+	// The first request counts what a change does not: start from there.
+	if res := c.Get("/campaigns/national/stats"); res.Status != http.StatusOK {
+		b.Fatalf("stats: %d", res.Status)
+	}
+	timedAfter(b, c, func(int) string { return "/campaigns/national/stats" }, func(int) {
+		f, err := e.App.Filings.Get(sys, id)
+		if err == nil {
+			err = e.App.Filings.Reopen(sys, id, f.Version)
+		}
+		if err == nil {
+			f, err = e.App.Filings.Get(sys, id)
+		}
+		if err == nil {
+			f, err = e.App.Filings.Submit(sys, id, f.Version)
+		}
+		for err == nil && f.State == filing.StateSubmitted {
+			if err = e.App.Filings.Approve(sys, id, f.Version, ""); err == nil {
+				f, err = e.App.Filings.Get(sys, id)
+			}
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
 }
 
 // BenchmarkExport downloads the national export of table 1; compare its

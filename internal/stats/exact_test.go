@@ -10,6 +10,7 @@ import (
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
+	"github.com/sciweek/sciweek/internal/benchseed"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/demo"
 	"github.com/sciweek/sciweek/internal/filing"
@@ -18,58 +19,16 @@ import (
 
 // TestStatisticsStayExact approves, reopens, returns, re-approves and
 // books between requests for the statistics, and after each step checks
-// what the running server keeps against a server that has kept nothing:
-// once reading the figures stored per approved revision, once with them
-// deleted, so that they are counted from the revisions' items again. The
-// total of activities and of places booked is also counted here from the
-// database itself.
+// what the running server keeps against what is counted from scratch (see
+// compareWithCounted).
 func TestStatisticsStayExact(t *testing.T) {
 	apptest.Each(t, func(t *testing.T, e *apptest.Env) {
 		sys := account.AsSystem(context.Background())
-		admin, err := e.App.Accounts.Account(sys, "admin")
-		if err != nil {
-			t.Fatal(err)
-		}
-		org, err := e.App.Accounts.OrgByID(sys, admin.OrgID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx := account.WithPrincipal(sys, &account.Principal{Account: admin, Org: org})
 		c, err := e.App.Campaigns.Get(sys, "2026")
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh := func() *stats.Service {
-			return &stats.Service{Accounts: e.App.Accounts, Campaigns: e.App.Campaigns, Filings: e.App.Filings.At(e.App.Filings.Clock),
-				Reports: e.App.Reports, Bookings: e.App.Booking}
-		}
-		summary := func(s *stats.Service) stats.Summary {
-			t.Helper()
-			sum, err := s.Summarize(ctx, c, "zh-CN")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return sum
-		}
-		check := func(step string) {
-			t.Helper()
-			kept := summary(e.App.Stats)
-			if stored := summary(fresh()); !reflect.DeepEqual(kept, stored) {
-				t.Errorf("%s: the kept statistics differ from the stored figures':\n%+v\n%+v", step, kept.Totals, stored.Totals)
-			}
-			if _, err := e.App.DB.Exec(sys, `DELETE FROM filing_figures`); err != nil {
-				t.Fatal(err)
-			}
-			if counted := summary(fresh()); !reflect.DeepEqual(kept, counted) {
-				t.Errorf("%s: the kept statistics differ from the figures counted again:\n%+v %v %v %v\n%+v %v %v %v", step,
-					kept.Totals, kept.ByCategory, kept.ByDay, kept.ByMode, counted.Totals, counted.ByCategory, counted.ByDay, counted.ByMode)
-			}
-			activities, booked := countDirectly(t, e, c)
-			if kept.Totals.Activities != activities || kept.Totals.Booked != booked {
-				t.Errorf("%s: %d activities and %d places booked counted, %d and %d in the database", step,
-					kept.Totals.Activities, kept.Totals.Booked, activities, booked)
-			}
-		}
+		check := func(step string) { compareWithCounted(t, e, "admin", c, step) }
 		check("at first")
 
 		id := e.ApproveWaiting(t, "2026")
@@ -118,6 +77,75 @@ func TestStatisticsStayExact(t *testing.T) {
 		}
 		check("booked")
 	})
+}
+
+// TestSeededFiguresAreCounted checks that the figures the bench seed
+// writes beside each revision are those the statistics count from its
+// items.
+func TestSeededFiguresAreCounted(t *testing.T) {
+	apptest.EachWith(t, apptest.Options{NoDemo: true}, func(t *testing.T, e *apptest.Env) {
+		sys := account.AsSystem(context.Background())
+		if _, err := benchseed.Seed(sys, e.App, benchseed.Options{Activities: 300, Units: 60, Flat: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.App.Accounts.CreateAccount(sys, account.AccountInput{OrgCode: "cn", Username: "most", DisplayName: "科技部活动周管理员",
+			Password: "Organiser-2026-exact", Roles: []account.Role{account.RoleAdmin}}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.App.Campaigns.Get(sys, benchseed.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareWithCounted(t, e, "most", c, "seeded")
+	})
+}
+
+// compareWithCounted checks the statistics of c for the account username,
+// as the running server keeps them, against a server that has kept
+// nothing: once reading the figures stored per approved revision, once
+// with them deleted, so that they are counted from the revisions' items
+// again. The total of activities and of places booked is also counted
+// here from the database itself.
+func compareWithCounted(t *testing.T, e *apptest.Env, username string, c campaign.Campaign, step string) {
+	t.Helper()
+	sys := account.AsSystem(context.Background())
+	a, err := e.App.Accounts.Account(sys, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := e.App.Accounts.OrgByID(sys, a.OrgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := account.WithPrincipal(sys, &account.Principal{Account: a, Org: org})
+	fresh := func() *stats.Service {
+		return &stats.Service{Accounts: e.App.Accounts, Campaigns: e.App.Campaigns, Filings: e.App.Filings.At(e.App.Filings.Clock),
+			Reports: e.App.Reports, Bookings: e.App.Booking}
+	}
+	summary := func(s *stats.Service) stats.Summary {
+		t.Helper()
+		sum, err := s.Summarize(ctx, c, "zh-CN")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+	kept := summary(e.App.Stats)
+	if stored := summary(fresh()); !reflect.DeepEqual(kept, stored) {
+		t.Errorf("%s: the kept statistics differ from the stored figures':\n%+v\n%+v", step, kept.Totals, stored.Totals)
+	}
+	if _, err := e.App.DB.Exec(sys, `DELETE FROM filing_figures`); err != nil {
+		t.Fatal(err)
+	}
+	if counted := summary(fresh()); !reflect.DeepEqual(kept, counted) {
+		t.Errorf("%s: the kept statistics differ from the figures counted again:\n%+v %v %v %v\n%+v %v %v %v", step,
+			kept.Totals, kept.ByCategory, kept.ByDay, kept.ByMode, counted.Totals, counted.ByCategory, counted.ByDay, counted.ByMode)
+	}
+	activities, booked := countDirectly(t, e, c)
+	if kept.Totals.Activities != activities || kept.Totals.Booked != booked || activities == 0 {
+		t.Errorf("%s: %d activities and %d places booked counted, %d and %d in the database", step,
+			kept.Totals.Activities, kept.Totals.Booked, activities, booked)
+	}
 }
 
 // resubmitWithout deletes an item of a filing open for changes and
