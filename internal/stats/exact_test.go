@@ -34,10 +34,28 @@ func TestStatisticsStayExact(t *testing.T) {
 		id := e.ApproveWaiting(t, "2026")
 		check("approved")
 
+		// Its district renamed, a minute later (what tells the
+		// organisations changed is when the last one did): the
+		// district's row follows.
+		e.Clock.Advance(time.Minute)
 		f, err := e.App.Filings.Get(sys, id)
 		if err != nil {
 			t.Fatal(err)
 		}
+		unit, err := e.App.Accounts.Org(sys, f.OrgCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		district, err := e.App.Accounts.OrgByID(sys, unit.ParentID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.App.Accounts.UpdateOrg(sys, district.Code, account.OrgInput{Name: district.Name + "（新）", NameEn: district.NameEn,
+			ContactName: district.ContactName, ContactPhone: district.ContactPhone, ContactEmail: district.ContactEmail, Address: district.Address}); err != nil {
+			t.Fatal(err)
+		}
+		check("renamed")
+
 		if len(f.Items) < 2 {
 			t.Fatalf("filing %d has %d items", id, len(f.Items))
 		}
