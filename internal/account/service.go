@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
@@ -202,6 +203,16 @@ func (s *Service) OrgFor(ctx context.Context, code string) (Organisation, error)
 // OrgByID returns the organisation with the id. Errors: NotFound.
 func (s *Service) OrgByID(ctx context.Context, id int64) (Organisation, error) {
 	return findOrg(ctx, s.DB, "o.id = ?", id)
+}
+
+// Changed names the state of the organisations: the newest, and when the
+// last one changed (an index lookup each). What is counted from the
+// organisations may be kept until it is another.
+func (s *Service) Changed(ctx context.Context) (string, error) {
+	var newest int64
+	var changed db.Time
+	err := s.DB.QueryRow(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM organisations), (SELECT MAX(updated_at) FROM organisations)`).Scan(&newest, &changed)
+	return fmt.Sprintf("%d/%d", newest, changed.UnixNano()), err
 }
 
 // Subtree lists org and everything below it, in tree order.

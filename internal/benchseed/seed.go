@@ -478,6 +478,12 @@ func (g *generator) filing(r *rows, c campaign.Campaign, t filing.Template, tabl
 	}
 	revision.WriteByte(']')
 	r.add(tRevisions, fid, 1, revision.String(), at)
+	if table == 1 {
+		// The statistics' figures of the revision, as they store them.
+		for _, f := range filing.CountFigures(items) {
+			r.add(tFigures, fid, 1, f.Category, f.Mode, f.Day, f.Activities, f.Expected)
+		}
+	}
 	listed := 0
 	for _, it := range items {
 		vals, ok := program.BulkRow(c, t, table, it.Values, fid, it.UID, it.Position, program.Level{Code: u.code, Name: u.name}, u.district, u.province, u.town, at)

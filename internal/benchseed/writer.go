@@ -20,10 +20,11 @@ var (
 	tFilings    = &table{name: "filings", columns: "id, campaign_id, org_id, table_no, state, revision, approved_revision, version, submitted_at, created_at, updated_at", n: 11}
 	tItems      = &table{name: "filing_items", columns: "filing_id, uid, position, data, created_at, updated_at", n: 6}
 	tRevisions  = &table{name: "filing_revisions", columns: "filing_id, number, items, submitted_at", n: 4}
+	tFigures    = &table{name: "filing_figures", columns: "filing_id, revision, category, mode, day, activities, expected", n: 7}
 	tActivities = &table{name: "program_activities", columns: "id, " + program.BulkColumns, n: 36}
 	// tables in the order their rows may be written: a row's references
 	// are written before it.
-	tables = []*table{tOrgs, tFilings, tItems, tRevisions, tActivities}
+	tables = []*table{tOrgs, tFilings, tItems, tRevisions, tFigures, tActivities}
 	// seeded are the tables whose indexes are made after the load.
 	seeded = []string{"filings", "filing_items", "filing_revisions", "program_activities"}
 )

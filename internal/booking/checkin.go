@@ -233,29 +233,43 @@ type scanPrefix struct {
 func (p scanPrefix) Scan(dest ...any) error { return p.sc.Scan(append([]any{p.first}, dest...)...) }
 
 // Totals are, per unit code, the places booked at the campaign's activities
-// and the people checked in at the door, for the statistics.
+// and the people checked in at the door, for the statistics. Only the
+// activities with a booking count, so only their units are asked of the
+// program: a few of a national program's half a million activities.
 func (s *Service) Totals(ctx context.Context, campaignID int64) (map[string][2]int, error) {
-	units, err := s.Program.UnitsOf(ctx, campaignID, false)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.DB.Query(ctx, `SELECT activity_id, COALESCE(SUM(taken), 0), COALESCE(SUM(checked_in), 0)
-		FROM booking_slots WHERE campaign_id = ? GROUP BY activity_id`, campaignID)
+	rows, err := s.DB.Query(ctx, `SELECT activity_id, SUM(taken), SUM(checked_in)
+		FROM booking_slots WHERE campaign_id = ? AND (taken > 0 OR checked_in > 0) GROUP BY activity_id`, campaignID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string][2]int{}
+	by := map[int64][2]int{}
+	var ids []int64
 	for rows.Next() {
 		var id int64
-		var booked, in int
-		if err := rows.Scan(&id, &booked, &in); err != nil {
+		var n [2]int
+		if err := rows.Scan(&id, &n[0], &n[1]); err != nil {
 			return nil, err
 		}
+		by[id] = n
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string][2]int{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	units, err := s.Program.UnitsFor(ctx, campaignID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, n := range by {
 		if code, ok := units[id]; ok {
 			t := out[code]
-			out[code] = [2]int{t[0] + booked, t[1] + in}
+			out[code] = [2]int{t[0] + n[0], t[1] + n[1]}
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -257,6 +257,43 @@ func BenchmarkStats(b *testing.B) {
 	timed(b, c, func(int) string { return "/campaigns/national/stats" })
 }
 
+// BenchmarkStatsAfterChange asks for the national statistics after one
+// filing changed: reopened, submitted again and approved, so that its
+// approved revision is a new one each time and the statistics count it
+// (and read again what tells them nothing else changed).
+func BenchmarkStatsAfterChange(b *testing.B) {
+	e, c := benchEnv(b)
+	sys := account.AsSystem(context.Background())
+	var id int64
+	if err := e.App.DB.QueryRow(sys, `SELECT MAX(id) FROM filings WHERE table_no = 1 AND state = 'approved'`).Scan(&id); err != nil {
+		b.Fatal(err)
+	}
+	// The first request counts what a change does not: start from there.
+	if res := c.Get("/campaigns/national/stats"); res.Status != http.StatusOK {
+		b.Fatalf("stats: %d", res.Status)
+	}
+	timedBetween(b, c, func(int) string { return "/campaigns/national/stats" }, func(int) {
+		f, err := e.App.Filings.Get(sys, id)
+		if err == nil {
+			err = e.App.Filings.Reopen(sys, id, f.Version)
+		}
+		if err == nil {
+			f, err = e.App.Filings.Get(sys, id)
+		}
+		if err == nil {
+			f, err = e.App.Filings.Submit(sys, id, f.Version)
+		}
+		for err == nil && f.State == filing.StateSubmitted {
+			if err = e.App.Filings.Approve(sys, id, f.Version, ""); err == nil {
+				f, err = e.App.Filings.Get(sys, id)
+			}
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
 // BenchmarkExport downloads the national export of table 1; compare its
 // time with BenchmarkBareStreamWriter's, which writes the same cells.
 func BenchmarkExport(b *testing.B) {

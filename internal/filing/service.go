@@ -47,6 +47,7 @@ type Service struct {
 	boardCounts   keep.Map[*boardCount]
 	figures       keep.Map[[]Figures]
 	timeliness    keep.Map[[2]int]
+	revisions     keptRevisions // see ApprovedFigures
 }
 
 // At is the service acting at the time the clock tells, with the same

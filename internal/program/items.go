@@ -58,6 +58,27 @@ type heldTake struct {
 	at         time.Time
 }
 
+// UnitsFor maps each of the given activities of the campaign, listed or
+// not, to the code of its unit: a lookup of each, for a caller that needs
+// few of a large program.
+func (s *Service) UnitsFor(ctx context.Context, campaignID int64, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		in, args := db.In("id", ids[:n])
+		got, err := db.Pairs[int64, string](ctx, s.DB, `SELECT id, unit_code FROM program_activities WHERE campaign_id = ? AND `+in,
+			append([]any{campaignID}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for id, unit := range got {
+			out[id] = unit
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
 // UnitsOf maps each activity of the campaign, listed or not, to the code of
 // its unit; with listed, only the activities in the public program.
 func (s *Service) UnitsOf(ctx context.Context, campaignID int64, listed bool) (map[int64]string, error) {

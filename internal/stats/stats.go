@@ -9,16 +9,13 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/campaign"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
-	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/keep"
 	"github.com/sciweek/sciweek/internal/report"
 )
@@ -35,7 +32,8 @@ type Service struct {
 		Totals(ctx context.Context, campaignID int64) (map[string][2]int, error)
 	}
 
-	areas keep.Map[*area] // see area
+	areas    keep.Map[*area]    // see area
+	orgAreas keep.Map[*orgArea] // see orgs
 }
 
 // Bar is one labelled number of a chart.
@@ -122,13 +120,6 @@ type Summary struct {
 	Districts  []DistrictRow
 	Totals     DistrictRow
 	Cases      []Case
-}
-
-// count reads a number such as 600 or 600人.
-func count(s string) int {
-	s = strings.TrimRight(strings.TrimSpace(s), "人次")
-	n, _ := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
-	return n
 }
 
 // Summarize counts the campaign in the caller's area: the whole city for
@@ -239,14 +230,21 @@ func (s *Service) Summarize(ctx context.Context, c campaign.Campaign, lang strin
 	return sum, nil
 }
 
+// orgArea is what the statistics read of the organisations of an area,
+// kept until an organisation changes: a change to a filing counts the
+// figures again, not the organisations.
+type orgArea struct {
+	owner  account.Organisation
+	lang   string
+	names  map[int64]account.Organisation
+	byCode map[string]account.Organisation
+	units  int // active units, the organiser aside
+}
+
 // area is what the statistics count from the organisations of an area and
 // the approved items of table 1 of a campaign's subtree, by district.
 type area struct {
-	owner        account.Organisation
-	lang         string
-	names        map[int64]account.Organisation
-	byCode       map[string]account.Organisation
-	units        int // active units, the organiser aside
+	*orgArea
 	rows         map[string]DistrictRow
 	byCat, byDay map[string]int
 	byMode       map[string]int
@@ -255,7 +253,7 @@ type area struct {
 
 // district is the name of o's district: the organisation right below the
 // organiser on o's path, or the organiser for its own.
-func (a *area) district(o account.Organisation) string {
+func (a *orgArea) district(o account.Organisation) string {
 	ids := append(o.AncestorIDs(), o.ID)
 	for i, id := range ids {
 		if id == a.owner.ID && i+1 < len(ids) {
@@ -265,6 +263,37 @@ func (a *area) district(o account.Organisation) string {
 		}
 	}
 	return a.owner.DisplayName(a.lang)
+}
+
+// orgs reads the organisations of org's area under c's organiser, or
+// returns them as kept when none has changed since (see
+// account.Service.Changed). The caller must not change what it returns.
+func (s *Service) orgs(ctx context.Context, c campaign.Campaign, org account.Organisation, lang string) (*orgArea, error) {
+	changed, err := s.Accounts.Changed(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprint(org.ID, lang, c.OwnerOrgID, changed)
+	if a, ok := s.orgAreas.Get(key); ok {
+		return a, nil
+	}
+	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := s.Accounts.Subtree(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	a := &orgArea{owner: owner, lang: lang, names: map[int64]account.Organisation{}, byCode: map[string]account.Organisation{}}
+	for _, o := range orgs {
+		a.names[o.ID], a.byCode[o.Code] = o, o
+		if o.ID != owner.ID && o.Status == account.StatusActive && o.Kind == account.KindUnit {
+			a.units++
+		}
+	}
+	s.orgAreas.Put(key, a)
+	return a, nil
 }
 
 // area counts c's subtree (scope) in org's area, or returns it as kept
@@ -282,22 +311,11 @@ func (s *Service) area(ctx context.Context, c campaign.Campaign, scope []campaig
 	if a, ok := s.areas.Get(key); ok {
 		return a, nil
 	}
-	owner, err := s.Accounts.OrgByID(ctx, c.OwnerOrgID)
+	orgs, err := s.orgs(ctx, c, org, lang)
 	if err != nil {
 		return nil, err
 	}
-	orgs, err := s.Accounts.Subtree(ctx, org)
-	if err != nil {
-		return nil, err
-	}
-	a := &area{owner: owner, lang: lang, names: map[int64]account.Organisation{}, byCode: map[string]account.Organisation{}, rows: map[string]DistrictRow{},
-		byCat: map[string]int{}, byDay: map[string]int{}, byMode: map[string]int{}}
-	for _, o := range orgs {
-		a.names[o.ID], a.byCode[o.Code] = o, o
-		if o.ID != owner.ID && o.Status == account.StatusActive && o.Kind == account.KindUnit {
-			a.units++
-		}
-	}
+	a := &area{orgArea: orgs, rows: map[string]DistrictRow{}, byCat: map[string]int{}, byDay: map[string]int{}, byMode: map[string]int{}}
 	for _, d := range c.Days() {
 		a.days = append(a.days, d.Format("01-02"))
 		a.byDay[d.Format("01-02")] = 0
@@ -310,26 +328,28 @@ func (s *Service) area(ctx context.Context, c campaign.Campaign, scope []campaig
 		a.byMode[m] = 0
 	}
 	for _, cc := range scope {
-		items, err := s.Filings.ApprovedFigures(ctx, cc)
+		filings, err := s.Filings.ApprovedFigures(ctx, cc)
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range items {
-			o, ok := a.byCode[it.OrgCode]
-			if !ok {
+		for _, f := range filings {
+			o, ok := a.byCode[f.OrgCode]
+			if !ok || len(f.Groups) == 0 {
 				continue
 			}
 			d := a.district(o)
 			r := a.rows[d]
 			r.District = d
-			r.Activities++
-			r.Expected += count(it.Expected)
-			a.rows[d] = r
-			a.byCat[it.Category]++
-			a.byMode[it.Mode]++
-			if t, err := time.ParseInLocation("2006-01-02 15:04", it.Start, clock.Zone); err == nil {
-				a.byDay[t.Format("01-02")]++
+			for _, g := range f.Groups {
+				r.Activities += g.Activities
+				r.Expected += g.Expected
+				a.byCat[g.Category] += g.Activities
+				a.byMode[g.Mode] += g.Activities
+				if g.Day != "" {
+					a.byDay[g.Day] += g.Activities
+				}
 			}
+			a.rows[d] = r
 		}
 	}
 	s.areas.Put(key, a)
