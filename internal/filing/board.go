@@ -84,8 +84,9 @@ type BoardView struct {
 // to a filing of the campaign is then read alone and moves its
 // organisation from one count to another, and only a change to the
 // organisations counts again (see tallies). The page's organisations are
-// picked by another query that stops at the page. No more than a page of organisations
-// comes back, and only those are read in full. Errors: Forbidden.
+// picked by another query that stops at the page. No more than a page of
+// organisations comes back, and only those are read in full. Errors:
+// Forbidden.
 func (s *Service) BoardPage(ctx context.Context, c campaign.Campaign, q BoardQuery) (BoardView, error) {
 	v := BoardView{Counts: map[Status]int{}}
 	root, err := s.Accounts.BoardRoot(ctx, c.OwnerOrgID)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,8 +104,9 @@ func boardShows(row filing.BoardRow, table int, state string) bool {
 // TestBoardCountsFollowWrites makes, between requests for the board,
 // every kind of change a board counts (an approval, a return, a change and
 // a new submission, a new draft, a new organisation, a deadline passing
-// and an extension) and, on PostgreSQL, changes made by a second server
-// on the same database; after each, every count of the board, the
+// and an extension, and drafts saved at once while the board is read)
+// and, on PostgreSQL, changes made by a second server on the same
+// database; after each, every count of the board, the
 // organiser's and a district's, equals the board counted from scratch.
 // The counts are kept between requests and follow the changes written
 // since, so a change the database does not number, or a server that does
@@ -192,6 +194,52 @@ func TestBoardCountsFollowWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("after an extension")
+
+		// Six units save drafts at once, half of them on each server,
+		// while the boards are read: no change is lost between two reads.
+		var units []string
+		for i := range 6 {
+			code := fmt.Sprintf("rush%d", i)
+			if _, err := a.App.Accounts.CreateOrg(sys, account.OrgInput{ParentCode: "fengze", Code: code, Name: "同时填报的单位" + code, Kind: account.KindUnit}); err != nil {
+				t.Fatal(err)
+			}
+			if err := fs.Extend(sys, c, code, c.FilingDeadline.AddDate(0, 0, 3)); err != nil {
+				t.Fatal(err)
+			}
+			units = append(units, code)
+		}
+		check("after six units joined")
+		var saving sync.WaitGroup
+		for i, code := range units {
+			e := servers[i%len(servers)]
+			saving.Add(1)
+			go func() {
+				defer saving.Done()
+				for table := 1; table <= 2; table++ {
+					for j := range 3 {
+						if _, _, _, err := e.App.Filings.SaveItem(sys, c, code, table, "", project(fmt.Sprintf("同时填报的活动 %d", j))); err != nil {
+							t.Errorf("%s saving table %d: %v", code, table, err)
+							return
+						}
+					}
+				}
+			}()
+		}
+		saved := make(chan struct{})
+		go func() { saving.Wait(); close(saved) }()
+		for reading := true; reading; {
+			select {
+			case <-saved:
+				reading = false
+			default:
+				for c := range clients {
+					if res := c.Get("/campaigns/2026/board"); res.Status != 200 {
+						t.Fatalf("the board while units save: %d", res.Status)
+					}
+				}
+			}
+		}
+		check("after six units saved at once")
 
 		if a == b {
 			return

@@ -64,7 +64,8 @@ func statusNumber(st Status) (uint8, error) {
 }
 
 // cells is one organisation of the board: its depth and the number (in
-// statuses) of each table's status, small so that 100,000 of them are.
+// statuses) of each table's status, in 8 bytes: a national board keeps
+// 100,000 of them.
 type cells struct {
 	depth int32
 	state [3]uint8
