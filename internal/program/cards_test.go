@@ -41,8 +41,9 @@ var hostile = []string{"", "科技周", `<script>alert("x")</script>`, `"><scrip
 	`' onmouseover='alert(1)`, "a&b+c%20d?e=f#g", "\x00nul", "bad \xff\xfe utf-8", "</a><img src=x onerror=alert(1)>",
 	"tab\tnew\nline", `\u003c`, "&lt;already&gt;", "空 格/斜杠", "{{.}}", "`backtick`", "%41%4", "%zz%2"}
 
-// TestCardsMatchTheTemplate writes cards of hostile and random values both
-// ways, on every page's variant: cardList gives html/template's bytes.
+// TestCardsMatchTheTemplate writes cards and filter choices of hostile and
+// random values both ways, on every page's variant: cardList and
+// Options.HTML give html/template's bytes.
 func TestCardsMatchTheTemplate(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 17))
 	random := func() string {
@@ -95,6 +96,21 @@ func TestCardsMatchTheTemplate(t *testing.T) {
 					t.Fatalf("round %d, sub %v, times %v: cardList and html/template part at byte %d:\n%q\n%q", round, v.sub, v.times != nil, i, got[max(0, i-40):min(len(got), i+40)], want[max(0, i-40):min(len(want), i+40)])
 				}
 			}
+		}
+	}
+	// The filters' choices, as the list page wrote them.
+	optionTemplate := template.Must(template.New("").Parse(`<select name="x"><option value="">any</option>{{range .}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>`))
+	for round := range 500 {
+		opts := make(Options, r.IntN(8))
+		for i := range opts {
+			opts[i] = Option{Value: random(), Label: random(), Selected: r.IntN(4) == 0}
+		}
+		var want strings.Builder
+		if err := optionTemplate.Execute(&want, opts); err != nil {
+			t.Fatal(err)
+		}
+		if got := `<select name="x"><option value="">any</option>` + string(opts.HTML()) + `</select>`; got != want.String() {
+			t.Fatalf("round %d: Options.HTML wrote\n%q\nhtml/template\n%q", round, got, want.String())
 		}
 	}
 	// And the hostile title stays text.

@@ -243,16 +243,19 @@ type Option struct {
 	Selected     bool
 }
 
+// Options are a filter's choices; HTML writes them as a select's options.
+type Options []Option
+
 type listPage struct {
 	base
 	Filter  Filter
 	Applied int // filters applied besides the query
 	Ignored []string
-	Days    []Option
+	Days    Options
 	levels
-	Categories []Option
-	Audiences  []Option
-	ModeOpts   []Option
+	Categories Options
+	Audiences  Options
+	ModeOpts   Options
 	Items      []Card
 	Cards      template.HTML
 	Total      int
