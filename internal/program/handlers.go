@@ -325,7 +325,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	if v := f.Values(); len(v) > 0 {
 		p.ICSURL += "?" + v.Encode()
 	}
-	h.render(w, r, "list.html", p)
+	h.render(w, r, "list.html", &p) // by reference: each method the page calls would copy it
 }
 
 type dayPage struct {
