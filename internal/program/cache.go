@@ -17,8 +17,9 @@ import (
 )
 
 // Cache keeps the rendered public answers — pages, API, feeds — for the
-// public (no account), each with its gzip form and ETag, until the program
-// changes or TTL passes (campaign edits reach the pages within TTL).
+// public (no account), each with its ETag and, once a client asked for it,
+// its gzip form, until the program changes or TTL passes (campaign edits
+// reach the pages within TTL).
 type Cache struct {
 	TTL time.Duration
 	Max int
@@ -37,12 +38,20 @@ type Cache struct {
 const cacheBytes = 64 << 20
 
 type cached struct {
+	key    string
 	status int
 	header http.Header
 	body   []byte
-	gz     []byte
 	etag   string
 	at     time.Time
+	// compressible answers are sent compressed to a client that takes
+	// gzip: gz is made by the first such request (zipOnce), since most
+	// answers to new filters are asked for once, by one client; gzSize is
+	// its length once counted in the cache's bytes.
+	compressible bool
+	zipOnce      sync.Once
+	gz           []byte
+	gzSize       int
 
 	// The values of its ETag and Content-Length headers, made once.
 	etagValue, length, gzLength []string
@@ -84,7 +93,19 @@ func (c *Cache) put(key string, gen uint64, e *cached) {
 	if old := c.entries[key]; old != nil {
 		c.used -= old.size()
 	}
+	e.key = key
 	c.entries[key], c.used = e, c.used+e.size()
+}
+
+// zipped counts the gzip form e has just been given in the bytes held, if
+// e is still held.
+func (c *Cache) zipped(e *cached, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.key != "" && c.entries[e.key] == e {
+		e.gzSize = n
+		c.used += n
+	}
 }
 
 // recorder holds a handler's answer so it can be compressed and cached.
@@ -137,7 +158,7 @@ func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
 				c.put(key, gen, e)
 			}
 		}
-		e.serve(w, r, public)
+		e.serve(c, w, r, public)
 	}
 }
 
@@ -147,7 +168,8 @@ var gzipWriters = sync.Pool{New: func() any {
 	return zw
 }}
 
-func (e *cached) size() int { return len(e.body) + len(e.gz) }
+// size is the bytes e holds, under the cache's lock.
+func (e *cached) size() int { return len(e.body) + e.gzSize }
 
 func finish(rec *recorder) *cached {
 	// The recorder's buffer grew by doubling: the answer is kept in a
@@ -158,7 +180,16 @@ func finish(rec *recorder) *cached {
 	}
 	sum := sha256.Sum256(e.body)
 	e.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
-	if len(e.body) > 512 && e.header.Get("Content-Encoding") == "" {
+	e.compressible = len(e.body) > 512 && e.header.Get("Content-Encoding") == ""
+	e.etagValue = []string{e.etag}
+	e.length = []string{strconv.Itoa(len(e.body))}
+	return e
+}
+
+// zip is e's gzip form, made by the first request that takes it; c is told
+// its size.
+func (e *cached) zip(c *Cache) []byte {
+	e.zipOnce.Do(func() {
 		var b bytes.Buffer
 		zw := gzipWriters.Get().(*gzip.Writer)
 		zw.Reset(&b)
@@ -167,10 +198,9 @@ func finish(rec *recorder) *cached {
 		gzipWriters.Put(zw)
 		e.gz = b.Bytes()
 		e.gzLength = []string{strconv.Itoa(len(e.gz))}
-	}
-	e.etagValue = []string{e.etag}
-	e.length = []string{strconv.Itoa(len(e.body))}
-	return e
+		c.zipped(e, len(e.gz))
+	})
+	return e.gz
 }
 
 // The header values every cached answer shares, made once.
@@ -181,14 +211,14 @@ var (
 	gzipValue    = []string{"gzip"}
 )
 
-func (e *cached) serve(w http.ResponseWriter, r *http.Request, public bool) {
+func (e *cached) serve(c *Cache, w http.ResponseWriter, r *http.Request, public bool) {
 	h := w.Header()
 	for k, v := range e.header {
 		h[k] = v
 	}
 	h["Vary"] = varyValue
 	if e.status != http.StatusOK {
-		e.write(w, r)
+		e.write(c, w, r)
 		return
 	}
 	h["Etag"] = e.etagValue
@@ -202,14 +232,14 @@ func (e *cached) serve(w http.ResponseWriter, r *http.Request, public bool) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	e.write(w, r)
+	e.write(c, w, r)
 }
 
-func (e *cached) write(w http.ResponseWriter, r *http.Request) {
+func (e *cached) write(c *Cache, w http.ResponseWriter, r *http.Request) {
 	body, length := e.body, e.length
-	if e.gz != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	if e.compressible && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 		w.Header()["Content-Encoding"] = gzipValue
-		body, length = e.gz, e.gzLength
+		body, length = e.zip(c), e.gzLength
 	}
 	// With its length known the answer goes out in one piece, not in
 	// chunks of the server's buffer.

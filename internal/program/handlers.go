@@ -209,9 +209,10 @@ func (h *Handlers) dayTabs(b base, o Overview, current string) []DayTab {
 
 type homePage struct {
 	base
-	Overview   Overview
-	Days       []DayTab
-	Highlights []Card
+	Overview       Overview
+	Days           []DayTab
+	Highlights     []Card
+	HighlightCards template.HTML
 }
 
 func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
@@ -232,6 +233,7 @@ func (h *Handlers) home(w http.ResponseWriter, r *http.Request) {
 	p := homePage{base: h.base(r, c, "program.title.home", c.Title), Overview: o}
 	p.Days = h.dayTabs(p.base, o, "")
 	p.Highlights = h.cards(p.base, hl, nil)
+	p.HighlightCards = p.cardList(p.Highlights, true, nil)
 	h.render(w, r, "home.html", p)
 }
 
@@ -241,17 +243,21 @@ type Option struct {
 	Selected     bool
 }
 
+// Options are a filter's choices; HTML writes them as a select's options.
+type Options []Option
+
 type listPage struct {
 	base
 	Filter  Filter
 	Applied int // filters applied besides the query
 	Ignored []string
-	Days    []Option
+	Days    Options
 	levels
-	Categories []Option
-	Audiences  []Option
-	ModeOpts   []Option
+	Categories Options
+	Audiences  Options
+	ModeOpts   Options
 	Items      []Card
+	Cards      template.HTML
 	Total      int
 	Page       int
 	Pages      int
@@ -272,7 +278,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		ignored = append(ignored, "page")
 	}
-	items, total, err := h.Service.ListPage(r.Context(), c, f, page, PerPage)
+	items, total, err := h.Service.Cards(r.Context(), c, f, page, PerPage)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -307,6 +313,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	p.Pages = (total + PerPage - 1) / PerPage
 	if len(items) > 0 {
 		p.Items = h.cards(p.base, items, f.Terms())
+		p.Cards = p.cardList(p.Items, false, nil)
 	} else if page > 1 {
 		p.PastEnd = true
 	}
@@ -318,7 +325,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) {
 	if v := f.Values(); len(v) > 0 {
 		p.ICSURL += "?" + v.Encode()
 	}
-	h.render(w, r, "list.html", p)
+	h.render(w, r, "list.html", &p) // by reference: each method the page calls would copy it
 }
 
 type dayPage struct {
@@ -327,6 +334,7 @@ type dayPage struct {
 	Label string // the day in the page's language, with its weekday
 	Days  []DayTab
 	Items []DayItem
+	Cards template.HTML
 	Pager
 }
 
@@ -387,7 +395,7 @@ func (h *Handlers) day(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, _ := web.PageNumber(r)
-	as, total, err := h.Service.ListPage(r.Context(), c, Filter{Day: day}, page, PerPage)
+	as, total, err := h.Service.Cards(r.Context(), c, Filter{Day: day}, page, PerPage)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
@@ -401,14 +409,17 @@ func (h *Handlers) day(w http.ResponseWriter, r *http.Request) {
 	p.Label = p.Date(d) + " " + p.Weekday(d)
 	p.Days = h.dayTabs(p.base, o, day)
 	p.Pager = pagerFor(r, page, total)
-	for _, card := range h.cards(p.base, as, nil) {
-		var times []string
+	cards := h.cards(p.base, as, nil)
+	times := make([]string, len(cards))
+	for i, card := range cards {
+		var sessions []string
 		for _, s := range card.SessionsOn(day) {
-			times = append(times, s.Start.In(clock.Zone).Format("15:04")+"–"+s.End.In(clock.Zone).Format("15:04"))
+			sessions = append(sessions, s.Start.In(clock.Zone).Format("15:04")+"–"+s.End.In(clock.Zone).Format("15:04"))
 		}
-		it := DayItem{Card: card, Time: strings.Join(times, "、")}
-		p.Items = append(p.Items, it)
+		times[i] = strings.Join(sessions, "、")
+		p.Items = append(p.Items, DayItem{Card: card, Time: times[i]})
 	}
+	p.Cards = p.cardList(cards, false, times)
 	h.render(w, r, "day.html", p)
 }
 
@@ -416,6 +427,7 @@ type unitPage struct {
 	base
 	Unit  Unit
 	Items []Card
+	Cards template.HTML
 	Pager
 }
 
@@ -427,7 +439,7 @@ func (h *Handlers) unitActivities(w http.ResponseWriter, r *http.Request, page i
 		return c, nil, 0, false
 	}
 	code := r.PathValue("code")
-	as, total, err := h.Service.ListPage(r.Context(), c, Filter{Unit: code}, page, PerPage)
+	as, total, err := h.Service.Cards(r.Context(), c, Filter{Unit: code}, page, PerPage)
 	if err == nil && total == 0 {
 		err = errs.NotFoundf("unit %s has no activities", code)
 	}
@@ -455,6 +467,7 @@ func (h *Handlers) unit(w http.ResponseWriter, r *http.Request) {
 	p := unitPage{base: h.base(r, c, "program.title.unit", u.Name), Unit: u, Pager: pagerFor(r, page, total)}
 	p.Share = p.shareFor(r, "website", u.Name, p.T("share.unit_description", u.Name, total, c.Title), unitCardPath(c, u))
 	p.Items = h.cards(p.base, as, nil)
+	p.Cards = p.cardList(p.Items, false, nil)
 	h.render(w, r, "unit.html", p)
 }
 

@@ -7,7 +7,7 @@ package program
 // chosen province, the districts of the chosen city. CityHint and
 // DistrictHint say that the level shows once the one above is chosen.
 type levels struct {
-	Provinces, Cities, Districts []Option
+	Provinces, Cities, Districts Options
 	CityHint, DistrictHint       bool
 }
 

@@ -333,6 +333,9 @@ func TestApprovalPublishesAndIDsStay(t *testing.T) {
 			t.Fatalf("the approved item is not in the program (the cache was not cleared?)\n%s", page.Body)
 		}
 		id := m[1]
+		if strings.Contains(page.Body, "<script>alert") || !strings.Contains(page.Body, "&lt;script&gt;alert(&#34;x&#34;)") {
+			t.Error("the title is not escaped on the list page")
+		}
 		detail := c.Get("/activities/" + id).Body
 		if strings.Contains(detail, "<script>alert") || !strings.Contains(detail, "&lt;script&gt;alert") {
 			t.Error("the title is not escaped on the page")

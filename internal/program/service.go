@@ -83,10 +83,11 @@ type Service struct {
 	saving map[int64]bool
 	saves  sync.WaitGroup
 	closed bool
-	// byID reads listed activities by a JSON array of ids, parsed once
-	// (SQLite only: PostgreSQL parses on its own side).
-	byIDOnce sync.Once
-	byID     *db.Stmt
+	// byID reads listed activities by a JSON array of ids, parsed once,
+	// each of the columns (SQLite only: PostgreSQL parses on its own
+	// side).
+	byIDOnce [columnSets]sync.Once
+	byID     [columnSets]*db.Stmt
 }
 
 // Invalidate forgets what is held in memory after a campaign's switch, a
@@ -229,27 +230,64 @@ const activityColumns = `a.id, a.campaign_id, c.slug, a.filing_id, a.item_uid, a
 	a.district_code, a.district_name, a.province_code, a.province_name, a.city_code, a.city_name, a.host, a.organizer, a.category_code, a.category_name, a.audience_codes, a.audience_names,
 	a.mode, a.start_at, a.end_at, a.days, a.sessions, a.address, a.content, a.online_url, a.capacity, a.expected, a.fields, a.updated_at`
 
-const activitiesWhere = `SELECT ` + activityColumns + ` FROM program_activities a JOIN campaigns c ON c.id = a.campaign_id WHERE `
+// cardColumns are activityColumns with what no card shows left empty —
+// host, organizer, address, online link, public fields — and the content
+// too unless withContent: a list of cards reads a fraction of the bytes
+// and decodes no fields.
+func cardColumns(withContent bool) string {
+	content := `''`
+	if withContent {
+		content = `a.content`
+	}
+	return `a.id, a.campaign_id, c.slug, a.filing_id, a.item_uid, a.table_no, a.position, a.title, a.unit_code, a.unit_name,
+	a.district_code, a.district_name, a.province_code, a.province_name, a.city_code, a.city_name, '', '', a.category_code, a.category_name, a.audience_codes, a.audience_names,
+	a.mode, a.start_at, a.end_at, a.days, a.sessions, '', ` + content + `, '', a.capacity, a.expected, '', a.updated_at`
+}
+
+// columnSet says which of an activity's columns are read.
+type columnSet int
+
+const (
+	allColumns columnSet = iota
+	cardWithContent
+	cardOnly
+	columnSets
+)
+
+// selectFrom is the start of a statement reading cols of listed
+// activities.
+func (cols columnSet) selectFrom() string {
+	list := activityColumns
+	if cols != allColumns {
+		list = cardColumns(cols == cardWithContent)
+	}
+	return `SELECT ` + list + ` FROM program_activities a JOIN campaigns c ON c.id = a.campaign_id WHERE `
+}
 
 func (s *Service) load(ctx context.Context, where string, args ...any) ([]Activity, error) {
-	rows, err := s.DB.Query(ctx, activitiesWhere+where+` ORDER BY a.start_at, a.id`, args...)
+	return s.loadColumns(ctx, allColumns, where, args...)
+}
+
+func (s *Service) loadColumns(ctx context.Context, cols columnSet, where string, args ...any) ([]Activity, error) {
+	rows, err := s.DB.Query(ctx, cols.selectFrom()+where+` ORDER BY a.start_at, a.id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	return scanActivities(rows)
 }
 
-// loadIDs reads the activities of ids, in program order: on SQLite with
-// one statement parsed once, whatever the number of ids.
-func (s *Service) loadIDs(ctx context.Context, ids []int64) ([]Activity, error) {
+// loadIDs reads cols of the activities of ids, in program order: on
+// SQLite with one statement parsed once, whatever the number of ids.
+func (s *Service) loadIDs(ctx context.Context, cols columnSet, ids []int64) ([]Activity, error) {
 	if s.DB.Dialect != db.Postgres {
-		s.byIDOnce.Do(func() {
-			s.byID, _ = s.DB.Prepare(context.WithoutCancel(ctx), activitiesWhere+`a.id IN (SELECT value FROM json_each(?)) ORDER BY a.start_at, a.id`)
+		s.byIDOnce[cols].Do(func() {
+			s.byID[cols], _ = s.DB.Prepare(context.WithoutCancel(ctx), cols.selectFrom()+`a.id IN (SELECT value FROM json_each(?)) ORDER BY a.start_at, a.id`)
 		})
 	}
-	if s.byID == nil {
+	stmt := s.byID[cols]
+	if stmt == nil {
 		in, args := db.In("a.id", ids)
-		return s.load(ctx, in, args...)
+		return s.loadColumns(ctx, cols, in, args...)
 	}
 	list := make([]byte, 0, 12*len(ids)+2)
 	list = append(list, '[')
@@ -259,7 +297,7 @@ func (s *Service) loadIDs(ctx context.Context, ids []int64) ([]Activity, error) 
 		}
 		list = strconv.AppendInt(list, id, 10)
 	}
-	rows, err := s.byID.Query(ctx, string(append(list, ']')))
+	rows, err := stmt.Query(ctx, string(append(list, ']')))
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +328,9 @@ func scanActivities(rows *sql.Rows) ([]Activity, error) {
 		for i := range a.Sessions {
 			a.Sessions[i].Start, a.Sessions[i].End = a.Sessions[i].Start.In(clock.Zone), a.Sessions[i].End.In(clock.Zone)
 		}
-		json.Unmarshal([]byte(fields), &a.Fields)
+		if fields != "" { // not read
+			json.Unmarshal([]byte(fields), &a.Fields)
+		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -349,9 +389,23 @@ func (s *Service) List(ctx context.Context, c campaign.Campaign, f Filter) ([]Ac
 // activities on every page together. The index picks and orders; only the
 // page's activities are read in full.
 func (s *Service) ListPage(ctx context.Context, c campaign.Campaign, f Filter, page, perPage int) ([]Activity, int, error) {
-	ix, v, err := s.indexFor(ctx, c)
+	_, ids, total, err := s.pageIDs(ctx, c, f, page, perPage)
 	if err != nil {
 		return nil, 0, err
+	}
+	out, err := s.byIDs(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// pageIDs picks the ids of a page of List from the index that answered,
+// with the number on every page together.
+func (s *Service) pageIDs(ctx context.Context, c campaign.Campaign, f Filter, page, perPage int) (*index, []int64, int, error) {
+	ix, v, err := s.indexFor(ctx, c)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	from, to := 0, math.MaxInt
 	if perPage > 0 {
@@ -359,15 +413,45 @@ func (s *Service) ListPage(ctx context.Context, c campaign.Campaign, f Filter, p
 	}
 	rows, total, err := s.rows(ctx, ix, v, f, from, to)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = ix.id[r]
 	}
-	out, err := s.byIDs(ctx, ids)
+	return ix, ids, total, nil
+}
+
+// Cards is ListPage for the pages that show each activity as a card: only
+// what a card shows is read (no host, organizer, address, online link or
+// public fields, and the content only with a query, for its snippet), and
+// whether each takes bookings comes from the set the bookable filter
+// reads, held as long as a rendered page, rather than from a question to
+// booking.
+func (s *Service) Cards(ctx context.Context, c campaign.Campaign, f Filter, page, perPage int) ([]Activity, int, error) {
+	ix, ids, total, err := s.pageIDs(ctx, c, f, page, perPage)
 	if err != nil {
 		return nil, 0, err
+	}
+	cols := cardOnly
+	if len(f.Terms()) > 0 {
+		cols = cardWithContent
+	}
+	out, err := s.read(ctx, cols, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	if s.Bookings == nil {
+		return out, total, nil
+	}
+	bookable, err := s.bookableRows(ctx, ix)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		if r := ix.rowOf(out[i].ID); r >= 0 {
+			out[i].Bookable = bookable.has(int(r))
+		}
 	}
 	return out, total, nil
 }
@@ -429,13 +513,27 @@ func (s *Service) Entries(ctx context.Context, c campaign.Campaign) ([]Entry, er
 // byIDs reads activities in full, in the order of ids, with whether each
 // is bookable.
 func (s *Service) byIDs(ctx context.Context, ids []int64) ([]Activity, error) {
+	kept, err := s.read(ctx, allColumns, ids)
+	if err != nil {
+		return nil, err
+	}
+	ptrs := make([]*Activity, len(kept))
+	for i := range kept {
+		ptrs[i] = &kept[i]
+	}
+	return kept, s.markBookable(ctx, ptrs)
+}
+
+// read reads cols of activities, in the order of ids; those gone from the
+// database since the index was built are left out.
+func (s *Service) read(ctx context.Context, cols columnSet, ids []int64) ([]Activity, error) {
 	at := make(map[int64]int, len(ids))
 	for i, id := range ids {
 		at[id] = i
 	}
 	out := make([]Activity, len(ids))
 	for chunk := range slices.Chunk(ids, 500) {
-		as, err := s.loadIDs(ctx, chunk)
+		as, err := s.loadIDs(ctx, cols, chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -445,15 +543,11 @@ func (s *Service) byIDs(ctx context.Context, ids []int64) ([]Activity, error) {
 	}
 	kept := out[:0]
 	for _, a := range out {
-		if a.ID != 0 { // gone from the database since the index was built
+		if a.ID != 0 {
 			kept = append(kept, a)
 		}
 	}
-	ptrs := make([]*Activity, len(kept))
-	for i := range kept {
-		ptrs[i] = &kept[i]
-	}
-	return kept, s.markBookable(ctx, ptrs)
+	return kept, nil
 }
 
 // Unit is an organisation with activities in the program.
