@@ -79,7 +79,7 @@ var tableOwners = map[string]string{
 	"campaigns":    "campaign", "campaign_attachments": "campaign", "campaign_terms": "campaign",
 	"filings": "filing", "filing_items": "filing", "filing_revisions": "filing", "filing_events": "filing", "filing_extensions": "filing",
 	"submissions": "filing", "submission_revisions": "filing", "submission_events": "filing",
-	"filing_reminders": "filing", "form_templates": "filing", "choice_mappings": "filing", "filing_changes": "filing",
+	"filing_reminders": "filing", "form_templates": "filing", "choice_mappings": "filing", "filing_changes": "filing", "filing_figures": "filing",
 	"program_activities": "program", "program_grams": "program", "program_online": "program", "program_synced": "program",
 	"bookings": "booking", "booking_slots": "booking", "booking_rules": "booking", "booking_venues": "booking", "booking_venue_times": "booking",
 	"booking_filed": "booking", "booking_erasures": "booking", "booking_offline_checkins": "booking",
