@@ -154,6 +154,7 @@ func (ix *index) scanRows(t []byte, lo, hi int) termHits {
 			at = int(ix.field[5*r])
 		}
 	}
+	runtime.KeepAlive(ix)
 	return h
 }
 
