@@ -297,6 +297,7 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 	// A filter of values held as row sets is checked by one bit a hit.
 	keeps := func(r int32) bool { return m.keeps(ix, int(r)) }
 	if pass, ok := ix.passing(&m); ok {
+		defer dropSet(pass)
 		keeps = func(r int32) bool { return pass.has(int(r)) }
 	}
 	// Scores are small: count the rows kept at each, then walk the scores
