@@ -1,6 +1,7 @@
 package program
 
 import (
+	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -63,5 +64,50 @@ func TestCacheZipsOnDemand(t *testing.T) {
 	}
 	if c.used != len(e.body)+len(e.gz) {
 		t.Errorf("after gzip requests: %d bytes held, want %d + %d", c.used, len(e.body), len(e.gz))
+	}
+}
+
+// TestCachedAnswersKeepTheirBytes: answers rendered one after another
+// through the reused buffers each keep their own bytes, plain and
+// compressed, when asked for again.
+func TestCachedAnswersKeepTheirBytes(t *testing.T) {
+	c := NewCache(1000, time.Minute)
+	h := c.Wrap(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		w.Write(bytes.Repeat([]byte(r.URL.Query().Get("c")), n))
+	})
+	get := func(url string, gz bool) string {
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		if gz {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		rec := httptest.NewRecorder()
+		h(rec, req)
+		body := rec.Body.Bytes()
+		if rec.Header().Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return string(body)
+	}
+	want := map[string]string{}
+	for i, n := range []int{5000, 700, 20000, 600, 3 << 20, 900} {
+		url := fmt.Sprintf("/page?c=%c&n=%d", 'a'+i, n)
+		want[url] = strings.Repeat(string(rune('a'+i)), n)
+		if got := get(url, i%2 == 0); got != want[url] {
+			t.Fatalf("%s: %d bytes, want %d", url, len(got), n)
+		}
+	}
+	for url, body := range want {
+		for _, gz := range []bool{false, true} {
+			if got := get(url, gz); got != body {
+				t.Errorf("%s again (gzip %v): %d bytes, want %d", url, gz, len(got), len(body))
+			}
+		}
 	}
 }

@@ -131,10 +131,16 @@ func (ks *keys) list(a, b rune) int32 {
 // term cache from it when the service left that to the index.
 func (ix *index) withChars() *index {
 	ix.chars = &chars{base: indexChars(ix, nil)}
+	ix.sizeTerms()
+	return ix
+}
+
+// sizeTerms sizes the term cache from the index when the service left
+// that to the index.
+func (ix *index) sizeTerms() {
 	if ix.terms.max < 0 {
 		ix.terms.max = max(minTermBytes, termBytesPerRow*ix.len())
 	}
-	return ix
 }
 
 // withCharsFrom gives a patched index the lists of the index it was
@@ -224,6 +230,7 @@ func (rc *rowChars) read(ix *index, ks *keys, r int) []int32 {
 			prev = ch
 		}
 	}
+	runtime.KeepAlive(ix)
 	return rc.touched
 }
 
@@ -265,7 +272,7 @@ func indexChars(ix *index, rows []int32) *charLists {
 	for c, s := range size {
 		ch.off[c+1] = ch.off[c] + s
 	}
-	ch.data = make([]byte, ch.off[len(size)])
+	ch.data = outsideHeap(ch, int(ch.off[len(size)]))
 	at := slices.Clone(ch.off[:len(size)])
 	clear(rc.seen)
 	for c := range last {
@@ -312,6 +319,7 @@ func (ch *charLists) decode(c int32) postings {
 		r += int32(v >> 5)
 		p.rows, p.fields = append(p.rows, r), append(p.fields, uint8(v&31))
 	}
+	runtime.KeepAlive(ch)
 	return p
 }
 
@@ -335,6 +343,7 @@ func (ch *charLists) within(p postings, c int32) postings {
 			out.rows, out.fields = append(out.rows, r), append(out.fields, f)
 		}
 	}
+	runtime.KeepAlive(ch)
 	return out
 }
 
@@ -453,6 +462,7 @@ func (ix *index) verify(p postings, t []byte) *termHits {
 		}
 		ends[w] = at
 	})
+	runtime.KeepAlive(ix)
 	h := &termHits{rows: p.rows[:0], scores: p.fields[:0]}
 	for w := range parts {
 		lo := w * n / parts

@@ -1,7 +1,9 @@
 package program
 
 import (
+	"bytes"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -101,5 +103,51 @@ func BenchmarkTermHits(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestSnapshotHoldsTheLists: an index read from its snapshot, after
+// approvals listed rows apart, has the character lists it was saved
+// with, in memory mapped apart from the heap, and finds what a scan
+// finds; a snapshot of the layout before the lists were saved is refused.
+func TestSnapshotHoldsTheLists(t *testing.T) {
+	defer func(least int) { outsideMin = least }(outsideMin)
+	outsideMin = 0
+	b := newBuilder(nil, 0, []int64{1}, -1)
+	for i := range 600 {
+		r := testRow(i, 0)
+		b.add(&r)
+	}
+	ix := b.done().withChars()
+	var rows []indexRow
+	for i := range 600 {
+		if r := testRow(i, 1); r.filing == 3 {
+			rows = append(rows, r)
+		}
+	}
+	slices.SortFunc(rows, func(x, y indexRow) int { return programOrder(x.start, x.id, y.start, y.id) })
+	ix = ix.patched(3, rows)
+	if ix.chars.toRow == nil || ix.chars.extra == nil {
+		t.Fatal("the approval did not list its rows apart")
+	}
+	var saved bytes.Buffer
+	if err := ix.writeSnapshot(&saved); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := readSnapshot(bytes.NewReader(saved.Bytes()), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(loaded.chars, ix.chars) {
+		t.Error("the lists read differ from the lists saved")
+	}
+	if loaded.terms.max != ix.terms.max {
+		t.Errorf("term cache of %d bytes, want %d", loaded.terms.max, ix.terms.max)
+	}
+	matchScan(t, loaded)
+
+	old := bytes.Replace(saved.Bytes(), []byte(snapshotMagic), []byte("sciweek program index 1\n"), 1)
+	if _, err := readSnapshot(bytes.NewReader(old), -1); err == nil {
+		t.Error("a snapshot of the older layout was read")
 	}
 }

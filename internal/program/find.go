@@ -154,6 +154,7 @@ func (ix *index) scanRows(t []byte, lo, hi int) termHits {
 			at = int(ix.field[5*r])
 		}
 	}
+	runtime.KeepAlive(ix)
 	return h
 }
 
@@ -296,6 +297,7 @@ func (s *Service) rows(ctx context.Context, ix *index, v *view, f Filter, from, 
 	// A filter of values held as row sets is checked by one bit a hit.
 	keeps := func(r int32) bool { return m.keeps(ix, int(r)) }
 	if pass, ok := ix.passing(&m); ok {
+		defer dropSet(pass)
 		keeps = func(r int32) bool { return pass.has(int(r)) }
 	}
 	// Scores are small: count the rows kept at each, then walk the scores

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -218,6 +219,7 @@ func buildIndex(ctx context.Context, d *db.DB, scope []int64, termBytes int) (*i
 	}
 	slices.SortFunc(order, func(x, y int32) int { return programOrder(read.start[x], read.id[x], read.start[y], read.id[y]) })
 	sorted := newBuilder(read, read.len(), nil, termBytes)
+	sorted.ix.text = outsideHeap(sorted.ix, len(read.text))[:0]
 	for _, r := range order {
 		sorted.copyRow(read, int(r))
 	}
@@ -228,6 +230,13 @@ func buildIndex(ctx context.Context, d *db.DB, scope []int64, termBytes int) (*i
 // rows given: what an approval, reopening or return changed.
 func (ix *index) patched(filingID int64, rows []indexRow) *index {
 	b := newBuilder(ix, ix.len()+len(rows), nil, ix.terms.max)
+	size := len(ix.text)
+	for i := range rows {
+		for _, f := range rows[i].fields {
+			size += len(f)
+		}
+	}
+	b.ix.text = outsideHeap(b.ix, size)[:0]
 	next := 0
 	// moved is the new row of each row, -1 when it is gone.
 	moved := make([]int32, ix.len())
@@ -262,7 +271,6 @@ func newBuilder(from *index, n int, scope []int64, termBytes int) *builder {
 		ix.provinces, ix.cities, ix.categories, ix.audiences = from.provinces.clone(), from.cities.clone(), from.categories.clone(), from.audiences.clone()
 		ix.unitDistrict = slices.Clone(from.unitDistrict)
 		ix.cityProvince, ix.districtCity = slices.Clone(from.cityProvince), slices.Clone(from.districtCity)
-		ix.text = make([]byte, 0, len(from.text))
 	} else {
 		ix.scope = map[int64]bool{}
 		for _, id := range scope {
@@ -376,6 +384,7 @@ func (b *builder) copyRow(from *index, r int) {
 	for k := 1; k <= 5; k++ {
 		ix.field = append(ix.field, from.field[5*r+k]+base)
 	}
+	runtime.KeepAlive(from)
 }
 
 func (b *builder) done() *index {

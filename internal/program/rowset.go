@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // rowSet is a set of an index's rows, one bit each: 62.5 kB for 500,000
@@ -15,6 +16,21 @@ import (
 type rowSet []uint64
 
 func newRowSet(n int) rowSet { return make(rowSet, (n+63)/64) }
+
+// scratchSets are row sets a request fills and drops: reused, a page of a
+// national program does not make 62.5 kB of garbage for its filter.
+var scratchSets sync.Pool
+
+// scratchSet is a row set for n rows holding anything: the caller writes
+// every word before reading it, and hands it back with dropSet.
+func scratchSet(n int) rowSet {
+	if s, ok := scratchSets.Get().(*rowSet); ok && cap(*s) >= (n+63)/64 {
+		return (*s)[:(n+63)/64]
+	}
+	return newRowSet(n)
+}
+
+func dropSet(s rowSet) { scratchSets.Put(&s) }
 
 func (s rowSet) add(r int) { s[r>>6] |= 1 << (r & 63) }
 
@@ -78,8 +94,8 @@ func (ix *index) buildSets() {
 }
 
 // passing is the set of rows passing a filter that names only values
-// held as row sets; ok is false when it names a value held only as a row
-// list.
+// held as row sets, a scratch set for the caller to drop; ok is false
+// when it names a value held only as a row list.
 func (ix *index) passing(m *rowMatch) (acc rowSet, ok bool) {
 	if m.district >= 0 || m.unit >= 0 || m.city >= 0 {
 		return nil, false
@@ -102,7 +118,7 @@ func (ix *index) passing(m *rowMatch) (acc rowSet, ok bool) {
 	}
 	and = slices.DeleteFunc(and, func(s rowSet) bool { return s == nil })
 	n := ix.len()
-	acc = newRowSet(n)
+	acc = scratchSet(n)
 	if len(and) == 0 {
 		for i := range acc {
 			acc[i] = ^uint64(0)
@@ -130,6 +146,7 @@ func (ix *index) denseRows(m *rowMatch, from, to int) (rows []int32, total int, 
 	if !ok {
 		return nil, 0, false
 	}
+	defer dropSet(acc)
 	s := &ix.sets
 	// On a day, the open days placed by a later session that day leave
 	// program order: they are merged back in by that session's start.
