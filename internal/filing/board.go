@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -569,41 +572,82 @@ func (s *Service) ApprovedItems(ctx context.Context, c campaign.Campaign, table 
 		names[o.ID] = o
 	}
 	// The approved revisions of the campaign's table, in one query: the
-	// filings the caller may see pick theirs.
-	revisions := map[int64]string{}
+	// filings the caller may see pick theirs. Decoding a revision's items
+	// costs more than reading it, so revisions are decoded by one worker a
+	// core while the query goes on, each into its filing's place.
+	at := make(map[int64]int, len(fs))
+	for i, f := range fs {
+		if f.ApprovedRevision > 0 {
+			at[f.ID] = i
+		}
+	}
+	decoded := make([][]ApprovedItem, len(fs))
+	type revision struct {
+		at    int
+		items string
+	}
+	work := make(chan revision, 256)
+	var wg sync.WaitGroup
+	var failed atomic.Pointer[error]
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for r := range work {
+				var recs []Item
+				if err := json.Unmarshal([]byte(r.items), &recs); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					continue
+				}
+				f := fs[r.at]
+				district := districtName(names[f.OrgID], owner, names)
+				out := make([]ApprovedItem, len(recs))
+				for i, it := range recs {
+					out[i] = ApprovedItem{FilingID: f.ID, UID: it.UID, OrgCode: f.OrgCode, District: district, Unit: f.OrgName, Values: it.Values}
+				}
+				decoded[r.at] = out
+			}
+		})
+	}
+	err = s.eachApprovedRevision(ctx, c, table, func(id int64, items string) {
+		if i, ok := at[id]; ok {
+			work <- revision{i, items}
+		}
+	})
+	close(work)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if e := failed.Load(); e != nil {
+		return nil, *e
+	}
+	n := 0
+	for _, d := range decoded {
+		n += len(d)
+	}
+	out := make([]ApprovedItem, 0, n)
+	for _, d := range decoded {
+		out = append(out, d...)
+	}
+	return out, nil
+}
+
+// eachApprovedRevision calls fn with the items of each approved revision
+// of the campaign's table, in one query.
+func (s *Service) eachApprovedRevision(ctx context.Context, c campaign.Campaign, table int, fn func(filingID int64, items string)) error {
 	rows, err := s.DB.Query(ctx, `SELECT r.filing_id, r.items FROM filing_revisions r
 		JOIN filings f ON f.id = r.filing_id AND r.number = f.approved_revision
 		WHERE f.campaign_id = ? AND f.table_no = ? AND f.approved_revision > 0`, c.ID, table)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var items string
 		if err := rows.Scan(&id, &items); err != nil {
-			return nil, err
+			return err
 		}
-		revisions[id] = items
+		fn(id, items)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var out []ApprovedItem
-	for _, f := range fs {
-		items, ok := revisions[f.ID]
-		if f.ApprovedRevision == 0 || !ok {
-			continue
-		}
-		var recs []Item
-		if err := json.Unmarshal([]byte(items), &recs); err != nil {
-			return nil, err
-		}
-		org := names[f.OrgID]
-		district := districtName(org, owner, names)
-		for _, it := range recs {
-			out = append(out, ApprovedItem{FilingID: f.ID, UID: it.UID, OrgCode: f.OrgCode, District: district, Unit: f.OrgName, Values: it.Values})
-		}
-	}
-	return out, nil
+	return rows.Err()
 }
