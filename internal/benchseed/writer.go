@@ -40,8 +40,7 @@ func init() {
 func (t *table) rowsPer() int { return min(500, 30000/t.n) }
 
 func (t *table) insert(rows int) string {
-	one := "(" + db.Marks(t.n) + ")"
-	return "INSERT INTO " + t.name + " (" + t.columns + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+	return "INSERT INTO " + t.name + " (" + t.columns + ") VALUES " + db.Rows(rows, t.n)
 }
 
 // writer buffers rows and writes them with multi-row inserts prepared

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/errs"
@@ -518,17 +517,11 @@ func (s *Service) insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) 
 	const perInsert = 500
 	for len(ps) > 0 {
 		n := min(len(ps), perInsert)
-		var q strings.Builder
-		q.WriteString(insertColumns)
 		args := make([]any, 0, n*15)
-		for i, p := range ps[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(" + db.Marks(15) + ")")
+		for _, p := range ps[:n] {
 			args = p.appendArgs(args)
 		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+		if _, err := tx.Exec(ctx, insertColumns+db.Rows(n, 15), args...); err != nil {
 			return err
 		}
 		ps = ps[n:]

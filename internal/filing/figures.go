@@ -326,9 +326,8 @@ func (s *Service) storeFigures(ctx context.Context, ids []int64, want map[int64]
 	const columns = 7
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for chunk := range slices.Chunk(vals, 500*columns) {
-			marks := strings.TrimSuffix(strings.Repeat("("+db.Marks(columns)+"), ", len(chunk)/columns), ", ")
 			if _, err := tx.Exec(ctx, `INSERT INTO filing_figures (filing_id, revision, category, mode, day, activities, expected)
-				VALUES `+marks+` ON CONFLICT DO NOTHING`, chunk...); err != nil {
+				VALUES `+db.Rows(len(chunk)/columns, columns)+` ON CONFLICT DO NOTHING`, chunk...); err != nil {
 				return err
 			}
 		}

@@ -23,3 +23,9 @@ func In[T any](column string, values []T) (string, []any) {
 	}
 	return column + " IN (" + Marks(len(values)) + ")", Args(values)
 }
+
+// Rows is n rows of values of columns placeholders each, separated by
+// commas: a multi-row INSERT's VALUES list.
+func Rows(n, columns int) string {
+	return strings.TrimSuffix(strings.Repeat("("+Marks(columns)+"), ", n), ", ")
+}
