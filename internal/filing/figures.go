@@ -232,8 +232,9 @@ func (s *Service) countRevisions(ctx context.Context, ids []int64, want map[int6
 	if len(ids) == 0 {
 		return nil
 	}
-	in, args := db.In("filing_id", ids)
-	rows, err := s.DB.Query(ctx, `SELECT filing_id, number, items FROM filing_revisions WHERE `+in, args...)
+	in, args := db.In("f.id", ids)
+	rows, err := s.DB.Query(ctx, `SELECT r.filing_id, r.number, r.items FROM filing_revisions r
+		JOIN filings f ON f.id = r.filing_id AND r.number = f.approved_revision WHERE `+in, args...)
 	if err != nil {
 		return err
 	}
