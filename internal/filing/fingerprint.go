@@ -21,23 +21,23 @@ type boardTally struct {
 // changes is where what the board and the statistics count from stands:
 // the number of the last change to the campaign's filings and how many
 // of them were ever removed (both kept by the database in the statement
-// that makes the change: migration 0026), the newest organisation and when
-// one last changed.
+// that makes the change: migration 0026), and the organisations' state
+// (account.Service.Changed).
 type changes struct {
-	seq, removed, newestOrg int64
-	orgsChanged             db.Time
+	seq, removed int64
+	orgs         string
 }
 
-// changesOf reads where c's filings and the organisations stand: four
-// lookups of one index entry each, in one statement, so on PostgreSQL
-// from one snapshot. It is read on each request, so another server's write
-// shows as well as this one's.
+// changesOf reads where c's filings and the organisations stand: one
+// lookup of an index entry each. It is read on each request, so another
+// server's write shows as well as this one's.
 func (s *Service) changesOf(ctx context.Context, c campaign.Campaign) (changes, error) {
 	var at changes
-	err := s.DB.QueryRow(ctx, `SELECT (SELECT COALESCE(MAX(seq), 0) FROM filing_changes WHERE campaign_id = ?),
-		(SELECT COALESCE(MAX(removed), 0) FROM filing_changes WHERE campaign_id = ?),
-		(SELECT COALESCE(MAX(id), 0) FROM organisations), (SELECT MAX(updated_at) FROM organisations)`, c.ID, c.ID).
-		Scan(&at.seq, &at.removed, &at.newestOrg, &at.orgsChanged)
+	err := s.DB.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(removed), 0) FROM filing_changes WHERE campaign_id = ?`, c.ID).
+		Scan(&at.seq, &at.removed)
+	if err == nil {
+		at.orgs, err = s.Accounts.Changed(ctx)
+	}
 	return at, err
 }
 
@@ -48,7 +48,7 @@ func (s *Service) changesOf(ctx context.Context, c campaign.Campaign) (changes, 
 // newest, and when the last one changed).
 func (s *Service) Fingerprint(ctx context.Context, c campaign.Campaign) (string, error) {
 	at, err := s.changesOf(ctx, c)
-	return fmt.Sprintf("%d/%d/%d/%d/%d", c.ID, at.seq, at.removed, at.newestOrg, at.orgsChanged.UnixNano()), err
+	return fmt.Sprintf("%d/%d/%d/%s", c.ID, at.seq, at.removed, at.orgs), err
 }
 
 // statuses are the board's statuses by their number in cells.
@@ -94,7 +94,7 @@ func (s *Service) tallies(ctx context.Context, c campaign.Campaign, b boardQuery
 	if err != nil {
 		return nil, err
 	}
-	key := fmt.Sprint(c.ID, "/", at.removed, "/", at.newestOrg, "/", at.orgsChanged.UnixNano(), b.scope, b.scopeArgs)
+	key := fmt.Sprint(c.ID, "/", at.removed, "/", at.orgs, b.scope, b.scopeArgs)
 	s.boardCountsMu.Lock()
 	bc, ok := s.boardCounts.Get(key)
 	if !ok {
