@@ -112,7 +112,7 @@ func (c *Cache) zipped(e *cached, n int) {
 type recorder struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer
 }
 
 func (r *recorder) Header() http.Header { return r.header }
@@ -149,35 +149,17 @@ func (c *Cache) Wrap(h http.HandlerFunc) http.HandlerFunc {
 			c.mu.Lock()
 			gen := c.gen
 			c.mu.Unlock()
-			rec := &recorder{header: http.Header{}}
-			buf := answerBufs.Get().(*[]byte)
-			rec.body = *bytes.NewBuffer((*buf)[:0])
+			rec := &recorder{header: http.Header{}, body: web.Buffer()}
 			inner := r.Clone(r.Context())
 			inner.Header.Del("If-None-Match")
 			h(rec, inner)
 			e = finish(rec)
-			dropBuf(buf, rec.body.Bytes())
+			web.PutBuffer(rec.body)
 			if public && e.status == http.StatusOK {
 				c.put(key, gen, e)
 			}
 		}
 		e.serve(c, w, r, public)
-	}
-}
-
-// answerBufs hold an answer being rendered or compressed: the cache
-// keeps a copy of its own size, so the buffer, grown once, serves the
-// next answer rather than being grown again from nothing.
-var answerBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxAnswerBuf bounds the buffers kept: an export's megabytes are not.
-const maxAnswerBuf = 1 << 20
-
-// dropBuf hands back buf, last holding b.
-func dropBuf(buf *[]byte, b []byte) {
-	if cap(b) <= maxAnswerBuf {
-		*buf = b[:0]
-		answerBufs.Put(buf)
 	}
 }
 
@@ -209,15 +191,14 @@ func finish(rec *recorder) *cached {
 // its size.
 func (e *cached) zip(c *Cache) []byte {
 	e.zipOnce.Do(func() {
-		buf := answerBufs.Get().(*[]byte)
-		b := bytes.NewBuffer((*buf)[:0])
+		b := web.Buffer()
 		zw := gzipWriters.Get().(*gzip.Writer)
 		zw.Reset(b)
 		zw.Write(e.body)
 		zw.Close()
 		gzipWriters.Put(zw)
 		e.gz = bytes.Clone(b.Bytes())
-		dropBuf(buf, b.Bytes())
+		web.PutBuffer(b)
 		e.gzLength = []string{strconv.Itoa(len(e.gz))}
 		c.zipped(e, len(e.gz))
 	})

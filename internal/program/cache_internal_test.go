@@ -19,7 +19,7 @@ func TestCacheHoldsAtMostMaxBytes(t *testing.T) {
 	c := NewCache(1000, time.Minute)
 	c.MaxBytes = 10 << 10
 	for i := range 50 {
-		var rec recorder
+		rec := recorder{body: new(bytes.Buffer)}
 		rec.body.Write(make([]byte, 1500+i))
 		c.put(fmt.Sprint("page ", i), 0, finish(&rec))
 		if c.used > c.MaxBytes {
@@ -35,8 +35,7 @@ func TestCacheHoldsAtMostMaxBytes(t *testing.T) {
 // takes gzip, to the same bytes, and only then counted in the bytes held.
 func TestCacheZipsOnDemand(t *testing.T) {
 	c := NewCache(10, time.Minute)
-	var rec recorder
-	rec.header = http.Header{}
+	rec := recorder{header: http.Header{}, body: new(bytes.Buffer)}
 	rec.body.WriteString(strings.Repeat("科技活动周 ", 400))
 	e := finish(&rec)
 	c.put("page", 0, e)

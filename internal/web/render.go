@@ -76,10 +76,26 @@ func (r *Renderer) Add(prefix string, fsys fs.FS) error {
 	return nil
 }
 
-// pageBuffers hold pages while they are rendered: a new buffer grows to a
+// buffers hold answers while they are made: a new buffer grows to a
 // page's size by doubling, and clearing each larger copy cost a tenth of
 // the CPU of a public list page.
-var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxBuffer bounds the buffers kept: an export's megabytes are not.
+const maxBuffer = 1 << 20
+
+// Buffer is an empty buffer for an answer being made, one that has served
+// an earlier answer when there is one; PutBuffer gives it back.
+func Buffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+// PutBuffer gives b back for a later answer; the caller must no longer
+// use b or what its Bytes returned.
+func PutBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxBuffer {
+		b.Reset()
+		buffers.Put(b)
+	}
+}
 
 // Render writes the page name with data; data should embed Page.
 func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, name string, data any) {
@@ -89,13 +105,8 @@ func (r *Renderer) Render(w http.ResponseWriter, req *http.Request, status int, 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	buf := pageBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 1<<20 {
-			buf.Reset()
-			pageBuffers.Put(buf)
-		}
-	}()
+	buf := Buffer()
+	defer PutBuffer(buf)
 	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
 		r.log.Error("render template", "name", name, "err", err, "request_id", RequestID(req.Context()))
 		http.Error(w, "internal error "+RequestID(req.Context()), http.StatusInternalServerError)
