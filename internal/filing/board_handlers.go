@@ -3,6 +3,7 @@ package filing
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/sciweek/sciweek/internal/account"
@@ -55,6 +56,8 @@ type boardPage struct {
 	Query    BoardQuery
 	IsAdmin  bool
 	Statuses []Status
+	// Ignored names the filters whose values the board does not offer.
+	Ignored []string
 	// ExtendErr is why an extension was refused.
 	ExtendErr          string
 	PrevHref, NextHref string
@@ -74,22 +77,39 @@ func (h *Handlers) renderBoard(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	get := r.URL.Query().Get
+	page := boardPage{Page: web.PageFor(r, "filing.board.title"), C: c,
+		IsAdmin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr, Statuses: statuses[:]}
+	// A filter's value the board does not offer is left out, and named
+	// above the list, rather than answered with a list of no one.
 	q := BoardQuery{State: get("state"), PerPage: boardPerPage}
-	q.Table, _ = web.Int(get("table"), 1, 2)
-	q.Level, _ = web.Int(get("level"), 1, 99)
-	q.Page, _ = web.PageNumber(r)
+	if _, err := statusNumber(Status(q.State)); err != nil && q.State != "" && q.State != "late" {
+		page.Ignored, q.State = append(page.Ignored, page.T("campaign.state")), ""
+	}
+	var ok bool
+	if q.Table, ok = web.Int(get("table"), 1, 2); !ok && get("table") != "" && get("table") != "0" {
+		page.Ignored = append(page.Ignored, page.T("filing.table"))
+	}
+	if q.Level, ok = web.Int(get("level"), 1, 99); !ok && get("level") != "" && get("level") != "0" {
+		page.Ignored = append(page.Ignored, page.T("scale.board.level"))
+	}
+	q.Page, _ = web.PageNumber(r) // a page out of range shows the first
 	view, err := h.Service.BoardPage(r.Context(), c, q)
 	if err != nil {
 		h.Server.Error(w, r, err)
 		return
 	}
-	page := boardPage{Page: web.PageFor(r, "filing.board.title"), C: c, BoardView: view, Query: q,
-		IsAdmin: h.Service.Campaigns.CanEdit(r.Context(), c), ExtendErr: extendErr,
-		Statuses: []Status{StatusNotStarted, StatusDraft, StatusSubmitted, StatusReturned, StatusApproved}}
+	if q.Level != 0 && !slices.Contains(view.Levels, q.Level) {
+		page.Ignored, q.Level = append(page.Ignored, page.T("scale.board.level")), 0
+		if view, err = h.Service.BoardPage(r.Context(), c, q); err != nil {
+			h.Server.Error(w, r, err)
+			return
+		}
+	}
+	page.BoardView, page.Query = view, q
 	link := func(n int) string {
 		v := url.Values{"page": {strconv.Itoa(n)}}
-		for k, x := range map[string]string{"state": q.State, "table": get("table"), "level": get("level")} {
-			if x != "" {
+		for k, x := range map[string]string{"state": q.State, "table": strconv.Itoa(q.Table), "level": strconv.Itoa(q.Level)} {
+			if x != "" && x != "0" {
 				v.Set(k, x)
 			}
 		}
