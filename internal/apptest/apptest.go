@@ -121,6 +121,19 @@ func EachWith(t *testing.T, o Options, fn func(t *testing.T, e *Env)) {
 	}
 }
 
+// OnPostgres starts sciweek with options on a database of its own on the
+// PostgreSQL server named by SCIWEEK_TEST_POSTGRES_URL; it skips the test
+// when the variable is unset.
+func OnPostgres(t testing.TB, o Options) *Env {
+	t.Helper()
+	u, ok := dbtest.PostgresURL(t)
+	if !ok {
+		t.Skipf("%s is not set: PostgreSQL tests skipped", dbtest.PostgresURLEnv)
+	}
+	o.DatabaseURL = u
+	return Start(t, o)
+}
+
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {

@@ -98,6 +98,12 @@ func (s *Service) submit(p *pending) error {
 
 func (s *Service) startWriter() {
 	s.w = &writer{queue: make(chan *pending, QueueMax), quit: make(chan struct{}), done: make(chan struct{})}
+	if s.DB.Dialect == db.Postgres && !s.noLeases {
+		s.lease = newLeases()
+		if s.leaseIdle > 0 {
+			s.lease.idle = s.leaseIdle
+		}
+	}
 	go s.write()
 }
 
@@ -126,9 +132,16 @@ func (s *Service) write() {
 		batch := slices.Clone(carry[:n])
 		carry = carry[n:]
 		if len(batch) == 0 {
+			var idle <-chan time.Time
+			if s.lease != nil && len(s.lease.places) > 0 {
+				idle = time.After(s.lease.idle)
+			}
 			select {
 			case p := <-s.w.queue:
 				batch = append(batch, p)
+			case <-idle:
+				s.handBack(time.Time{})
+				continue
 			case <-s.w.quit:
 				// Nothing more is queued once closed is set: store the
 				// rest, and what their batches carried.
@@ -140,6 +153,7 @@ func (s *Service) write() {
 						for _, p := range carry {
 							s.commit([]*pending{p})
 						}
+						s.handBack(time.Time{})
 						return
 					}
 				}
@@ -147,6 +161,9 @@ func (s *Service) write() {
 		}
 		batch = s.w.fill(batch, nil)
 		carry = append(carry, s.commit(batch)...)
+		if s.lease != nil {
+			s.handBack(time.Now().Add(-s.lease.idle))
+		}
 	}
 }
 
@@ -188,6 +205,9 @@ func (s *Service) commit(batch []*pending) []*pending {
 		for _, p := range batch {
 			p.err = s.bookOne(ctx, p, nil)
 		}
+		if s.lease != nil {
+			s.resyncLeases(ctx)
+		}
 	}
 	for _, p := range batch {
 		close(p.done)
@@ -215,11 +235,13 @@ type venueTime struct {
 // their ids, then venues: every writer locks in that order, so two
 // servers' batches never wait on each other in a cycle.
 //
-// On PostgreSQL, once its slots are locked, the batch takes from the queue
-// the bookings of those slots that arrived meanwhile: when another
-// server's batch held a lock, they waited for it too, and now share this
-// commit instead of waiting for the next lock. It returns the batch as
-// stored.
+// On PostgreSQL the batch first locks each slot and address it books (the
+// address's share is counted per slot), and a slot in a rush is booked
+// from this server's lease, its row locked only to take more places (see
+// lease.go). Once it has locked slots, the batch takes from the queue the
+// bookings of those slots that arrived meanwhile: when another server's
+// batch held a lock, they waited for it too, and now share this commit
+// instead of waiting for the next lock. It returns the batch as stored.
 func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending, error) {
 	bySlot := map[int64][]*pending{}
 	var ids []int64
@@ -231,32 +253,59 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending,
 		bySlot[p.sl.ID] = append(bySlot[p.sl.ID], p)
 	}
 	slices.Sort(ids)
+	var leased []leaseChange
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		h, err := s.prepared(ctx)
 		if err != nil {
 			return err
 		}
+		var addresses map[int64]bool
+		if tx.Dialect() == db.Postgres {
+			if addresses, err = lockAddresses(ctx, tx, batch); err != nil {
+				return err
+			}
+		}
 		slots := map[int64]*placeCount{}
+		byLease := map[int64]*leaseChange{}
 		var vts []venueTime
+		locked := false
 		for _, id := range ids {
 			c := &placeCount{}
+			slots[id] = c
+			group := bySlot[id]
+			if s.leases(group) {
+				// Booked from this server's lease: the slot's row is
+				// locked only when the lease holds too few places.
+				lc := &leaseChange{slot: id, before: s.lease.places[id]}
+				byLease[id], c.capacity = lc, lc.before
+				if lc.before >= placesOf(group) {
+					continue
+				}
+				var taken, capacity int
+				if err := s.lockSlot(ctx, tx, h, id).Scan(&taken, &capacity); err != nil {
+					return err
+				}
+				lc.locked, lc.free = true, max(0, capacity-taken)
+				c.capacity += lc.free
+				locked = true
+				continue
+			}
 			if err := s.lockSlot(ctx, tx, h, id).Scan(&c.taken, &c.capacity); err != nil {
 				return err
 			}
-			slots[id] = c
-			if p := bySlot[id][0]; p.r.Venue != nil {
+			locked = true
+			if p := group[0]; p.r.Venue != nil {
 				vts = append(vts, venueTime{p.r.Venue.ID, p.sl.Start})
 			}
 		}
-		if tx.Dialect() == db.Postgres {
-			batch = s.w.fill(batch, func(p *pending) bool {
-				if bySlot[p.sl.ID] == nil {
-					return false
-				}
-				p.err, p.state, p.code = nil, StateActive, newCode()
-				bySlot[p.sl.ID] = append(bySlot[p.sl.ID], p)
-				return true
-			})
+		if tx.Dialect() == db.Postgres && locked {
+			open := func(id int64) bool {
+				lc := byLease[id]
+				return bySlot[id] != nil && (lc == nil || lc.locked)
+			}
+			if batch, err = s.join(ctx, tx, batch, bySlot, open, addresses); err != nil {
+				return err
+			}
 		}
 		venues, err := lockVenues(ctx, tx, vts)
 		if err != nil {
@@ -271,8 +320,22 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending,
 			stored = append(stored, s.decide(bySlot[id], slots[id], venues, counts)...)
 		}
 		for _, id := range ids {
-			if c := slots[id]; c.added > 0 {
-				res, err := tx.ExecStmt(ctx, h.take, c.added, id, c.added)
+			c, take := slots[id], slots[id].added
+			if lc := byLease[id]; lc != nil {
+				lc.after = lc.before - c.added
+				if lc.locked {
+					short := max(0, -lc.after)
+					more := margin(c.added, lc.free-short)
+					lc.take, lc.after = short+more, max(0, lc.after)+more
+				}
+				if err := s.lease.write(ctx, tx, *lc); err != nil {
+					return err
+				}
+				leased = append(leased, *lc)
+				take = lc.take
+			}
+			if take > 0 {
+				res, err := tx.ExecStmt(ctx, h.take, take, id, take)
 				if err != nil {
 					return err
 				}
@@ -291,7 +354,60 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending,
 		}
 		return s.insertBookings(ctx, tx, stored)
 	})
+	if err == nil && s.lease != nil {
+		s.lease.apply(leased, time.Now())
+	}
 	return batch, err
+}
+
+// leases reports whether a batch's bookings of one slot are stored from
+// this server's lease: on PostgreSQL, for a slot sharing no venue, once
+// the server holds a lease of it or the batch holds leaseFrom bookings.
+func (s *Service) leases(group []*pending) bool {
+	if s.lease == nil || group[0].r.Venue != nil {
+		return false
+	}
+	return s.lease.places[group[0].sl.ID] > 0 || len(group) >= leaseFrom
+}
+
+// placesOf is the places a group of bookings asks for.
+func placesOf(group []*pending) int {
+	n := 0
+	for _, p := range group {
+		n += p.party
+	}
+	return n
+}
+
+// join takes into the batch, once it has locked its slots, the bookings
+// of the slots open to it that queued meanwhile and whose addresses'
+// locks it can take without waiting; the others are carried to the next
+// batch. It returns the batch, with them, even on error, so that every
+// booking taken from the queue is answered.
+func (s *Service) join(ctx context.Context, tx *db.Tx, batch []*pending, bySlot map[int64][]*pending, open func(int64) bool, addresses map[int64]bool) ([]*pending, error) {
+	n := len(batch)
+	batch = s.w.fill(batch, func(p *pending) bool { return open(p.sl.ID) })
+	var want []int64
+	for _, p := range batch[n:] {
+		if k := addressKey(p); p.from.key != "" && !addresses[k] {
+			want = append(want, k)
+		}
+	}
+	got, err := tryAddresses(ctx, tx, want)
+	if err != nil {
+		return batch, err
+	}
+	kept := batch[:n]
+	for _, p := range batch[n:] {
+		if k := addressKey(p); p.from.key != "" && !addresses[k] && !got[k] {
+			s.w.carry = append(s.w.carry, p)
+			continue
+		}
+		p.err, p.state, p.code = nil, StateActive, newCode()
+		bySlot[p.sl.ID] = append(bySlot[p.sl.ID], p)
+		kept = append(kept, p)
+	}
+	return kept, nil
 }
 
 // lockSlot reads a slot's count and capacity in the batch's transaction,

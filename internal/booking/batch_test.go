@@ -11,7 +11,6 @@ import (
 	"github.com/sciweek/sciweek/internal/booking"
 	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/platform/db"
-	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
 // TestBatchWithOneBadBooking queues, behind a transaction that holds
@@ -110,11 +109,7 @@ func TestPhoneLimitInBatches(t *testing.T) {
 // waiting batch's transaction, those of the other slot in the next one,
 // and every booking is confirmed and counted once.
 func TestBatchJoinsWhileLocked(t *testing.T) {
-	u, ok := dbtest.PostgresURL(t)
-	if !ok {
-		t.Skip("SCIWEEK_TEST_POSTGRES_URL is not set")
-	}
-	e := apptest.Start(t, apptest.Options{DatabaseURL: u})
+	e := apptest.OnPostgres(t, apptest.Options{})
 	f := setup(t, e)
 	locked, other := f.slot(t, f.project, 19, 10), f.slot(t, f.project, 20, 10)
 	ctx := context.Background()

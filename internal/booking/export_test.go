@@ -1,5 +1,7 @@
 package booking
 
+import "time"
+
 // SetRacy switches Book to the unsafe read-then-write, for the control
 // that shows the concurrency test catches an oversell.
 func (s *Service) SetRacy(on bool) { s.racy = on }
@@ -13,3 +15,7 @@ func (s *Service) Queued() int {
 	s.writerOnce.Do(s.startWriter)
 	return len(s.w.queue)
 }
+
+// SetLeases switches leases off, or keeps them idle for as long as idle
+// before handing them back; call it before the first booking.
+func (s *Service) SetLeases(on bool, idle time.Duration) { s.noLeases, s.leaseIdle = !on, idle }

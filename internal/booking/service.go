@@ -47,10 +47,19 @@ type Service struct {
 	// oneByOne stores each booking in a transaction of its own instead of
 	// in batches, for the benchmark that compares the two.
 	oneByOne bool
+	// noLeases books every batch under its slot's row lock on
+	// PostgreSQL, for the comparison with leases.
+	noLeases bool
+	// leaseIdle, when set, replaces leaseIdle, for tests that look at a
+	// lease while it is held.
+	leaseIdle time.Duration
 
 	writerOnce sync.Once
 	writerMu   sync.RWMutex
 	w          *writer
+	// lease is the places this server holds ahead of its bookings, on
+	// PostgreSQL; only the writer's goroutine uses it.
+	lease *leases
 
 	held heldSlots
 

@@ -13,7 +13,6 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/filing"
-	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
 // listAnswer is the API's program list.
@@ -176,12 +175,8 @@ func TestChineseSearch(t *testing.T) {
 // TestSameResultsOnBothDatabases loads the same demo into SQLite and
 // PostgreSQL and asks both the same questions.
 func TestSameResultsOnBothDatabases(t *testing.T) {
-	u, ok := dbtest.PostgresURL(t)
-	if !ok {
-		t.Skip("SCIWEEK_TEST_POSTGRES_URL is not set")
-	}
+	pg := apptest.OnPostgres(t, apptest.Options{}).Client(t)
 	lite := apptest.Start(t, apptest.Options{}).Client(t)
-	pg := apptest.Start(t, apptest.Options{DatabaseURL: u}).Client(t)
 	queries := []string{"科技", "人工智能", "泉州师范学院", "茶", "馆", "科技 展", "VR", "ai", "kjz", "kj", "泉州 科技馆 展厅", "防疫物资", "%", `"`, "不存在的词"}
 	filters := []string{"", "&day=2020-08-24", "&district=fengze", "&category=cat2", "&audience=aud1", "&mode=online", "&open_day=true"}
 	checked := 0
