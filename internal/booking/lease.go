@@ -31,7 +31,7 @@ const (
 	// lock the slot's row as before, so a quiet slot's count is exact.
 	leaseFrom = 8
 	// leaseMax bounds the places a lease takes ahead of need.
-	leaseMax = 512
+	leaseMax = 1024
 	// leaseFloor is how many places a slot must have left for a lease to
 	// take any ahead of need.
 	leaseFloor = 256
@@ -71,8 +71,9 @@ type leaseChange struct {
 	free int
 }
 
-// margin is the places a lease takes beyond what its batch used: twice
-// the batch's use, at most leaseMax and a quarter of what the slot has
+// margin is the places a lease takes beyond what its batch used: eight
+// times the batch's use, so the slot's row is locked about once in eight
+// batches, at most leaseMax and a quarter of what the slot has
 // left, and nothing once fewer than leaseFloor places are left, so the
 // last places of a slot are sold under its lock and never held by a
 // server that has no one left to sell them to.
@@ -80,7 +81,7 @@ func margin(used, free int) int {
 	if free < leaseFloor {
 		return 0
 	}
-	return min(max(2*used, 32), leaseMax, free/4)
+	return min(max(8*used, 64), leaseMax, free/4)
 }
 
 // write records the lease's new places in the batch's transaction, where
@@ -196,7 +197,7 @@ func (s *Service) returnLeases(ctx context.Context, slot int64, which string, ar
 	var promoted []string
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var taken int
-		if err := tx.QueryRow(ctx, `SELECT taken FROM booking_slots WHERE id = ? FOR UPDATE`, slot).Scan(&taken); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT taken FROM booking_slots WHERE id = ? FOR NO KEY UPDATE`, slot).Scan(&taken); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `DELETE FROM booking_leases WHERE slot_id = ? AND `+which+` RETURNING places`, append([]any{slot}, args...)...)
@@ -274,15 +275,21 @@ func addressKey(p *pending) int64 {
 	return int64(h.Sum64())
 }
 
-// pgArray is the values as a PostgreSQL array literal.
-func pgArray(values []int64) string {
+// pgArray is the values as a PostgreSQL array literal; strings are hex
+// digests, which need no quoting.
+func pgArray[T string | int64](values []T) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, v := range values {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(strconv.FormatInt(v, 10))
+		switch v := any(v).(type) {
+		case string:
+			b.WriteString(v)
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		}
 	}
 	b.WriteByte('}')
 	return b.String()
