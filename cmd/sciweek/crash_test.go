@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -20,7 +21,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sciweek/sciweek/internal/booking"
+	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
+	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
 // buildBinary compiles sciweek once for tests that need a real process.
@@ -137,9 +141,48 @@ func TestKilledMidRush(t *testing.T) {
 		}
 	}()
 
-	// The rush: visitors from their own addresses book one after another.
+	confirmed := rushUntilKilled(t, cmd, base, slots, func(n int) bool { return n >= 40 })
+	pw.CloseWithError(io.ErrClosedPipe)
+
+	_, base, took := startProcess(t, bin, "--data", data)
+	t.Logf("%d bookings confirmed before the kill; back up in %s", len(confirmed), took.Round(time.Millisecond))
+
+	d, err := db.Open(context.Background(), db.Config{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	var check string
+	if err := d.QueryRow(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity after the kill: %q %v", check, err)
+	}
+	checkConfirmed(t, d, confirmed)
+	checkSlots(t, d)
+
+	// The cut-off upload left no file that anyone can reach.
+	page := getWith(t, admin, base+"/admin/campaigns/2026/edit")
+	if strings.Contains(page, "half.pdf") {
+		t.Error("the cut-off upload is listed")
+	}
+	filepath.WalkDir(filepath.Join(data, "files"), func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			if body, _ := os.ReadFile(p); bytes.HasPrefix(body, []byte("%PDF-1.4\nxxxx")) {
+				t.Errorf("a half file is stored at %s", p)
+			}
+		}
+		return nil
+	})
+}
+
+// rushUntilKilled books the slots from 24 visitors, each from an address
+// of its own, one booking after another, until enough are confirmed; it
+// then kills the server with SIGKILL and returns the codes confirmed.
+func rushUntilKilled(t *testing.T, cmd *exec.Cmd, base string, slots []int64, enough func(confirmed int) bool) []string {
+	t.Helper()
 	var mu sync.Mutex
 	var confirmed []string
+	statuses := map[int]int{}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := range 24 {
@@ -159,6 +202,9 @@ func TestKilledMidRush(t *testing.T) {
 				var b struct{ Code string }
 				json.NewDecoder(res.Body).Decode(&b)
 				res.Body.Close()
+				mu.Lock()
+				statuses[res.StatusCode]++
+				mu.Unlock()
 				if res.StatusCode == http.StatusCreated {
 					mu.Lock()
 					confirmed = append(confirmed, b.Code)
@@ -167,14 +213,17 @@ func TestKilledMidRush(t *testing.T) {
 			}
 		})
 	}
-	for {
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
 		mu.Lock()
 		n := len(confirmed)
 		mu.Unlock()
-		if n >= 40 {
+		if enough(n) {
 			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		if time.Now().After(deadline) {
+			mu.Lock()
+			t.Fatalf("only %d bookings confirmed in a minute; answers %v", n, statuses)
+		}
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -182,63 +231,119 @@ func TestKilledMidRush(t *testing.T) {
 	cmd.Wait()
 	close(stop)
 	wg.Wait()
-	pw.CloseWithError(io.ErrClosedPipe)
+	return confirmed
+}
 
-	_, base, took := startProcess(t, bin, "--data", data)
-	t.Logf("%d bookings confirmed before the kill; back up in %s", len(confirmed), took.Round(time.Millisecond))
-
-	d, err := db.Open(context.Background(), db.Config{DataDir: data})
+// checkConfirmed fails the test for every confirmed booking the database
+// does not hold.
+func checkConfirmed(t *testing.T, d *db.DB, confirmed []string) {
+	t.Helper()
+	stored, err := db.Set[string](context.Background(), d, `SELECT code FROM bookings`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
-	ctx := context.Background()
-	var check string
-	if err := d.QueryRow(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
-		t.Fatalf("integrity after the kill: %q %v", check, err)
-	}
-	stored := map[string]bool{}
-	rows, err := d.Query(ctx, `SELECT code FROM bookings`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var code string
-		rows.Scan(&code)
-		stored[code] = true
-	}
-	rows.Close()
 	for _, code := range confirmed {
 		if !stored[code] {
 			t.Errorf("booking %s was confirmed and is lost", code)
 		}
 	}
-	rows, err = d.Query(ctx, `SELECT s.id, s.capacity, s.taken, COALESCE(SUM(b.party), 0) FROM booking_slots s
-		LEFT JOIN bookings b ON b.slot_id = s.id AND b.state IN ('active', 'checked_in')
-		GROUP BY s.id, s.capacity, s.taken`)
+}
+
+// checkSlots fails the test for a slot that gave out more than its places,
+// or whose count is not its bookings plus what leases hold of it; it
+// returns the places leases hold.
+func checkSlots(t *testing.T, d *db.DB) (leased int) {
+	t.Helper()
+	rows, err := d.Query(context.Background(), `SELECT s.id, s.capacity, s.taken,
+			(SELECT COALESCE(SUM(b.party), 0) FROM bookings b WHERE b.slot_id = s.id AND b.state IN ('active', 'checked_in')),
+			(SELECT COALESCE(SUM(l.places), 0) FROM booking_leases l WHERE l.slot_id = s.id)
+		FROM booking_slots s`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
-		var id, capacity, taken, booked int
-		rows.Scan(&id, &capacity, &taken, &booked)
-		if taken > capacity || taken != booked {
-			t.Errorf("slot %d: capacity %d, taken %d, booked %d", id, capacity, taken, booked)
+		var id, capacity, taken, booked, held int
+		rows.Scan(&id, &capacity, &taken, &booked, &held)
+		if taken > capacity || taken != booked+held {
+			t.Errorf("slot %d: capacity %d, taken %d, booked %d, held by leases %d", id, capacity, taken, booked, held)
 		}
+		leased += held
 	}
-	rows.Close()
+	return leased
+}
 
-	// The cut-off upload left no file that anyone can reach.
-	page := getWith(t, admin, base+"/admin/campaigns/2026/edit")
-	if strings.Contains(page, "half.pdf") {
-		t.Error("the cut-off upload is listed")
+// TestKilledHoldingALease kills, with SIGKILL, a server sharing PostgreSQL
+// while it books a popular slot from a lease of its places, and checks:
+// every booking confirmed is stored, the slot's count is its bookings plus
+// the lease the dead server left, and once that lease has expired its
+// places go back to the slot.
+func TestKilledHoldingALease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills a real server")
 	}
-	filepath.WalkDir(filepath.Join(data, "files"), func(p string, e fs.DirEntry, err error) error {
-		if err == nil && !e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			if body, _ := os.ReadFile(p); bytes.HasPrefix(body, []byte("%PDF-1.4\nxxxx")) {
-				t.Errorf("a half file is stored at %s", p)
-			}
-		}
-		return nil
+	u, ok := dbtest.PostgresURL(t)
+	if !ok {
+		t.Skipf("%s is not set: PostgreSQL tests skipped", dbtest.PostgresURLEnv)
+	}
+	bin := buildBinary(t)
+	cmd, base, _ := startProcess(t, bin, "--demo", "--database-url", u, "--data", t.TempDir())
+	d, err := db.Open(context.Background(), db.Config{URL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+
+	// An activity taking bookings that shares no venue's places.
+	var activity int64
+	var first db.Time
+	if err := d.QueryRow(ctx, `SELECT s.activity_id, MIN(s.start_at) FROM booking_slots s JOIN booking_rules r ON r.activity_id = s.activity_id
+		JOIN campaigns c ON c.id = s.campaign_id WHERE c.slug = '2026' AND r.venue_id IS NULL GROUP BY s.activity_id ORDER BY s.activity_id LIMIT 1`).Scan(&activity, &first); err != nil {
+		t.Fatal(err)
+	}
+	day := first.In(clock.Zone).Format("2006-01-02")
+	jar, _ := cookiejar.New(nil)
+	admin := &http.Client{Jar: jar}
+	res, err := admin.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {"sciweek-demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	body, _ := json.Marshal(map[string]any{"days": []string{day}, "from": "21:00", "to": "21:30", "capacity": "5000"})
+	res, err = admin.Post(fmt.Sprintf("%s/api/v1/activities/%d/slots", base, activity), "application/json", bytes.NewReader(body))
+	if err != nil || res.StatusCode >= 300 {
+		t.Fatalf("add a slot: %v %v", res.Status, err)
+	}
+	res.Body.Close()
+	var slot int64
+	if err := d.QueryRow(ctx, `SELECT id FROM booking_slots WHERE capacity = 5000`).Scan(&slot); err != nil {
+		t.Fatal(err)
+	}
+
+	confirmed := rushUntilKilled(t, cmd, base, []int64{slot}, func(n int) bool {
+		var held int
+		d.QueryRow(ctx, `SELECT COALESCE(SUM(places), 0) FROM booking_leases`).Scan(&held)
+		return n >= 100 && held >= 50
 	})
+	startProcess(t, bin, "--database-url", u, "--data", t.TempDir())
+	checkConfirmed(t, d, confirmed)
+	leased := checkSlots(t, d)
+	t.Logf("%d bookings confirmed before the kill; the dead server's lease holds %d places", len(confirmed), leased)
+	if leased == 0 {
+		t.Fatal("the killed server held no lease")
+	}
+
+	// Nobody takes the lease before it expires; then its places go back.
+	reclaim := &booking.Service{DB: d, Clock: clock.System{}, Log: slog.New(slog.DiscardHandler)}
+	if n, err := reclaim.ReclaimLeases(ctx); n != 0 || err != nil {
+		t.Fatalf("reclaimed %d places of a lease that has not expired: %v", n, err)
+	}
+	time.Sleep(11 * time.Second)
+	if n, err := reclaim.ReclaimLeases(ctx); n != leased || err != nil {
+		t.Fatalf("reclaimed %d places of the dead server's %d: %v", n, leased, err)
+	}
+	if checkSlots(t, d) != 0 {
+		t.Error("places are still leased after the dead server's lease was reclaimed")
+	}
 }
