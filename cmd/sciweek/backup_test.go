@@ -174,11 +174,7 @@ func TestBackupAndRestore(t *testing.T) {
 		if out, err := cli(t, append([]string{"restore", archive}, dbArgs(target)...)...); err != nil {
 			t.Fatalf("restore: %v\n%s", err, out)
 		}
-		restored, err := db.Open(context.Background(), db.Config{URL: target.DatabaseURL, DataDir: target.DataDir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer restored.Close()
+		restored := openDB(t, db.Config{URL: target.DatabaseURL, DataDir: target.DataDir})
 		sameData(t, tables(t, e.App.DB), tables(t, restored))
 		want, got := files(t, filepath.Join(e.App.Config.DataDir, "files")), files(t, filepath.Join(target.DataDir, "files"))
 		if len(want) != 4 || fmt.Sprint(want) != fmt.Sprint(got) {
@@ -247,11 +243,7 @@ func TestBackupWhileServing(t *testing.T) {
 	if out, err := cli(t, "restore", "--data", target, archive); err != nil {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
-	d, err := db.Open(context.Background(), db.Config{DataDir: target})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openDB(t, db.Config{DataDir: target})
 	var check string
 	if err := d.QueryRow(context.Background(), `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity of the copy: %q %v", check, err)
@@ -355,10 +347,7 @@ func TestNewerDatabaseRefused(t *testing.T) {
 	if out, err := cli(t, "migrate", "--data", dir); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
-	d, err := db.Open(context.Background(), db.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := openDB(t, db.Config{DataDir: dir})
 	if _, err := d.Exec(context.Background(), `INSERT INTO schema_migrations (version, name) VALUES (999, '0999_future.sql')`); err != nil {
 		t.Fatal(err)
 	}

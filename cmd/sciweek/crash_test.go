@@ -71,6 +71,18 @@ func startProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, string, 
 	return nil, "", 0
 }
 
+// openDB opens the database a server stored its data in, for a test to
+// read; it is closed when the test ends.
+func openDB(t *testing.T, cfg db.Config) *db.DB {
+	t.Helper()
+	d, err := db.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // fromAddress is an HTTP client whose connections leave from ip, so that
 // each simulated visitor has an address (and a rate limit) of its own.
 func fromAddress(ip string) *http.Client {
@@ -147,11 +159,7 @@ func TestKilledMidRush(t *testing.T) {
 	_, base, took := startProcess(t, bin, "--data", data)
 	t.Logf("%d bookings confirmed before the kill; back up in %s", len(confirmed), took.Round(time.Millisecond))
 
-	d, err := db.Open(context.Background(), db.Config{DataDir: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openDB(t, db.Config{DataDir: data})
 	ctx := context.Background()
 	var check string
 	if err := d.QueryRow(ctx, `PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
@@ -288,11 +296,7 @@ func TestKilledHoldingALease(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	cmd, base, _ := startProcess(t, bin, "--demo", "--database-url", u, "--data", t.TempDir())
-	d, err := db.Open(context.Background(), db.Config{URL: u})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openDB(t, db.Config{URL: u})
 	ctx := context.Background()
 
 	// An activity taking bookings that shares no venue's places.
