@@ -171,6 +171,12 @@ func (s *Server) logAndRecover(next http.Handler) http.Handler {
 			if sw.status >= 500 {
 				level = slog.LevelError
 			}
+			// The line's path is redacted and its attributes made only when
+			// it is written: a server logging warnings and errors only does
+			// neither for every request.
+			if !s.Log.Enabled(r.Context(), level) {
+				return
+			}
 			s.Log.LogAttrs(r.Context(), level, "request",
 				slog.String("request_id", ri.id),
 				slog.String("method", r.Method),
