@@ -497,18 +497,8 @@ func (r *result) pct(p float64) time.Duration {
 
 func bookOnce(base string, slot int64, v *visitors, r *result) {
 	addr, phone := v.next()
-	body := fmt.Sprintf(`{"name":"观众","phone":"%s","party_size":1,"consent":true}`, phone)
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/slots/%d/bookings", base, slot), strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-For", addr)
 	start := time.Now()
-	res, err := client.Do(req)
-	status := 0
-	if err == nil {
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		status = res.StatusCode
-	}
+	status := bookerFor(base).book(slot, addr, phone)
 	r.add(status, time.Since(start))
 }
 

@@ -82,7 +82,7 @@ var tableOwners = map[string]string{
 	"filing_reminders": "filing", "form_templates": "filing", "choice_mappings": "filing", "filing_changes": "filing", "filing_figures": "filing",
 	"program_activities": "program", "program_grams": "program", "program_online": "program", "program_synced": "program",
 	"bookings": "booking", "booking_slots": "booking", "booking_rules": "booking", "booking_venues": "booking", "booking_venue_times": "booking",
-	"booking_filed": "booking", "booking_erasures": "booking", "booking_offline_checkins": "booking",
+	"booking_filed": "booking", "booking_erasures": "booking", "booking_offline_checkins": "booking", "booking_leases": "booking",
 	"reports": "report", "report_media": "report", "report_events": "report", "report_extensions": "report", "report_early_opens": "report", "report_picks": "report",
 	"articles": "news", "news_events": "news", "news_sections": "news", "media_coverage": "news",
 	"messages": "notify", "notifications": "notify", "reminder_rules": "notify", "reminders_sent": "notify",
