@@ -40,6 +40,8 @@ type DB struct {
 	url     string // PostgreSQL's, for connections of its own (Listen)
 	read    *sql.DB
 	write   *sql.DB
+	// ckpt copies SQLite's log into its file, apart from the writer.
+	ckpt *checkpointer
 }
 
 // Config says which database to open.
@@ -112,6 +114,7 @@ func openSQLite(path string) (*DB, error) {
 	// Keep them all open: a new SQLite connection reads the schema again.
 	read.SetMaxIdleConns(8)
 	q.Set("_txlock", "immediate")
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	write, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		read.Close()
@@ -119,7 +122,9 @@ func openSQLite(path string) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	return &DB{Dialect: SQLite, read: read, write: write}, nil
+	d := &DB{Dialect: SQLite, read: read, write: write}
+	d.startCheckpoints()
+	return d, nil
 }
 
 func openPostgres(u string) (*DB, error) {
@@ -153,6 +158,7 @@ func (d *DB) Ping(ctx context.Context) error {
 // Close closes every connection, SQLite's after its PRAGMA optimize (what
 // that could not analyse, the next open does).
 func (d *DB) Close() error {
+	d.stopCheckpoints()
 	d.optimize(context.Background(), "PRAGMA optimize")
 	err := d.read.Close()
 	if d.write != d.read {
@@ -180,7 +186,9 @@ func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 
 // Exec runs one statement on the writer connection.
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return d.write.ExecContext(ctx, d.rebind(query), args...)
+	res, err := d.write.ExecContext(ctx, d.rebind(query), args...)
+	d.wrote()
+	return res, err
 }
 
 // Tx is a transaction on the writer connection.
@@ -235,6 +243,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = sqlTx.Commit(); err != nil {
 		return err
 	}
+	d.wrote()
 	for _, f := range tx.afterCommit {
 		f()
 	}
