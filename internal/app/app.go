@@ -222,13 +222,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*
 		}
 		return err
 	})
-	a.Jobs.Every("reclaim-booking-leases", time.Minute, func(ctx context.Context, now time.Time) error {
-		n, err := a.Booking.ReclaimLeases(ctx)
-		if n > 0 {
-			log.Warn("places of a stopped server's booking leases given back", "places", n)
-		}
-		return err
-	})
+	if d.Dialect == db.Postgres {
+		// Only servers sharing PostgreSQL lease places (see booking's lease.go).
+		a.Jobs.Every("reclaim-booking-leases", time.Minute, func(ctx context.Context, now time.Time) error {
+			n, err := a.Booking.ReclaimLeases(ctx)
+			if n > 0 {
+				log.Warn("places of a stopped server's booking leases given back", "places", n)
+			}
+			return err
+		})
+	}
 	a.Jobs.Every("sweep-uploads", time.Hour, func(ctx context.Context, now time.Time) error {
 		n, err := blob.Sweep(a.Blobs, time.Hour, now)
 		if n > 0 {
