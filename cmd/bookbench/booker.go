@@ -21,7 +21,13 @@ import (
 type booker struct {
 	host string
 	idle chan *bookerConn
+	// open holds a token for every connection open, at most maxConns, as
+	// net/http's client did: past it a request waits for a connection.
+	open chan struct{}
 }
+
+// maxConns bounds the connections to one server.
+const maxConns = 512
 
 type bookerConn struct {
 	c   net.Conn
@@ -40,7 +46,7 @@ func bookerFor(base string) *booker {
 	defer bookersMu.Unlock()
 	b := bookers[base]
 	if b == nil {
-		b = &booker{host: strings.TrimPrefix(base, "http://"), idle: make(chan *bookerConn, 1024)}
+		b = &booker{host: strings.TrimPrefix(base, "http://"), idle: make(chan *bookerConn, maxConns), open: make(chan struct{}, maxConns)}
 		bookers[base] = b
 	}
 	return b
@@ -49,15 +55,9 @@ func bookerFor(base string) *booker {
 // book sends one booking of the slot for the visitor at addr with phone
 // and returns the status answered, or 0 when the connection failed.
 func (b *booker) book(slot int64, addr, phone string) int {
-	var c *bookerConn
-	select {
-	case c = <-b.idle:
-	default:
-		nc, err := net.DialTimeout("tcp", b.host, 5*time.Second)
-		if err != nil {
-			return 0
-		}
-		c = &bookerConn{c: nc, r: bufio.NewReaderSize(nc, 4096)}
+	c, err := b.conn()
+	if err != nil {
+		return 0
 	}
 	body := `{"name":"观众","phone":"` + phone + `","party_size":1,"consent":true}`
 	w := c.buf[:0]
@@ -74,24 +74,47 @@ func (b *booker) book(slot int64, addr, phone string) int {
 	c.buf = w
 	c.c.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := c.c.Write(w); err != nil {
-		c.c.Close()
+		b.drop(c)
 		return 0
 	}
 	res, err := http.ReadResponse(c.r, nil)
 	if err != nil {
-		c.c.Close()
+		b.drop(c)
 		return 0
 	}
 	_, err = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	if err != nil || res.Close {
-		c.c.Close()
+		b.drop(c)
 		return res.StatusCode
 	}
-	select {
-	case b.idle <- c:
-	default:
-		c.c.Close()
-	}
+	b.idle <- c
 	return res.StatusCode
+}
+
+// conn returns an idle connection, a new one while fewer than maxConns
+// are open, or else the first to come back.
+func (b *booker) conn() (*bookerConn, error) {
+	select {
+	case c := <-b.idle:
+		return c, nil
+	default:
+	}
+	select {
+	case c := <-b.idle:
+		return c, nil
+	case b.open <- struct{}{}:
+		nc, err := net.DialTimeout("tcp", b.host, 5*time.Second)
+		if err != nil {
+			<-b.open
+			return nil, err
+		}
+		return &bookerConn{c: nc, r: bufio.NewReaderSize(nc, 4096)}, nil
+	}
+}
+
+// drop closes a connection that failed.
+func (b *booker) drop(c *bookerConn) {
+	c.c.Close()
+	<-b.open
 }
