@@ -60,7 +60,7 @@ func (p *pending) appendArgs(args []any) []any {
 }
 
 const insertColumns = `INSERT INTO bookings (code, slot_id, activity_id, campaign_id, state, party, children, name_enc, phone_enc, phone_hash,
-	phone_masked, lang, created_at, client_key, client_label) VALUES `
+	phone_masked, lang, created_at, client_key, client_label) `
 
 // writer is the queue of bookings and the goroutine that stores them.
 type writer struct {
@@ -506,16 +506,16 @@ func (s *Service) decide(group []*pending, slot *placeCount, venues map[venueTim
 	return out
 }
 
-// inList is a condition that column is one of values, and its
-// arguments. On SQLite the values are one parameter, a JSON array, so the
-// statement's text is the same for every batch and is parsed once.
-// PostgreSQL parses on its own side and plans better with the values
-// written out.
-func inList[T string | int64](dialect db.Dialect, column string, values []T) (string, []any) {
+// inList is a condition that column is one of values, and its argument:
+// the values as one parameter, so the statement's text is the same for
+// every batch and each database parses it once (SQLite as a prepared
+// statement, PostgreSQL in its driver's cache of each connection). On
+// SQLite the parameter is a JSON array, on PostgreSQL an array.
+func inList[T string | int64](dialect db.Dialect, column string, values []T) (string, any) {
 	if dialect != db.Postgres {
-		return column + ` IN (SELECT value FROM json_each(?))`, []any{jsonList(values)}
+		return column + ` IN (SELECT value FROM json_each(?))`, jsonList(values)
 	}
-	return db.In(column, values)
+	return column + ` = ANY(?)`, values
 }
 
 // jsonList is the values as a JSON array; strings are hex digests, which
@@ -554,28 +554,28 @@ type batchCounts struct {
 // phone, 1 held, 2 address), a slot, a key and a number.
 //
 // On PostgreSQL each address's share is read by its own probe of the
-// index on (slot, address, time): given the lists, its planner scans every
-// booking of the slot since the window began and filters the addresses,
-// which in a rush grows with each batch (6.5 ms of a batch's 8 ms at
-// 16,000 bookings of one slot).
+// index on (slot, address, time): given the list, its planner scanned
+// every booking of the slot since the window began and filtered the
+// addresses, which in a rush grows with each batch (6.5 ms of a batch's
+// 8 ms at 16,000 bookings of one slot).
 func countsQuery(dialect db.Dialect, since any, phones, keys []string, slots []int64) (string, []any) {
-	phoneIn, phoneArgs := inList(dialect, "phone_hash", phones)
-	slotIn, slotArgs := inList(dialect, "slot_id", slots)
+	phoneIn, phoneArg := inList(dialect, "phone_hash", phones)
+	slotIn, slotArg := inList(dialect, "slot_id", slots)
 	q := `SELECT 0, 0, phone_hash, COUNT(*) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND ` + phoneIn + ` GROUP BY phone_hash
 		UNION ALL SELECT 1, slot_id, phone_hash, 1 FROM bookings WHERE state <> 'cancelled' AND ` + slotIn + ` AND ` + phoneIn
-	args := slices.Concat([]any{since}, phoneArgs, slotArgs, phoneArgs)
+	args := []any{since, phoneArg, slotArg, phoneArg}
 	if dialect == db.Postgres {
 		q += `
 		UNION ALL SELECT 2, s, k, (SELECT COALESCE(SUM(party), 0) FROM bookings
 			WHERE slot_id = s AND client_key = k AND created_at > ? AND state <> 'cancelled')
 			FROM unnest(?::bigint[]) AS s, unnest(?::text[]) AS k`
-		return q, append(args, since, pgArray(slots), pgArray(keys))
+		return q, append(args, since, slots, keys)
 	}
-	keyIn, keyArgs := inList(dialect, "client_key", keys)
+	keyIn, keyArg := inList(dialect, "client_key", keys)
 	q += `
 		UNION ALL SELECT 2, slot_id, client_key, SUM(party) FROM bookings WHERE created_at > ? AND state <> 'cancelled' AND ` + slotIn + ` AND ` + keyIn + `
 			GROUP BY slot_id, client_key`
-	return q, slices.Concat(args, []any{since}, slotArgs, keyArgs)
+	return q, append(args, since, slotArg, keyArg)
 }
 
 // countBatch reads the counts the batch's bookings are decided against.
@@ -630,15 +630,15 @@ func (s *Service) countBatch(ctx context.Context, tx *db.Tx, h *hotStatements, b
 // insert run once per booking: a multi-row insert that may fail on a
 // unique index makes SQLite keep a statement journal in a temporary file
 // to undo just that statement, and writing it page by page cost as much
-// as the insert; SQLite has no round trips to save. On PostgreSQL with
-// multi-row inserts, a round trip for up to 500 bookings (its driver
-// keeps each text it has parsed, per connection).
+// as the insert; SQLite has no round trips to save. On PostgreSQL in one
+// statement, whose text is the same for every batch: each column's
+// values are an array, read back as rows by unnest.
 func (s *Service) insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) error {
+	h, err := s.prepared(ctx)
+	if err != nil {
+		return err
+	}
 	if tx.Dialect() != db.Postgres {
-		h, err := s.prepared(ctx)
-		if err != nil {
-			return err
-		}
 		args := make([]any, 0, 15)
 		for _, p := range ps {
 			if _, err := tx.ExecStmt(ctx, h.insert, p.appendArgs(args[:0])...); err != nil {
@@ -647,17 +647,28 @@ func (s *Service) insertBookings(ctx context.Context, tx *db.Tx, ps []*pending) 
 		}
 		return nil
 	}
-	const perInsert = 500
-	for len(ps) > 0 {
-		n := min(len(ps), perInsert)
-		args := make([]any, 0, n*15)
-		for _, p := range ps[:n] {
-			args = p.appendArgs(args)
-		}
-		if _, err := tx.Exec(ctx, insertColumns+db.Rows(n, 15), args...); err != nil {
-			return err
-		}
-		ps = ps[n:]
+	var c columns
+	for _, p := range ps {
+		c.add(p)
 	}
-	return nil
+	_, err = tx.Exec(ctx, insertColumns+`SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::integer[], ?::boolean[],
+		?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])`,
+		c.code, c.slot, c.activity, c.campaign, c.state, c.party, c.children, c.nameEnc, c.phoneEnc, c.hash, c.masked, c.lang, c.created, c.key, c.label)
+	return err
+}
+
+// columns are the inserted bookings' values, column by column.
+type columns struct {
+	code, state, nameEnc, phoneEnc, hash, masked, lang, key, label []string
+	slot, activity, campaign, party                                []int64
+	children                                                       []bool
+	created                                                        []time.Time
+}
+
+func (c *columns) add(p *pending) {
+	c.code, c.state, c.nameEnc, c.phoneEnc = append(c.code, p.code), append(c.state, string(p.state)), append(c.nameEnc, p.nameEnc), append(c.phoneEnc, p.phoneEnc)
+	c.hash, c.masked, c.lang = append(c.hash, p.hash), append(c.masked, p.masked), append(c.lang, p.lang)
+	c.key, c.label = append(c.key, p.from.key), append(c.label, p.from.label)
+	c.slot, c.activity, c.campaign = append(c.slot, p.sl.ID), append(c.activity, p.sl.ActivityID), append(c.campaign, p.sl.CampaignID)
+	c.party, c.children, c.created = append(c.party, int64(p.party)), append(c.children, p.children), append(c.created, p.now.UTC())
 }

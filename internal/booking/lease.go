@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sciweek/sciweek/internal/platform/db"
@@ -252,7 +251,7 @@ func lockAddresses(ctx context.Context, tx *db.Tx, batch []*pending) (map[int64]
 			}
 		}
 	})
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k`, pgArray(sorted))
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k`, sorted)
 	return keys, err
 }
 
@@ -263,7 +262,7 @@ func tryAddresses(ctx context.Context, tx *db.Tx, keys []int64) (map[int64]bool,
 	if len(keys) == 0 {
 		return map[int64]bool{}, nil
 	}
-	return db.Set[int64](ctx, tx, `SELECT k FROM unnest(?::bigint[]) AS k WHERE pg_try_advisory_xact_lock(k)`, pgArray(keys))
+	return db.Set[int64](ctx, tx, `SELECT k FROM unnest(?::bigint[]) AS k WHERE pg_try_advisory_xact_lock(k)`, keys)
 }
 
 // addressKey is the lock key of a booking's slot and address.
@@ -273,24 +272,4 @@ func addressKey(p *pending) int64 {
 	h.Write([]byte{0})
 	h.Write([]byte(p.from.key))
 	return int64(h.Sum64())
-}
-
-// pgArray is the values as a PostgreSQL array literal; strings are hex
-// digests, which need no quoting.
-func pgArray[T string | int64](values []T) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, v := range values {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		switch v := any(v).(type) {
-		case string:
-			b.WriteString(v)
-		case int64:
-			b.WriteString(strconv.FormatInt(v, 10))
-		}
-	}
-	b.WriteByte('}')
-	return b.String()
 }
