@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/sciweek/sciweek/internal/errs"
 	"github.com/sciweek/sciweek/internal/platform/db"
 )
 
@@ -72,10 +75,10 @@ type leaseChange struct {
 
 // margin is the places a lease takes beyond what its batch used: eight
 // times the batch's use, so the slot's row is locked about once in eight
-// batches, at most leaseMax and a quarter of what the slot has
-// left, and nothing once fewer than leaseFloor places are left, so the
-// last places of a slot are sold under its lock and never held by a
-// server that has no one left to sell them to.
+// batches; at most leaseMax and a quarter of what the slot has left; and
+// nothing once fewer than leaseFloor places are left, so the last places
+// of a slot are sold under its lock and never held by a server that has
+// no one left to sell them to.
 func margin(used, free int) int {
 	if free < leaseFloor {
 		return 0
@@ -125,7 +128,7 @@ func (l *leases) apply(changes []leaseChange, now time.Time) {
 	}
 }
 
-// resync reads the leases this server holds from the database, after a
+// resyncLeases reads the leases this server holds from the database, after a
 // batch failed and left the copy in doubt.
 func (s *Service) resyncLeases(ctx context.Context) {
 	l := s.lease
@@ -164,7 +167,8 @@ func (s *Service) handBack(idle time.Time) {
 
 // ReclaimLeases gives back to their slots the places of leases that have
 // expired: those of a server that stopped without handing them back. It
-// reports how many places it gave back.
+// reports how many places it gave back; a slot it could not give back to
+// does not keep it from the others.
 func (s *Service) ReclaimLeases(ctx context.Context) (int, error) {
 	if s.DB.Dialect != db.Postgres {
 		return 0, nil
@@ -174,22 +178,23 @@ func (s *Service) ReclaimLeases(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	total := 0
+	var errList []error
 	for slot := range slots {
 		n, err := s.returnLeases(ctx, slot, `expires_at < now()`)
-		if err != nil {
-			return total, err
-		}
 		total += n
+		errList = append(errList, err)
 	}
-	return total, nil
+	return total, errors.Join(errList...)
 }
 
 // returnLeases deletes the slot's leases the condition names and gives
-// their places back to the slot, then to its waiting list; the slot's row
-// is locked first, as every writer of it does.
+// their places back to the slot, then to its waiting list (when its
+// activity still takes bookings); the slot's row is locked first, as every
+// writer of it does.
 func (s *Service) returnLeases(ctx context.Context, slot int64, which string, args ...any) (int, error) {
 	held, err := s.readSlot(ctx, slot)
-	if err != nil {
+	bookable := err == nil
+	if err != nil && !errs.Is(err, errs.NotFound) {
 		return 0, err
 	}
 	var places int
@@ -199,26 +204,17 @@ func (s *Service) returnLeases(ctx context.Context, slot int64, which string, ar
 		if err := tx.QueryRow(ctx, `SELECT taken FROM booking_slots WHERE id = ? FOR NO KEY UPDATE`, slot).Scan(&taken); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `DELETE FROM booking_leases WHERE slot_id = ? AND `+which+` RETURNING places`, append([]any{slot}, args...)...)
-		if err != nil {
+		err := tx.QueryRow(ctx, `WITH gone AS (DELETE FROM booking_leases WHERE slot_id = ? AND `+which+` RETURNING places)
+			SELECT COALESCE(SUM(places), 0) FROM gone`, append([]any{slot}, args...)...).Scan(&places)
+		if err != nil || places == 0 {
 			return err
-		}
-		for rows.Next() {
-			var n int
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return err
-			}
-			places += n
-		}
-		rows.Close()
-		if places == 0 {
-			return nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE booking_slots SET taken = taken - ? WHERE id = ?`, places, slot); err != nil {
 			return err
 		}
-		promoted, err = s.promote(ctx, tx, held.sl, held.r, s.now())
+		if bookable {
+			promoted, err = s.promote(ctx, tx, held.sl, held.r, s.now())
+		}
 		return err
 	})
 	if err != nil {
@@ -244,14 +240,7 @@ func lockAddresses(ctx context.Context, tx *db.Tx, batch []*pending) (map[int64]
 	if len(keys) == 0 {
 		return keys, nil
 	}
-	sorted := slices.Sorted(func(yield func(int64) bool) {
-		for k := range keys {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k`, sorted)
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) AS k`, slices.Sorted(maps.Keys(keys)))
 	return keys, err
 }
 
