@@ -134,6 +134,17 @@ func OnPostgres(t testing.TB, o Options) *Env {
 	return Start(t, o)
 }
 
+// Pair starts two servers sharing one database of their own on the
+// PostgreSQL server named by SCIWEEK_TEST_POSTGRES_URL, as a deployment of
+// two app servers does: the first loads the demo, the second opens what
+// the first stored. It skips the test when the variable is unset.
+func Pair(t testing.TB, o Options) (*Env, *Env) {
+	t.Helper()
+	a := OnPostgres(t, o)
+	o.DatabaseURL, o.NoDemo = a.App.Config.DatabaseURL, true
+	return a, Start(t, o)
+}
+
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {

@@ -3,18 +3,11 @@ package booking_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
 	"github.com/sciweek/sciweek/internal/app"
 	"github.com/sciweek/sciweek/internal/apptest"
-	"github.com/sciweek/sciweek/internal/booking"
-	"github.com/sciweek/sciweek/internal/demo"
-	"github.com/sciweek/sciweek/internal/platform/clock"
-	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
 // race sends many bookings at once to the slot through the given servers,
@@ -113,34 +106,11 @@ func TestNeverOverbookTwoProcesses(t *testing.T) {
 }
 
 // twoServers starts two sciweek instances sharing one PostgreSQL database
-// with the demo, each behind its own HTTP server; it skips without
-// PostgreSQL.
+// with the demo, and one secret, so a phone is the same booker on both;
+// it skips without PostgreSQL.
 func twoServers(t *testing.T) ([]*app.App, []string) {
-	u, ok := dbtest.PostgresURL(t)
-	if !ok {
-		t.Skip("SCIWEEK_TEST_POSTGRES_URL is not set")
-	}
-	var apps []*app.App
-	var bases []string
-	for i := range 2 {
-		cfg := app.Config{DataDir: t.TempDir(), DatabaseURL: u, SecretKey: "two-instances-share-this-secret", BookingsPerClient: 30}
-		a, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.NewFixed(apptest.Now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.Close() })
-		if i == 0 {
-			if _, err := demo.Load(context.Background(), a.Accounts, a.Campaigns, a.Filings, apptest.Now); err != nil {
-				t.Fatal(err)
-			}
-		} else if err := a.Program.Rebuild(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewServer(a.Handler())
-		t.Cleanup(srv.Close)
-		apps, bases = append(apps, a), append(bases, srv.URL)
-	}
-	return apps, bases
+	a, b := apptest.Pair(t, apptest.Options{Configure: func(c *app.Config) {
+		c.SecretKey, c.BookingsPerClient = "two-instances-share-this-secret", 30
+	}})
+	return []*app.App{a.App, b.App}, []string{a.URL, b.URL}
 }
-
-var _ = booking.StateActive

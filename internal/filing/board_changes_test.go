@@ -13,7 +13,6 @@ import (
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/filing"
 	"github.com/sciweek/sciweek/internal/i18n"
-	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
 var (
@@ -260,9 +259,8 @@ func TestBoardCountsFollowWrites(t *testing.T) {
 		e := apptest.Start(t, apptest.Options{})
 		run(t, e, e)
 	})
-	if u, ok := dbtest.PostgresURL(t); ok {
-		t.Run("postgres", func(t *testing.T) {
-			run(t, apptest.Start(t, apptest.Options{DatabaseURL: u}), apptest.Start(t, apptest.Options{DatabaseURL: u, NoDemo: true}))
-		})
-	}
+	t.Run("postgres", func(t *testing.T) {
+		a, b := apptest.Pair(t, apptest.Options{})
+		run(t, a, b)
+	})
 }

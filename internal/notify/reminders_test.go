@@ -17,7 +17,6 @@ import (
 	"github.com/sciweek/sciweek/internal/notify"
 	"github.com/sciweek/sciweek/internal/platform/clock"
 	"github.com/sciweek/sciweek/internal/platform/db"
-	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 	"github.com/sciweek/sciweek/internal/platform/sms"
 )
 
@@ -153,12 +152,7 @@ func TestRemindersGoOnceToUnitsThatHaveNotSubmitted(t *testing.T) {
 // TestRemindersWithTwoServers runs the reminders from two sciweek
 // instances on one PostgreSQL database at the same moment.
 func TestRemindersWithTwoServers(t *testing.T) {
-	u, ok := dbtest.PostgresURL(t)
-	if !ok {
-		t.Skip("PostgreSQL not configured")
-	}
-	a := apptest.Start(t, apptest.Options{DatabaseURL: u})
-	b := apptest.Start(t, apptest.Options{DatabaseURL: u, NoDemo: true})
+	a, b := apptest.Pair(t, apptest.Options{})
 	want := notSubmitted(t, a)
 	for _, e := range []*apptest.Env{a, b} {
 		e.Clock.Set(weekBefore)

@@ -9,7 +9,6 @@ import (
 	"github.com/sciweek/sciweek/internal/account"
 	"github.com/sciweek/sciweek/internal/apptest"
 	"github.com/sciweek/sciweek/internal/filing"
-	"github.com/sciweek/sciweek/internal/platform/db/dbtest"
 )
 
 // TestPeerPatchesTheApproval: two servers share one PostgreSQL database.
@@ -17,12 +16,7 @@ import (
 // the filing the news names, not by rebuilding the whole index; a return
 // of a change takes the old row out the same way.
 func TestPeerPatchesTheApproval(t *testing.T) {
-	u, ok := dbtest.PostgresURL(t)
-	if !ok {
-		t.Skip("SCIWEEK_TEST_POSTGRES_URL is not set: two servers need PostgreSQL")
-	}
-	a := apptest.Start(t, apptest.Options{DatabaseURL: u})
-	b := apptest.Start(t, apptest.Options{DatabaseURL: u, NoDemo: true})
+	a, b := apptest.Pair(t, apptest.Options{})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	go a.App.FollowPeers(ctx)
