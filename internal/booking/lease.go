@@ -73,14 +73,14 @@ type leaseChange struct {
 	free int
 }
 
-// margin is the places a lease takes beyond what its batch used: eight
-// times the batch's use, so the slot's row is locked about once in eight
-// batches; at most leaseMax and a quarter of what the slot has left; and
-// nothing once fewer than leaseFloor places are left, so the last places
-// of a slot are sold under its lock and never held by a server that has
-// no one left to sell them to.
+// margin is the places a lease takes beyond what its batch used, when it
+// used any: eight times the batch's use, so the slot's row is locked about
+// once in eight batches; at most leaseMax and a quarter of what the slot
+// has left; and nothing once fewer than leaseFloor places are left, so the
+// last places of a slot are sold under its lock and never held by a
+// server that has no one left to sell them to.
 func margin(used, free int) int {
-	if free < leaseFloor {
+	if used == 0 || free < leaseFloor {
 		return 0
 	}
 	return min(max(8*used, 64), leaseMax, free/4)
