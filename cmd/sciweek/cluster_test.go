@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -48,13 +47,7 @@ func TestTwoServers(t *testing.T) {
 
 	// Cookies are kept per host, not per port: the jar carries the session
 	// from one server to the other as a browser behind one address would.
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	res, err := c.PostForm(a+"/login", url.Values{"username": {"admin"}, "password": {"sciweek-demo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	c := loginAdmin(t, a)
 	if page := getWith(t, c, b+"/dashboard"); !strings.Contains(page, "泉州市科学技术局") || strings.Contains(page, `name="password"`) {
 		t.Fatalf("the session made on one server is not known on the other:\n%s", page)
 	}
@@ -68,7 +61,7 @@ func TestTwoServers(t *testing.T) {
 	mw.Close()
 	req, _ := http.NewRequest("POST", a+"/admin/campaigns/2026/attachments", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	res, err = c.Do(req)
+	res, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

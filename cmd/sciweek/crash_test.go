@@ -83,6 +83,20 @@ func openDB(t *testing.T, cfg db.Config) *db.DB {
 	return d
 }
 
+// loginAdmin logs in as the demo's administrator and returns the client
+// that carries the session.
+func loginAdmin(t *testing.T, base string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res, err := c.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {"sciweek-demo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return c
+}
+
 // fromAddress is an HTTP client whose connections leave from ip, so that
 // each simulated visitor has an address (and a rate limit) of its own.
 func fromAddress(ip string) *http.Client {
@@ -126,13 +140,7 @@ func TestKilledMidRush(t *testing.T) {
 	}
 
 	// An organiser's upload that is cut off by the kill.
-	jar, _ := cookiejar.New(nil)
-	admin := &http.Client{Jar: jar}
-	res, err := admin.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {"sciweek-demo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	admin := loginAdmin(t, base)
 	pr, pw := io.Pipe()
 	go func() {
 		boundary := "sciweekcrash"
@@ -307,15 +315,9 @@ func TestKilledHoldingALease(t *testing.T) {
 		t.Fatal(err)
 	}
 	day := first.In(clock.Zone).Format("2006-01-02")
-	jar, _ := cookiejar.New(nil)
-	admin := &http.Client{Jar: jar}
-	res, err := admin.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {"sciweek-demo"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	admin := loginAdmin(t, base)
 	body, _ := json.Marshal(map[string]any{"days": []string{day}, "from": "21:00", "to": "21:30", "capacity": "5000"})
-	res, err = admin.Post(fmt.Sprintf("%s/api/v1/activities/%d/slots", base, activity), "application/json", bytes.NewReader(body))
+	res, err := admin.Post(fmt.Sprintf("%s/api/v1/activities/%d/slots", base, activity), "application/json", bytes.NewReader(body))
 	if err != nil || res.StatusCode >= 300 {
 		t.Fatalf("add a slot: %v %v", res.Status, err)
 	}
