@@ -104,6 +104,19 @@ func (o Organisation) AncestorIDs() []int64 {
 	return ids
 }
 
+// Below is the id of the organisation right below ancestor on o's path:
+// o itself when it sits right below, false when ancestor is not above o
+// (or is o).
+func (o Organisation) Below(ancestor int64) (int64, bool) {
+	ids := append(o.AncestorIDs(), o.ID)
+	for i, id := range ids[:len(ids)-1] {
+		if id == ancestor {
+			return ids[i+1], true
+		}
+	}
+	return 0, false
+}
+
 // Account is a person's login.
 type Account struct {
 	ID           int64     `json:"-"`

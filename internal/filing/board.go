@@ -443,15 +443,8 @@ func (s *Service) extensions(ctx context.Context, c campaign.Campaign) (map[int6
 // districtName is the name of the organisation one level below the
 // organiser on o's path: its district bureau.
 func districtName(o, owner account.Organisation, names map[int64]account.Organisation) string {
-	ids := append(o.AncestorIDs(), o.ID)
-	for i, id := range ids {
-		if id == owner.ID && i+1 < len(ids) {
-			if d, ok := names[ids[i+1]]; ok {
-				return d.Name
-			}
-		}
-	}
-	return ""
+	id, _ := o.Below(owner.ID)
+	return names[id].Name
 }
 
 // Remind records a reminder to an organisation that has not submitted a

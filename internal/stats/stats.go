@@ -254,12 +254,9 @@ type area struct {
 // district is the name of o's district: the organisation right below the
 // organiser on o's path, or the organiser for its own.
 func (a *orgArea) district(o account.Organisation) string {
-	ids := append(o.AncestorIDs(), o.ID)
-	for i, id := range ids {
-		if id == a.owner.ID && i+1 < len(ids) {
-			if d, ok := a.names[ids[i+1]]; ok {
-				return d.DisplayName(a.lang)
-			}
+	if id, ok := o.Below(a.owner.ID); ok {
+		if d, ok := a.names[id]; ok {
+			return d.DisplayName(a.lang)
 		}
 	}
 	return a.owner.DisplayName(a.lang)
