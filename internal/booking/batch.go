@@ -273,7 +273,7 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending,
 			c := &placeCount{}
 			slots[id] = c
 			group := bySlot[id]
-			if s.leases(group) {
+			if s.fromLease(group) {
 				// Booked from this server's lease: the slot's row is
 				// locked only when the lease holds too few places.
 				lc := &leaseChange{slot: id, before: s.lease.places[id]}
@@ -360,10 +360,10 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pending) ([]*pending,
 	return batch, err
 }
 
-// leases reports whether a batch's bookings of one slot are stored from
+// fromLease reports whether a batch's bookings of one slot are stored from
 // this server's lease: on PostgreSQL, for a slot sharing no venue, once
 // the server holds a lease of it or the batch holds leaseFrom bookings.
-func (s *Service) leases(group []*pending) bool {
+func (s *Service) fromLease(group []*pending) bool {
 	if s.lease == nil || group[0].r.Venue != nil {
 		return false
 	}
